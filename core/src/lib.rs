@@ -1,0 +1,36 @@
+//! # halobuzz-analytics
+//!
+//! The embedded business-analytics engine of HaloBuzz. It reads the platform's raw MongoDB collections
+//! (the contract is `shared/spec/DATA.md`, applied as `docs/data-contract.md` says), keeps only valid
+//! documents, and computes the metrics of `shared/spec/METRICS.md`.
+//!
+//! - [`Engine`]: every capability over one store and one [`config::Config`].
+//! - [`model`]: typed records of every collection and the decoder that validates raw documents.
+//! - [`store`]: the [`Store`](store::Store) trait the engine reads through, and the in-memory store.
+//! - [`load`]: the mongoexport directory loader.
+//! - [`generate`]: the seeded synthetic HaloBuzz-like data generator.
+//! - [`quality`]: the data-quality report.
+//! - [`kpi`]: daily rollups, range KPI reports and time series.
+//! - [`calendar`]: days, weeks and months in the reporting time zone.
+
+pub mod calendar;
+pub mod config;
+mod engine;
+pub mod error;
+pub mod generate;
+pub mod kpi;
+pub mod load;
+pub mod model;
+pub mod privacy;
+pub mod quality;
+pub mod store;
+
+pub use engine::{BackfillProgress, BackfillSummary, Engine};
+pub use error::{Error, Result};
+pub use model::Collection;
+pub use quality::{InvalidReason, QualityReport};
+
+// The README's Rust example is compiled as a doctest so it cannot rot.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

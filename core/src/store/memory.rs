@@ -1,0 +1,532 @@
+//! The in-memory store: every valid record of every collection in typed vectors sorted by date, so a
+//! ranged scan is two binary searches and a slice walk. It is filled through [`InMemoryStoreBuilder`], from
+//! the mongoexport loader, the synthetic generator, or any code that has BSON documents.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::RwLock;
+
+use bson::oid::ObjectId;
+use bson::{Bson, Document};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::*;
+use crate::model::decode::{decode, dedupe_key, DecodeContext, DedupeKey};
+use crate::quality::{Invalid, InvalidReason, QualityTally};
+use crate::Error;
+
+/// The valid records, one vector per collection.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Tables {
+    users: Vec<User>,
+    transactions: Vec<Transaction>,
+    livestreams: Vec<Livestream>,
+    messages: Vec<Message>,
+    stakes: Vec<GameStake>,
+    rounds: Vec<GameRound>,
+    flags: Vec<ModerationFlag>,
+    events: Vec<AnalyticsEvent>,
+}
+
+impl Tables {
+    fn push(&mut self, record: Record) {
+        match record {
+            Record::User(r) => self.users.push(r),
+            Record::Transaction(r) => self.transactions.push(r),
+            Record::Livestream(r) => self.livestreams.push(r),
+            Record::Message(r) => self.messages.push(r),
+            Record::GameStake(r) => self.stakes.push(r),
+            Record::GameRound(r) => self.rounds.push(r),
+            Record::ModerationFlag(r) => self.flags.push(r),
+            Record::AnalyticsEvent(r) => self.events.push(r),
+        }
+    }
+
+    fn append(&mut self, other: &mut Tables) {
+        self.users.append(&mut other.users);
+        self.transactions.append(&mut other.transactions);
+        self.livestreams.append(&mut other.livestreams);
+        self.messages.append(&mut other.messages);
+        self.stakes.append(&mut other.stakes);
+        self.rounds.append(&mut other.rounds);
+        self.flags.append(&mut other.flags);
+        self.events.append(&mut other.events);
+    }
+
+    /// Stable sorts keep the input order among equal dates, so loading is deterministic.
+    fn sort(&mut self) {
+        self.users.sort_by_key(|r| r.created_at);
+        self.transactions.sort_by_key(|r| r.created_at);
+        self.livestreams.sort_by_key(|r| r.created_at);
+        self.messages.sort_by_key(|r| r.created_at);
+        self.stakes.sort_by_key(|r| r.created_at);
+        self.rounds.sort_by_key(|r| r.start_at);
+        self.flags.sort_by_key(|r| r.created_at);
+        self.events.sort_by_key(|r| r.timestamp);
+    }
+}
+
+/// Validation, de-duplication and counting for the documents of one collection. The loader runs one per
+/// collection file on its own thread.
+#[derive(Debug)]
+pub(crate) struct CollectionIngest {
+    collection: Collection,
+    ctx: DecodeContext,
+    tally: QualityTally,
+    seen: HashSet<DedupeKey>,
+    tables: Tables,
+}
+
+impl CollectionIngest {
+    pub(crate) fn new(collection: Collection, ctx: DecodeContext) -> Self {
+        CollectionIngest {
+            collection,
+            ctx,
+            tally: QualityTally::new(collection),
+            seen: HashSet::new(),
+            tables: Tables::default(),
+        }
+    }
+
+    /// Takes one document; `line` is its 1-based line in a file, if it came from one.
+    pub(crate) fn accept_document(&mut self, doc: &Document, line: Option<u64>) {
+        self.tally.read();
+        if let Some(key) = dedupe_key(self.collection, doc) {
+            if self.seen.contains(&key) {
+                self.tally.duplicate(key.to_string(), line);
+                return;
+            }
+            self.seen.insert(key);
+        }
+        match decode(self.collection, doc, &self.ctx) {
+            Ok(record) => {
+                self.tally.valid(record.primary_date());
+                self.tables.push(record);
+            }
+            Err(mut invalid) => {
+                invalid.line = line;
+                self.tally.invalid(invalid);
+            }
+        }
+    }
+
+    /// Takes one line of a mongoexport file (Extended JSON v2, relaxed or canonical). Blank lines are
+    /// not documents and are ignored.
+    pub(crate) fn accept_json_line(&mut self, text: &str, line: u64) {
+        self.accept_line_bytes(text.as_bytes(), line);
+    }
+
+    /// Like [`CollectionIngest::accept_json_line`] on raw bytes: a line that is not UTF-8 is malformed.
+    pub(crate) fn accept_line_bytes(&mut self, bytes: &[u8], line: u64) {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return;
+        }
+        let parsed = std::str::from_utf8(bytes)
+            .map_err(|e| format!("not UTF-8: {e}"))
+            .and_then(parse_extended_json);
+        match parsed {
+            Ok(doc) => self.accept_document(&doc, Some(line)),
+            Err(detail) => {
+                self.tally.read();
+                self.tally.invalid(Invalid {
+                    id: None,
+                    field: None,
+                    reason: InvalidReason::MalformedJson,
+                    detail,
+                    line: Some(line),
+                });
+            }
+        }
+    }
+}
+
+/// Parses one Extended JSON v2 document with the `bson` crate (relaxed and canonical modes, mixed freely).
+pub(crate) fn parse_extended_json(text: &str) -> std::result::Result<Document, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    match Bson::try_from(value) {
+        Ok(Bson::Document(doc)) => Ok(doc),
+        Ok(other) => Err(format!(
+            "expected a document, found {:?}",
+            other.element_type()
+        )),
+        Err(e) => Err(format!("not valid Extended JSON: {e}")),
+    }
+}
+
+/// Fills an [`InMemoryStore`]: takes raw documents, validates them, drops duplicates, counts everything.
+///
+/// ```
+/// use bson::{doc, oid::ObjectId, DateTime};
+/// use halobuzz_analytics::store::{DocumentSink, InMemoryStoreBuilder, StoreExt};
+/// use halobuzz_analytics::{model::User, Collection};
+///
+/// let mut builder = InMemoryStoreBuilder::new();
+/// let id = ObjectId::new();
+/// builder.accept(Collection::Users, doc! { "_id": id, "createdAt": DateTime::now(), "country": "np" })?;
+/// builder.accept(Collection::Users, doc! { "_id": id, "createdAt": DateTime::now() })?; // duplicate
+/// builder.accept(Collection::Users, doc! { "_id": ObjectId::new() })?; // no createdAt: invalid
+/// let store = builder.build();
+///
+/// let mut countries = Vec::new();
+/// store.each::<User>(None, |u| countries.push(u.country.map(|c| c.to_string())))?;
+/// assert_eq!(countries, [Some("NP".to_string())]);
+/// let users = store.quality().collection(Collection::Users).unwrap();
+/// assert_eq!((users.read, users.valid, users.invalid, users.duplicates), (3, 1, 1, 1));
+/// # Ok::<(), halobuzz_analytics::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct InMemoryStoreBuilder {
+    ingests: Vec<CollectionIngest>,
+}
+
+impl Default for InMemoryStoreBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl InMemoryStoreBuilder {
+    /// A builder that judges dates against the current time.
+    pub fn new() -> Self {
+        Self::with_context(DecodeContext::now())
+    }
+
+    /// A builder with an explicit decode context (a fixed `now`, for reproducible validation).
+    pub fn with_context(ctx: DecodeContext) -> Self {
+        InMemoryStoreBuilder {
+            ingests: Collection::ALL
+                .iter()
+                .map(|&c| CollectionIngest::new(c, ctx))
+                .collect(),
+        }
+    }
+
+    fn ingest(&mut self, collection: Collection) -> &mut CollectionIngest {
+        // `ingests` holds one entry per collection, in `Collection::ALL` order.
+        let i = Collection::ALL
+            .iter()
+            .position(|&c| c == collection)
+            .unwrap_or_default();
+        &mut self.ingests[i]
+    }
+
+    /// Takes one line of a mongoexport file of `collection`; `line` is its 1-based number.
+    pub fn accept_json_line(&mut self, collection: Collection, text: &str, line: u64) {
+        self.ingest(collection).accept_json_line(text, line);
+    }
+
+    /// Installs the state of one collection filled elsewhere (the loader reads each collection's file on
+    /// its own thread into a fresh [`CollectionIngest`]); the builder must not have read that collection yet.
+    pub(crate) fn put_ingest(&mut self, ingest: CollectionIngest) {
+        let collection = ingest.collection;
+        *self.ingest(collection) = ingest;
+    }
+
+    /// Sorts, indexes and finishes the quality report.
+    pub fn build(self) -> InMemoryStore {
+        let mut tables = Tables::default();
+        let mut tallies = Vec::with_capacity(self.ingests.len());
+        for mut ingest in self.ingests {
+            tables.append(&mut ingest.tables);
+            tallies.push(ingest.tally);
+        }
+        tables.sort();
+        let quality = quality_report(&tables, tallies);
+        let mut rounds_by_id = HashMap::with_capacity(tables.rounds.len());
+        for (i, r) in tables.rounds.iter().enumerate() {
+            rounds_by_id.insert(r.round_id.clone().into_boxed_str(), i);
+        }
+        let mut flags_by_review: Vec<usize> = (0..tables.flags.len())
+            .filter(|&i| tables.flags[i].reviewed_at.is_some())
+            .collect();
+        flags_by_review.sort_by_key(|&i| tables.flags[i].reviewed_at);
+        InMemoryStore {
+            tables,
+            rounds_by_id,
+            flags_by_review,
+            quality,
+            analytics: RwLock::new(BTreeMap::new()),
+        }
+    }
+}
+
+impl DocumentSink for InMemoryStoreBuilder {
+    fn accept(&mut self, collection: Collection, doc: Document) -> Result<()> {
+        self.ingest(collection).accept_document(&doc, None);
+        Ok(())
+    }
+}
+
+/// The country shares need the users, so they are computed once everything is read.
+fn quality_report(t: &Tables, tallies: Vec<QualityTally>) -> QualityReport {
+    let user_country: HashMap<ObjectId, Option<Country>> =
+        t.users.iter().map(|u| (u.id, u.country)).collect();
+    let of_user = |id: &ObjectId| user_country.get(id).copied().flatten();
+    // (own country, user) per document; `None` own-field means the collection has no country field.
+    fn shares<'a, T: 'a>(
+        items: &'a [T],
+        own: impl Fn(&T) -> Option<Option<Country>>,
+        resolved: impl Fn(&T) -> Option<Country>,
+    ) -> (Option<f64>, Option<f64>) {
+        if items.is_empty() {
+            return (None, None);
+        }
+        let n = items.len() as f64;
+        let unknown = items.iter().filter(|x| resolved(x).is_none()).count() as f64;
+        let has_field = items.first().map(&own).is_some_and(|o| o.is_some());
+        let own_missing = has_field
+            .then(|| items.iter().filter(|x| own(x).flatten().is_none()).count() as f64 / n);
+        (Some(unknown / n), own_missing)
+    }
+    let tagged = |c: Option<Country>| Some(c);
+    let by_collection: [(Option<f64>, Option<f64>); 8] = [
+        shares(&t.users, |u| tagged(u.country), |u| u.country),
+        shares(
+            &t.transactions,
+            |x| tagged(x.country),
+            |x| x.country.or_else(|| of_user(&x.user_id)),
+        ),
+        shares(
+            &t.livestreams,
+            |x| tagged(x.country),
+            |x| x.country.or_else(|| of_user(&x.host_id)),
+        ),
+        // Messages have no country of their own: only their author's.
+        shares(&t.messages, |_| None, |x| of_user(&x.user_id)),
+        shares(
+            &t.stakes,
+            |x| tagged(x.country),
+            |x| x.country.or_else(|| of_user(&x.user_id)),
+        ),
+        (None, None),
+        shares(
+            &t.flags,
+            |x| tagged(x.country),
+            |x| x.country.or_else(|| of_user(&x.user_id)),
+        ),
+        shares(
+            &t.events,
+            |x| tagged(x.country),
+            |x| x.country.or_else(|| x.user_id.as_ref().and_then(of_user)),
+        ),
+    ];
+    QualityReport {
+        collections: tallies
+            .into_iter()
+            .zip(by_collection)
+            .map(|(tally, (missing, own))| tally.finish(missing, own))
+            .collect(),
+    }
+}
+
+/// The embedded default store: every valid record in memory, sorted by date.
+///
+/// Reads are lock-free; analytics documents (rollups) sit behind a read-write lock, so one store can be
+/// shared by many threads (`Arc<InMemoryStore>`).
+#[derive(Debug)]
+pub struct InMemoryStore {
+    tables: Tables,
+    rounds_by_id: HashMap<Box<str>, usize>,
+    flags_by_review: Vec<usize>,
+    quality: QualityReport,
+    analytics: RwLock<BTreeMap<(AnalyticsCollection, AnalyticsKey), Document>>,
+}
+
+/// The sub-slice of `items` (sorted by `date`) whose date is in `range`.
+fn slice_in<'a, T>(
+    items: &'a [T],
+    range: Option<&TimeRange>,
+    date: impl Fn(&T) -> Option<DateTime<Utc>>,
+) -> &'a [T] {
+    match range {
+        None => items,
+        Some(r) => {
+            // Records without the date sort first (None < Some) and fall outside any range.
+            let lo = items.partition_point(|x| date(x).is_none_or(|d| d < r.start));
+            let hi = items.partition_point(|x| date(x).is_none_or(|d| d < r.end));
+            &items[lo..hi.max(lo)]
+        }
+    }
+}
+
+impl InMemoryStore {
+    /// The data-quality report of everything that was read into this store.
+    pub fn quality(&self) -> &QualityReport {
+        &self.quality
+    }
+
+    /// All valid users, by signup instant.
+    pub fn users(&self) -> &[User] {
+        &self.tables.users
+    }
+
+    /// All valid transactions, by `createdAt`.
+    pub fn transactions(&self) -> &[Transaction] {
+        &self.tables.transactions
+    }
+
+    /// All valid livestreams, by `createdAt`.
+    pub fn livestreams(&self) -> &[Livestream] {
+        &self.tables.livestreams
+    }
+
+    /// All valid messages, by `createdAt`.
+    pub fn messages(&self) -> &[Message] {
+        &self.tables.messages
+    }
+
+    /// All valid game stakes, by `createdAt`.
+    pub fn game_stakes(&self) -> &[GameStake] {
+        &self.tables.stakes
+    }
+
+    /// All valid game rounds, by `startAt` (rounds without one first).
+    pub fn game_round_list(&self) -> &[GameRound] {
+        &self.tables.rounds
+    }
+
+    /// All valid moderation flags, by `createdAt`.
+    pub fn moderation_flags(&self) -> &[ModerationFlag] {
+        &self.tables.flags
+    }
+
+    /// All valid analytics events, by `timestamp`.
+    pub fn analytics_events(&self) -> &[AnalyticsEvent] {
+        &self.tables.events
+    }
+
+    /// Number of valid records over all collections.
+    pub fn len(&self) -> usize {
+        self.quality.total_valid() as usize
+    }
+
+    /// Whether the store holds no record at all.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock_error(collection: AnalyticsCollection) -> Error {
+        Error::Storage {
+            collection: collection.name().to_owned(),
+            reason: "a writer panicked while holding the analytics lock".to_owned(),
+        }
+    }
+}
+
+impl Store for InMemoryStore {
+    fn scan(&self, scan: &Scan, visit: &mut dyn FnMut(RecordRef<'_>)) -> Result<()> {
+        let t = &self.tables;
+        let range = scan.range.as_ref();
+        if scan.date_field == DateField::ReviewedAt {
+            if scan.collection != Collection::Moderationflags {
+                return Err(Error::invalid_argument(
+                    "scan",
+                    format!("`{}` has no reviewedAt date", scan.collection),
+                ));
+            }
+            let idx = slice_in(&self.flags_by_review, range, |&i| t.flags[i].reviewed_at);
+            idx.iter()
+                .for_each(|&i| visit(RecordRef::ModerationFlag(&t.flags[i])));
+            return Ok(());
+        }
+        macro_rules! walk {
+            ($items:expr, $variant:ident, $date:expr) => {
+                slice_in(&$items, range, $date)
+                    .iter()
+                    .for_each(|x| visit(RecordRef::$variant(x)))
+            };
+        }
+        match scan.collection {
+            Collection::Users => walk!(t.users, User, |x| Some(x.created_at)),
+            Collection::Transactions => walk!(t.transactions, Transaction, |x| Some(x.created_at)),
+            Collection::Livestreams => walk!(t.livestreams, Livestream, |x| Some(x.created_at)),
+            Collection::Messages => walk!(t.messages, Message, |x| Some(x.created_at)),
+            Collection::Gamestakes => walk!(t.stakes, GameStake, |x| Some(x.created_at)),
+            Collection::Gamerounds => walk!(t.rounds, GameRound, |x| x.start_at),
+            Collection::Moderationflags => walk!(t.flags, ModerationFlag, |x| Some(x.created_at)),
+            Collection::Analyticsevents => walk!(t.events, AnalyticsEvent, |x| Some(x.timestamp)),
+        }
+        Ok(())
+    }
+
+    fn game_rounds(&self, round_ids: &[&str], visit: &mut dyn FnMut(&GameRound)) -> Result<()> {
+        let mut done = HashSet::with_capacity(round_ids.len());
+        for id in round_ids {
+            if let Some(&i) = self.rounds_by_id.get(*id) {
+                if done.insert(i) {
+                    visit(&self.tables.rounds[i]);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn quality_report(&self) -> Result<QualityReport> {
+        Ok(self.quality.clone())
+    }
+
+    fn upsert_analytics(
+        &self,
+        collection: AnalyticsCollection,
+        key: &AnalyticsKey,
+        doc: Document,
+    ) -> Result<()> {
+        let mut map = self
+            .analytics
+            .write()
+            .map_err(|_| Self::lock_error(collection))?;
+        map.insert((collection, key.clone()), doc);
+        Ok(())
+    }
+
+    fn delete_analytics_day(
+        &self,
+        collection: AnalyticsCollection,
+        app_id: &str,
+        date: NaiveDate,
+    ) -> Result<u64> {
+        let mut map = self
+            .analytics
+            .write()
+            .map_err(|_| Self::lock_error(collection))?;
+        let before = map.len();
+        map.retain(|(c, k), _| !(*c == collection && k.app_id == app_id && k.date == date));
+        Ok((before - map.len()) as u64)
+    }
+
+    fn get_analytics(
+        &self,
+        collection: AnalyticsCollection,
+        key: &AnalyticsKey,
+    ) -> Result<Option<Document>> {
+        let map = self
+            .analytics
+            .read()
+            .map_err(|_| Self::lock_error(collection))?;
+        Ok(map.get(&(collection, key.clone())).cloned())
+    }
+
+    fn find_analytics(
+        &self,
+        collection: AnalyticsCollection,
+        app_id: &str,
+        country: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(AnalyticsKey, Document)>> {
+        let map = self
+            .analytics
+            .read()
+            .map_err(|_| Self::lock_error(collection))?;
+        Ok(map
+            .iter()
+            .filter(|((c, k), _)| {
+                *c == collection
+                    && k.app_id == app_id
+                    && country.is_none_or(|x| k.country == x)
+                    && (from..=to).contains(&k.date)
+            })
+            .map(|((_, k), d)| (k.clone(), d.clone()))
+            .collect())
+    }
+}
