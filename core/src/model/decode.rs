@@ -947,6 +947,44 @@ mod tests {
     }
 
     #[test]
+    fn the_fast_parser_reads_every_form_like_bsons_extended_json_conversion() {
+        let samples = [
+            r#"{"_id":{"$oid":"65f1a2b3c4d5e6f708192a3b"},"d":{"$date":"2026-03-01T05:00:00.123Z"},"c":{"$date":{"$numberLong":"1772341200123"}}}"#,
+            r#"{"a":{"$numberInt":"5"},"b":{"$numberLong":"5000000000"},"c":{"$numberDouble":"NaN"},"d":{"$numberDouble":"-Infinity"},"e":{"$numberDecimal":"1.5E+3"}}"#,
+            r#"{"a":1,"b":-2,"c":2.5,"d":null,"e":true,"f":"s","g":[1,{"h":{"$oid":"65f1a2b3c4d5e6f708192a3b"}}],"m":{"n":{"$date":"1999-12-31T23:59:59Z"}}}"#,
+        ];
+        for text in samples {
+            let fast = match serde_json::from_str::<Bson>(text).unwrap() {
+                Bson::Document(d) => d,
+                other => panic!("{other:?}"),
+            };
+            let slow =
+                match Bson::try_from(serde_json::from_str::<serde_json::Value>(text).unwrap())
+                    .unwrap()
+                {
+                    Bson::Document(d) => d,
+                    other => panic!("{other:?}"),
+                };
+            for (k, v) in &slow {
+                let f = &fast[k];
+                let same = match (v, f) {
+                    // Relaxed integers may come out as Int32 on one path and Int64 on the other.
+                    (Bson::Int32(a), Bson::Int64(b)) | (Bson::Int64(b), Bson::Int32(a)) => {
+                        i64::from(*a) == *b
+                    }
+                    (Bson::Double(a), Bson::Double(b)) if a.is_nan() => b.is_nan(),
+                    _ => v == f,
+                };
+                assert!(same, "{k}: {v:?} vs {f:?}");
+            }
+            assert_eq!(fast.len(), slow.len());
+        }
+        // Malformed Extended JSON is still rejected with a reason.
+        let err = parse_extended_json(r#"{"a":{"$numberLong":5}}"#).unwrap_err();
+        assert!(err.contains("Extended JSON"), "{err}");
+    }
+
+    #[test]
     fn gamerounds_are_keyed_by_round_id() {
         let doc = parse_extended_json(
             r#"{"_id":{"$oid":"65f1a2b3c4d5e6f708192a3b"},"roundId":"r-9","durationSec":3}"#,

@@ -140,7 +140,14 @@ impl CollectionIngest {
 }
 
 /// Parses one Extended JSON v2 document with the `bson` crate (relaxed and canonical modes, mixed freely).
+///
+/// The fast path lets `bson::Bson`'s own `Deserialize` read the line in one pass (it understands the
+/// `$oid`/`$date`/`$number…` wrappers); only a line it rejects goes through `TryFrom<serde_json::Value>`,
+/// which gives the precise reason. The tests check both paths read every form alike.
 pub(crate) fn parse_extended_json(text: &str) -> std::result::Result<Document, String> {
+    if let Ok(Bson::Document(doc)) = serde_json::from_str::<Bson>(text) {
+        return Ok(doc);
+    }
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     match Bson::try_from(value) {

@@ -1,0 +1,221 @@
+//! Engine configuration: reporting time zone, application id, USD→NPR rate and alert thresholds, from code
+//! or from the environment variables the previous Node service read.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::Calendar;
+use crate::{Error, Result};
+
+/// Thresholds of the alert rules (METRICS.md "Alerts"), in percent or events per hour.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertThresholds {
+    /// `ALERT_DROP_PCT`: revenue below its 7-day mean by more than this % (default 15).
+    pub drop_pct: f64,
+    /// `ALERT_PAYER_DROP_PCT`: payer rate below its 7-day mean by more than this % (default 10).
+    pub payer_drop_pct: f64,
+    /// `ALERT_ABUSE_THRESHOLD`: moderation flags in one clock hour (default 50).
+    pub abuse_threshold: u64,
+    /// `ALERT_INFRA_THRESHOLD`: `error_event`s in one clock hour (default 100).
+    pub infra_threshold: u64,
+    /// `ALERT_CHURN_THRESHOLD`: churn rate above its 7-day mean by more than this % (default 20).
+    pub churn_threshold: f64,
+    /// `ALERT_ENGAGEMENT_DROP_PCT`: DAU below its 7-day mean by more than this % (default 15).
+    pub engagement_drop_pct: f64,
+}
+
+impl Default for AlertThresholds {
+    fn default() -> Self {
+        AlertThresholds {
+            drop_pct: 15.0,
+            payer_drop_pct: 10.0,
+            abuse_threshold: 50,
+            infra_threshold: 100,
+            churn_threshold: 20.0,
+            engagement_drop_pct: 15.0,
+        }
+    }
+}
+
+/// Everything the engine needs besides data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Config {
+    /// Reporting time zone (default `Australia/Sydney`).
+    #[serde(with = "tz_name")]
+    pub calendar: Calendar,
+    /// Application id, the first part of every analytics key (default `halobuzz`).
+    pub app_id: String,
+    /// NPR per USD. There is deliberately no default: a report that meets a USD amount without a rate
+    /// fails with [`Error::InvalidArgument`] instead of guessing.
+    pub usd_to_npr: Option<Decimal>,
+    /// Alert thresholds.
+    pub alerts: AlertThresholds,
+    /// Key of the keyed hash that pseudonymises user ids in outputs (`ANALYTICS_PSEUDONYM_KEY`). The
+    /// default key is public, so production must set its own; it is never serialised.
+    #[serde(skip_serializing, default = "default_pseudonym_key")]
+    pub pseudonym_key: String,
+    /// Put raw user ids in outputs instead of pseudonyms (off unless the caller asks).
+    #[serde(default)]
+    pub reveal_user_ids: bool,
+}
+
+fn default_pseudonym_key() -> String {
+    "halobuzz-analytics/default-pseudonym-key".to_owned()
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            calendar: Calendar::default(),
+            app_id: "halobuzz".to_owned(),
+            usd_to_npr: None,
+            alerts: AlertThresholds::default(),
+            pseudonym_key: default_pseudonym_key(),
+            reveal_user_ids: false,
+        }
+    }
+}
+
+mod tz_name {
+    use super::Calendar;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(c: &Calendar, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(c.tz().name())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Calendar, D::Error> {
+        let name = String::deserialize(d)?;
+        Calendar::parse(&name).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Config {
+    /// Reads the process environment (see [`Config::from_vars`]).
+    pub fn from_env() -> Result<Self> {
+        Self::from_vars(&std::env::vars().collect())
+    }
+
+    /// Reads the variables of the previous service: `REPORTS_TZ`, `ANALYTICS_APP_ID`, `USD_TO_NPR`,
+    /// `ANALYTICS_PSEUDONYM_KEY`,
+    /// `ALERT_DROP_PCT`, `ALERT_PAYER_DROP_PCT`, `ALERT_ABUSE_THRESHOLD`, `ALERT_INFRA_THRESHOLD`,
+    /// `ALERT_CHURN_THRESHOLD`, `ALERT_ENGAGEMENT_DROP_PCT`. Unset or empty variables keep the defaults;
+    /// a malformed one is an error naming it.
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self> {
+        let get = |k: &str| vars.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let mut c = Config::default();
+        if let Some(tz) = get("REPORTS_TZ") {
+            c.calendar = Calendar::parse(tz)?;
+        }
+        if let Some(app) = get("ANALYTICS_APP_ID") {
+            c.app_id = app.to_owned();
+        }
+        if let Some(key) = get("ANALYTICS_PSEUDONYM_KEY") {
+            c.pseudonym_key = key.to_owned();
+        }
+        if let Some(rate) = get("USD_TO_NPR") {
+            c.usd_to_npr = Some(parse_rate(rate)?);
+        }
+        let pct = |k: &'static str, v: &mut f64| -> Result<()> {
+            if let Some(s) = get(k) {
+                *v = s
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite() && *x >= 0.0)
+                    .ok_or_else(|| {
+                        Error::invalid_argument(k, format!("`{s}` is not a non-negative number"))
+                    })?;
+            }
+            Ok(())
+        };
+        let count = |k: &'static str, v: &mut u64| -> Result<()> {
+            if let Some(s) = get(k) {
+                *v = s.parse::<u64>().map_err(|_| {
+                    Error::invalid_argument(k, format!("`{s}` is not a whole number"))
+                })?;
+            }
+            Ok(())
+        };
+        pct("ALERT_DROP_PCT", &mut c.alerts.drop_pct)?;
+        pct("ALERT_PAYER_DROP_PCT", &mut c.alerts.payer_drop_pct)?;
+        count("ALERT_ABUSE_THRESHOLD", &mut c.alerts.abuse_threshold)?;
+        count("ALERT_INFRA_THRESHOLD", &mut c.alerts.infra_threshold)?;
+        pct("ALERT_CHURN_THRESHOLD", &mut c.alerts.churn_threshold)?;
+        pct(
+            "ALERT_ENGAGEMENT_DROP_PCT",
+            &mut c.alerts.engagement_drop_pct,
+        )?;
+        Ok(c)
+    }
+
+    /// The pseudonymiser of this configuration.
+    pub fn pseudonymizer(&self) -> crate::privacy::Pseudonymizer {
+        if self.reveal_user_ids {
+            crate::privacy::Pseudonymizer::reveal()
+        } else {
+            crate::privacy::Pseudonymizer::new(self.pseudonym_key.as_bytes())
+        }
+    }
+
+    /// Sets the USD→NPR rate from text (exact decimal).
+    pub fn with_usd_to_npr(mut self, rate: &str) -> Result<Self> {
+        self.usd_to_npr = Some(parse_rate(rate)?);
+        Ok(self)
+    }
+}
+
+/// A positive exact rate.
+pub fn parse_rate(s: &str) -> Result<Decimal> {
+    s.trim()
+        .parse::<Decimal>()
+        .ok()
+        .filter(|d| d.is_sign_positive() && !d.is_zero())
+        .ok_or_else(|| {
+            Error::invalid_argument("usdToNpr", format!("`{s}` is not a positive number"))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_old_services_variables() {
+        let vars: HashMap<String, String> = [
+            ("REPORTS_TZ", "Asia/Kathmandu"),
+            ("USD_TO_NPR", "133.25"),
+            ("ALERT_DROP_PCT", "25"),
+            ("ALERT_ABUSE_THRESHOLD", "80"),
+            ("ALERT_CHURN_THRESHOLD", ""),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let c = Config::from_vars(&vars).unwrap();
+        assert_eq!(c.calendar.tz().name(), "Asia/Kathmandu");
+        assert_eq!(c.usd_to_npr.unwrap().to_string(), "133.25");
+        assert_eq!(c.alerts.drop_pct, 25.0);
+        assert_eq!(c.alerts.abuse_threshold, 80);
+        assert_eq!(c.alerts.churn_threshold, 20.0);
+        assert_eq!(c.app_id, "halobuzz");
+    }
+
+    #[test]
+    fn malformed_variables_are_named() {
+        let vars: HashMap<String, String> =
+            [("ALERT_INFRA_THRESHOLD".to_owned(), "lots".to_owned())].into();
+        let e = Config::from_vars(&vars).unwrap_err();
+        assert!(e.to_string().contains("ALERT_INFRA_THRESHOLD"), "{e}");
+        let vars: HashMap<String, String> =
+            [("REPORTS_TZ".to_owned(), "Mars/Olympus".to_owned())].into();
+        assert!(Config::from_vars(&vars)
+            .unwrap_err()
+            .to_string()
+            .contains("Mars/Olympus"));
+        assert!(parse_rate("-1").is_err() && parse_rate("0").is_err());
+    }
+}

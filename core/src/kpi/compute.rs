@@ -1,0 +1,463 @@
+//! Range KPIs from daily facts. Sums add, distinct counts are sizes of unions, ratios are recomputed from
+//! the merged numerators and denominators: never an average of daily ratios (METRICS.md).
+
+use std::collections::{HashMap, HashSet};
+
+use bson::oid::ObjectId;
+use chrono::NaiveDate;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use super::directory::UserDirectory;
+use super::facts::{Facts, Money};
+use super::report::*;
+use super::rollup::{CountryFilter, FactsByDay};
+use crate::calendar::{add_days, DateRange};
+use crate::config::Config;
+use crate::privacy::Pseudonymizer;
+use crate::Result;
+
+/// Facts of the days a query needs, for its country and for `ALL`, with what is needed to read them.
+pub(crate) struct FactsWindow<'a> {
+    pub by_day: &'a FactsByDay,
+    pub dir: &'a UserDirectory,
+    pub config: &'a Config,
+    pub ids: &'a Pseudonymizer,
+}
+
+/// What a period contributes to the report and to the next period's growth.
+struct PeriodFacts {
+    facts: Facts,
+    dau: f64,
+    total: Decimal,
+    active: u64,
+}
+
+impl PeriodFacts {
+    fn arpu(&self) -> Option<Decimal> {
+        ratio(self.total, self.active)
+    }
+
+    /// clamp(100 − w / 10, 0, 100), w = (flagged + 5 × banned) × 1000 / activeUsers.
+    fn safety_score(&self) -> Option<f64> {
+        if self.active == 0 {
+            return None;
+        }
+        let incidents = (self.facts.flagged + 5 * self.facts.banned) as f64;
+        let w = incidents * 1000.0 / self.active as f64;
+        Some((100.0 - w / 10.0).clamp(0.0, 100.0))
+    }
+}
+
+/// An exact quotient, `None` for a zero denominator.
+fn ratio(num: Decimal, den: u64) -> Option<Decimal> {
+    if den == 0 {
+        return None;
+    }
+    num.checked_div(Decimal::from(den))
+}
+
+fn pct(num: u64, den: u64) -> Option<f64> {
+    (den > 0).then(|| num as f64 * 100.0 / den as f64)
+}
+
+/// NPR for output: rounded half away from zero to 2 decimals.
+fn npr(d: Decimal) -> f64 {
+    d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+        .to_f64()
+        .unwrap_or(f64::NAN)
+}
+
+/// Coins and other exact quantities for output.
+fn num(d: Decimal) -> f64 {
+    d.to_f64().unwrap_or(f64::NAN)
+}
+
+fn growth(current: f64, previous: f64) -> Option<f64> {
+    (previous != 0.0).then(|| (current - previous) / previous * 100.0)
+}
+
+fn growth_dec(current: Decimal, previous: Decimal) -> Option<f64> {
+    if previous.is_zero() {
+        return None;
+    }
+    ((current - previous) / previous * Decimal::ONE_HUNDRED).to_f64()
+}
+
+impl FactsWindow<'_> {
+    fn rate(&self) -> Option<Decimal> {
+        self.config.usd_to_npr
+    }
+
+    fn to_npr(&self, m: &Money) -> Result<Decimal> {
+        m.to_npr(self.rate())
+    }
+
+    fn day(&self, d: NaiveDate, c: CountryFilter) -> Option<&Facts> {
+        self.by_day.get(&(d, c))
+    }
+
+    fn merged(&self, range: DateRange, c: CountryFilter) -> Facts {
+        let mut f = Facts::default();
+        for d in range.iter() {
+            if let Some(x) = self.day(d, c) {
+                f.merge(x);
+            }
+        }
+        f.normalize();
+        f
+    }
+
+    fn period(&self, range: DateRange, c: CountryFilter) -> Result<PeriodFacts> {
+        let facts = self.merged(range, c);
+        let daily_active: usize = range
+            .iter()
+            .filter_map(|d| self.day(d, c))
+            .map(|f| f.active.len())
+            .sum();
+        let total = self.to_npr(&facts.coin_topups)? + self.to_npr(&facts.og_subscriptions)?
+            - self.to_npr(&facts.refunds)?;
+        Ok(PeriodFacts {
+            dau: daily_active as f64 / range.days() as f64,
+            total,
+            active: facts.active.len() as u64,
+            facts,
+        })
+    }
+
+    /// The full report of `range` for `c`.
+    pub fn report(&self, range: DateRange, c: CountryFilter) -> Result<KpiReport> {
+        let (cur, prev) = (self.period(range, c)?, self.period(range.previous(), c)?);
+        Ok(KpiReport {
+            period: self.report_period(range, c),
+            revenue: self.revenue(&cur, &prev)?,
+            engagement: self.engagement(range, c, &cur, &prev),
+            monetization: monetization(&cur, &prev),
+            retention: self.retention(range, c),
+            creators: self.creators(range, &cur.facts, &prev.facts),
+            safety: safety(&cur, &prev),
+            gaming: gaming(&cur.facts),
+        })
+    }
+
+    /// One section of the report as JSON (`revenue`, `engagement`, …), computing only what it needs:
+    /// the time series asks for one metric per bucket.
+    pub fn section(
+        &self,
+        range: DateRange,
+        c: CountryFilter,
+        name: &str,
+    ) -> Result<Option<serde_json::Value>> {
+        let periods = || -> Result<(PeriodFacts, PeriodFacts)> {
+            Ok((self.period(range, c)?, self.period(range.previous(), c)?))
+        };
+        let json = |v: std::result::Result<serde_json::Value, serde_json::Error>| {
+            v.map_err(|e| crate::Error::Encode {
+                what: format!("the {name} section"),
+                reason: e.to_string(),
+            })
+        };
+        Ok(Some(match name {
+            "revenue" => {
+                let (cur, prev) = periods()?;
+                json(serde_json::to_value(self.revenue(&cur, &prev)?))?
+            }
+            "engagement" => {
+                let (cur, prev) = periods()?;
+                json(serde_json::to_value(self.engagement(range, c, &cur, &prev)))?
+            }
+            "monetization" => {
+                let (cur, prev) = periods()?;
+                json(serde_json::to_value(monetization(&cur, &prev)))?
+            }
+            "retention" => json(serde_json::to_value(self.retention(range, c)))?,
+            "creators" => {
+                let (cur, prev) = (self.merged(range, c), self.merged(range.previous(), c));
+                json(serde_json::to_value(self.creators(range, &cur, &prev)))?
+            }
+            "safety" => {
+                let (cur, prev) = periods()?;
+                json(serde_json::to_value(safety(&cur, &prev)))?
+            }
+            "gaming" => json(serde_json::to_value(gaming(&self.merged(range, c))))?,
+            _ => return Ok(None),
+        }))
+    }
+
+    fn report_period(&self, range: DateRange, c: CountryFilter) -> ReportPeriod {
+        let prev_range = range.previous();
+        ReportPeriod {
+            from: range.from,
+            to: range.to,
+            days: range.days(),
+            previous_from: prev_range.from,
+            previous_to: prev_range.to,
+            country: c,
+            timezone: self.config.calendar.tz().name().to_owned(),
+            currency: "NPR".to_owned(),
+        }
+    }
+
+    fn revenue(&self, cur: &PeriodFacts, prev: &PeriodFacts) -> Result<RevenueKpis> {
+        let f = &cur.facts;
+        let by_method = f
+            .by_payment_method
+            .iter()
+            .map(|m| self.to_npr(m).map(npr))
+            .collect::<Result<Vec<f64>>>()?;
+        let by_tier = f
+            .by_og_tier
+            .iter()
+            .map(|m| self.to_npr(m))
+            .collect::<Result<Vec<Decimal>>>()?;
+        Ok(RevenueKpis {
+            total: npr(cur.total),
+            coin_topups: npr(self.to_npr(&f.coin_topups)?),
+            og_subscriptions: npr(self.to_npr(&f.og_subscriptions)?),
+            refunds: npr(self.to_npr(&f.refunds)?),
+            by_payment_method: ByPaymentMethod {
+                esewa: by_method[0],
+                khalti: by_method[1],
+                stripe: by_method[2],
+                paypal: by_method[3],
+                other: by_method[4],
+            },
+            by_og_tier: ByOgTier {
+                tier1: npr(by_tier[0]),
+                tier2: npr(by_tier[1]),
+                tier3: npr(by_tier[2]),
+                tier4: npr(by_tier[3]),
+                tier5: npr(by_tier[4]),
+                unknown: (!by_tier[5].is_zero()).then(|| npr(by_tier[5])),
+            },
+            gift_revenue: num(f.gift_revenue),
+            platform_fees: num(f.platform_fees),
+            growth: growth_dec(cur.total, prev.total),
+        })
+    }
+
+    fn engagement(
+        &self,
+        range: DateRange,
+        c: CountryFilter,
+        cur: &PeriodFacts,
+        prev: &PeriodFacts,
+    ) -> EngagementKpis {
+        let f = &cur.facts;
+        let mau = self.distinct_active(range.trailing_30(), c);
+        EngagementKpis {
+            dau: cur.dau,
+            active_users: cur.active,
+            mau,
+            stickiness: (mau > 0).then(|| cur.dau / mau as f64 * 100.0),
+            avg_session_duration: ratio(f.session_seconds, f.session_ends).map(|s| num(s) / 60.0),
+            total_streams: f.streams,
+            total_stream_duration: num(f.stream_seconds) / 60.0,
+            avg_viewers_per_stream: (f.streams > 0)
+                .then(|| f.stream_viewers as f64 / f.streams as f64),
+            battle_participation: f.battles,
+            gift_sent: f.gifts_sent,
+            messages_sent: f.messages_sent,
+            growth: growth(cur.dau, prev.dau),
+        }
+    }
+
+    /// Distinct users active in `range` for `c` (a union of the days' sets, nothing else merged).
+    fn distinct_active(&self, range: DateRange, c: CountryFilter) -> u64 {
+        let mut all: Vec<ObjectId> = Vec::new();
+        for f in range.iter().filter_map(|d| self.day(d, c)) {
+            all.extend(f.active.iter().copied());
+        }
+        all.sort_unstable();
+        all.dedup();
+        all.len() as u64
+    }
+
+    /// Retention selects users by `users.country` and counts their activity anywhere (the `ALL` facts).
+    fn retention(&self, range: DateRange, c: CountryFilter) -> RetentionKpis {
+        let all = CountryFilter::All;
+        let selected = |u: &ObjectId| c.selects(self.dir.country(u));
+        let active_on = |d: NaiveDate| self.day(d, all).map(|f| &f.active);
+        let is_active = |d: NaiveDate, u: &ObjectId| active_on(d).is_some_and(|s| s.contains(u));
+
+        // Signup cohort of the range: (user, signup day).
+        let cohort: Vec<(ObjectId, NaiveDate)> = range
+            .iter()
+            .filter_map(|d| self.day(d, all).map(|f| (d, f)))
+            .flat_map(|(d, f)| {
+                f.signups
+                    .iter()
+                    .filter(|u| selected(u))
+                    .map(move |u| (*u, d))
+            })
+            .collect();
+        let retained = |n: i64| {
+            let eligible: Vec<&(ObjectId, NaiveDate)> = cohort
+                .iter()
+                .filter(|(_, s)| add_days(*s, n) <= range.to)
+                .collect();
+            let kept = eligible
+                .iter()
+                .filter(|(u, s)| is_active(add_days(*s, n), u))
+                .count();
+            pct(kept as u64, eligible.len() as u64)
+        };
+
+        let active_in = |r: DateRange| -> HashSet<ObjectId> {
+            r.iter()
+                .filter_map(active_on)
+                .flat_map(|s| s.iter().copied())
+                .filter(|u| selected(u))
+                .collect()
+        };
+        let now_active = active_in(range);
+        let before = active_in(range.previous());
+        let churned = before.iter().filter(|u| !now_active.contains(u)).count();
+
+        // Last active day (≤ to) of everyone active in the range or in the trailing 30 days.
+        let window = DateRange {
+            from: range.from.min(range.trailing_30().from),
+            to: range.to,
+        };
+        let mut last: HashMap<ObjectId, NaiveDate> = HashMap::new();
+        for d in window.iter() {
+            if let Some(s) = active_on(d) {
+                for u in s.iter().filter(|u| selected(u)) {
+                    last.insert(*u, d);
+                }
+            }
+        }
+        let lifetimes: Vec<i64> = now_active
+            .iter()
+            .filter_map(|u| {
+                let signup = self.config.calendar.day_of(self.dir.user(u)?.created_at);
+                let last_day = last.get(u)?;
+                (signup <= range.to).then(|| (*last_day - signup).num_days() + 1)
+            })
+            .collect();
+        let trailing = range.trailing_30();
+        let recent: Vec<NaiveDate> = last
+            .values()
+            .copied()
+            .filter(|d| trailing.contains(*d))
+            .collect();
+        let at_risk = recent
+            .iter()
+            .filter(|d| (range.to - **d).num_days() >= 7)
+            .count();
+
+        RetentionKpis {
+            d1_retention: retained(1),
+            d7_retention: retained(7),
+            d30_retention: retained(30),
+            churn_rate: pct(churned as u64, before.len() as u64),
+            avg_lifetime_days: (!lifetimes.is_empty())
+                .then(|| lifetimes.iter().sum::<i64>() as f64 / lifetimes.len() as f64),
+            churn_risk_score: pct(at_risk as u64, recent.len() as u64),
+        }
+    }
+
+    fn creators(&self, range: DateRange, cur: &Facts, prev: &Facts) -> CreatorKpis {
+        let hosts = &cur.hosts;
+        let n = hosts.len() as u64;
+        let revenues: Vec<Decimal> = hosts.values().map(|h| h.revenue).collect();
+        let new_ever: HashSet<ObjectId> = range
+            .iter()
+            .filter_map(|d| self.day(d, CountryFilter::All))
+            .flat_map(|f| f.new_hosts.iter().copied())
+            .collect();
+        let returning = prev.hosts.keys().filter(|h| hosts.contains_key(h)).count() as u64;
+        let mut ranked: Vec<(&ObjectId, &super::facts::HostFacts)> = hosts.iter().collect();
+        // Highest revenue first; ties: more streams, then the smaller id.
+        ranked.sort_by(|a, b| {
+            b.1.revenue
+                .cmp(&a.1.revenue)
+                .then(b.1.streams.cmp(&a.1.streams))
+                .then(a.0.cmp(b.0))
+        });
+        CreatorKpis {
+            active_hosts: n,
+            top_host_revenue: revenues.iter().max().copied().map(num),
+            avg_host_revenue: ratio(revenues.iter().sum(), n).map(num),
+            new_hosts: hosts.keys().filter(|h| new_ever.contains(h)).count() as u64,
+            host_retention_rate: pct(returning, prev.hosts.len() as u64),
+            top_creators: ranked
+                .into_iter()
+                .take(10)
+                .map(|(id, h)| TopCreator {
+                    host_id: self.ids.id(id),
+                    username: self.dir.user(id).and_then(|u| u.username.clone()),
+                    revenue: num(h.revenue),
+                    streams: h.streams,
+                    viewers: h.viewers,
+                })
+                .collect(),
+        }
+    }
+}
+
+fn monetization(cur: &PeriodFacts, prev: &PeriodFacts) -> MonetizationKpis {
+    let f = &cur.facts;
+    let paying = f.payers.len() as u64;
+    MonetizationKpis {
+        paying_users: paying,
+        arpu: cur.arpu().map(npr),
+        arppu: ratio(cur.total, paying).map(npr),
+        payer_rate: pct(paying, cur.active),
+        avg_gift_value: ratio(f.gift_revenue, f.gifts_sent).map(num),
+        coin_topup_count: f.topup_count,
+        coin_topup_volume: num(f.topup_coins),
+        og_conversion_rate: pct(f.og_buyers.len() as u64, cur.active),
+        growth: match (cur.arpu(), prev.arpu()) {
+            (Some(a), Some(b)) => growth_dec(a, b),
+            _ => None,
+        },
+    }
+}
+
+fn safety(cur: &PeriodFacts, prev: &PeriodFacts) -> SafetyKpis {
+    let f = &cur.facts;
+    let score = cur.safety_score();
+    let trend = match (score, prev.safety_score()) {
+        (Some(s), Some(p)) if s - p >= 2.0 => SafetyTrend::Improving,
+        (Some(s), Some(p)) if p - s >= 2.0 => SafetyTrend::Declining,
+        _ => SafetyTrend::Stable,
+    };
+    SafetyKpis {
+        flagged_content: f.flagged,
+        banned_users: f.banned,
+        appeals_processed: f.appeals,
+        moderation_actions: f.warn_block + f.banned,
+        safety_score: score,
+        trend,
+    }
+}
+
+fn gaming(f: &Facts) -> GamingKpis {
+    let house = f.stakes - f.payouts;
+    GamingKpis {
+        games_played: f.games_played,
+        total_stakes: num(f.stakes),
+        total_payouts: num(f.payouts),
+        revenue: num(house),
+        house_edge: if f.stakes.is_zero() {
+            None
+        } else {
+            (house / f.stakes * Decimal::ONE_HUNDRED).to_f64()
+        },
+        active_players: f.players.len() as u64,
+        // Sorted by round id (a BTreeMap), so the sum is the same whichever path built the facts.
+        avg_game_duration: (!f.rounds.is_empty())
+            .then(|| f.rounds.values().sum::<f64>() / f.rounds.len() as f64),
+    }
+}
+
+/// The days whose facts a report of `range` reads: the range, its previous period and the 30 days ending
+/// on `to` (for `mau` and `churnRiskScore`).
+pub fn days_needed(range: DateRange) -> DateRange {
+    let prev = range.previous();
+    DateRange {
+        from: prev.from.min(range.trailing_30().from),
+        to: range.to,
+    }
+}

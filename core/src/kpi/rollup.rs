@@ -1,0 +1,364 @@
+//! Daily rollups: the [`Facts`] of one local day for `ALL` and for each country seen that day, computed
+//! from raw records in one pass per collection and stored under the unique key `(appId, date, country)`.
+//!
+//! This is the only place that decides what a raw document contributes to which metric (METRICS.md):
+//! which country it belongs to, whether it makes its user active, which sums and sets it feeds. Range
+//! KPIs ([`super::compute`]) only merge facts.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::directory::UserDirectory;
+use super::facts::{method_index, Facts};
+use crate::calendar::{Calendar, DateRange};
+use crate::model::*;
+use crate::store::{DateField, RecordRef, Scan, Store, StoreExt};
+use crate::{Error, Result};
+
+/// The country selection of a report or rollup: everything, one country, or documents without one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CountryFilter {
+    /// Every document (`ALL`).
+    #[default]
+    All,
+    /// Documents of one country.
+    Code(Country),
+    /// Documents whose country resolves to nothing (`UNKNOWN`).
+    Unknown,
+}
+
+impl CountryFilter {
+    /// The key used in rollups and reports: `ALL`, `NP`, `UNKNOWN`.
+    pub fn key(&self) -> String {
+        match self {
+            CountryFilter::All => "ALL".to_owned(),
+            CountryFilter::Code(c) => c.to_string(),
+            CountryFilter::Unknown => "UNKNOWN".to_owned(),
+        }
+    }
+
+    /// The selection a document of resolved country `c` belongs to (besides `ALL`).
+    pub fn of(c: Option<Country>) -> CountryFilter {
+        c.map_or(CountryFilter::Unknown, CountryFilter::Code)
+    }
+
+    /// Whether a user of `users.country` = `c` is selected (Retention section semantics).
+    pub fn selects(&self, c: Option<Country>) -> bool {
+        match self {
+            CountryFilter::All => true,
+            CountryFilter::Code(code) => c == Some(*code),
+            CountryFilter::Unknown => c.is_none(),
+        }
+    }
+}
+
+impl fmt::Display for CountryFilter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.key())
+    }
+}
+
+impl FromStr for CountryFilter {
+    type Err = Error;
+
+    /// `ALL` (or empty), `UNKNOWN`, or an ISO-3166 alpha-2 code in any case.
+    fn from_str(s: &str) -> Result<Self> {
+        let t = s.trim();
+        if t.is_empty() || t.eq_ignore_ascii_case("all") {
+            Ok(CountryFilter::All)
+        } else if t.eq_ignore_ascii_case("unknown") {
+            Ok(CountryFilter::Unknown)
+        } else {
+            Country::parse(t).map(CountryFilter::Code).ok_or_else(|| {
+                Error::invalid_argument(
+                    "country",
+                    format!("`{s}` is not ALL, UNKNOWN or an ISO-3166 alpha-2 code such as NP"),
+                )
+            })
+        }
+    }
+}
+
+impl Serialize for CountryFilter {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.key())
+    }
+}
+
+impl<'de> Deserialize<'de> for CountryFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// The version of the rollup document layout; a stored rollup of another version is recomputed.
+pub const ROLLUP_VERSION: u32 = 1;
+
+/// The facts of one `(appId, date, country)`, as stored in `analyticsdailykpis`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DailyRollup {
+    /// Application id.
+    pub app_id: String,
+    /// Local date in `timezone`.
+    pub date: NaiveDate,
+    /// `ALL`, a country code or `UNKNOWN`.
+    pub country: CountryFilter,
+    /// The reporting time zone the day was cut in; a rollup of another zone is not reused.
+    pub timezone: String,
+    /// Layout version ([`ROLLUP_VERSION`]).
+    pub version: u32,
+    /// When it was computed.
+    pub computed_at: DateTime<Utc>,
+    /// The day's facts.
+    pub facts: Facts,
+}
+
+/// Facts by (day, country selection), `ALL` included, for the days a pass covered.
+pub(crate) type FactsByDay = BTreeMap<(NaiveDate, CountryFilter), Facts>;
+
+/// Computes the facts of every day of `days` (local dates in `cal`), per country and for `ALL`, from raw
+/// records: one ranged scan per collection. Every day of `days` gets an `ALL` entry, even an empty one.
+pub(crate) fn accumulate(
+    store: &dyn Store,
+    dir: &UserDirectory,
+    cal: &Calendar,
+    days: DateRange,
+) -> Result<FactsByDay> {
+    let range = cal.dates_range(days.from, days.to);
+    let mut acc = Accumulator {
+        cal,
+        dir,
+        out: BTreeMap::new(),
+    };
+    for d in days.iter() {
+        acc.out.insert((d, CountryFilter::All), Facts::default());
+    }
+
+    store.each::<User>(Some(range), |u| {
+        acc.add(u.created_at, u.country, |f| {
+            f.active.insert(u.id);
+            f.signups.insert(u.id);
+        });
+    })?;
+
+    store.each::<Transaction>(Some(range), |t| acc.transaction(t))?;
+
+    store.each::<Livestream>(Some(range), |s| acc.stream(s))?;
+
+    store.each::<Message>(Some(range), |m| {
+        // Messages have no country of their own: their author's.
+        acc.add(m.created_at, dir.country(&m.user_id), |f| {
+            f.active.insert(m.user_id);
+            f.messages_sent += u64::from(!m.is_deleted);
+        });
+    })?;
+
+    let mut round_ids: BTreeSet<String> = BTreeSet::new();
+    let mut stake_rounds: Vec<(DateTime<Utc>, Option<Country>, String)> = Vec::new();
+    store.each::<GameStake>(Some(range), |s| {
+        let country = s.country.or_else(|| dir.country(&s.user_id));
+        acc.add(s.created_at, country, |f| {
+            f.active.insert(s.user_id);
+            f.players.insert(s.user_id);
+            f.games_played += 1;
+            f.stakes += s.stake_amount;
+            if s.result == StakeResult::Won {
+                f.payouts += s.win_amount;
+            }
+        });
+        if !round_ids.contains(&s.round_id) {
+            round_ids.insert(s.round_id.clone());
+        }
+        stake_rounds.push((s.created_at, country, s.round_id.clone()));
+    })?;
+    if !stake_rounds.is_empty() {
+        let ids: Vec<&str> = round_ids.iter().map(String::as_str).collect();
+        let mut durations: BTreeMap<String, f64> = BTreeMap::new();
+        store.game_rounds(&ids, &mut |r| {
+            durations.insert(r.round_id.clone(), r.duration_sec);
+        })?;
+        for (at, country, round) in stake_rounds {
+            if let Some(&d) = durations.get(&round) {
+                acc.add(at, country, |f| {
+                    f.rounds.insert(round.clone(), d);
+                });
+            }
+        }
+    }
+
+    store.each::<ModerationFlag>(Some(range), |m| {
+        let country = m.country.or_else(|| dir.country(&m.user_id));
+        acc.add(m.created_at, country, |f| {
+            f.flagged += u64::from(m.action != FlagAction::Allow);
+            f.warn_block += u64::from(matches!(m.action, FlagAction::Warn | FlagAction::Block));
+        });
+    })?;
+    let reviewed = Scan {
+        collection: Collection::Moderationflags,
+        range: Some(range),
+        date_field: DateField::ReviewedAt,
+    };
+    store.scan(&reviewed, &mut |r| {
+        if let RecordRef::ModerationFlag(m) = r {
+            if let (Some(at), FlagStatus::Reviewed | FlagStatus::Resolved) =
+                (m.reviewed_at, m.status)
+            {
+                acc.add(at, m.country.or_else(|| dir.country(&m.user_id)), |f| {
+                    f.appeals += 1
+                });
+            }
+        }
+    })?;
+
+    store.each::<AnalyticsEvent>(Some(range), |e| {
+        let country = e
+            .country
+            .or_else(|| e.user_id.as_ref().and_then(|u| dir.country(u)));
+        acc.add(e.timestamp, country, |f| {
+            if let Some(u) = e.user_id {
+                f.active.insert(u);
+            }
+            match e.event_name {
+                EventName::SessionEnd => {
+                    f.session_ends += 1;
+                    f.session_seconds += decimal_seconds(e.duration_sec.unwrap_or(0.0));
+                }
+                EventName::BattleJoined => f.battles += 1,
+                EventName::UserBanned => f.banned += 1,
+                _ => {}
+            }
+        });
+    })?;
+
+    let mut out = acc.out;
+    for f in out.values_mut() {
+        f.normalize();
+    }
+    Ok(out)
+}
+
+/// Seconds as an exact decimal (the shortest form of the double, as for amounts).
+fn decimal_seconds(s: f64) -> Decimal {
+    Decimal::from_str(&s.to_string()).unwrap_or_default()
+}
+
+struct Accumulator<'a> {
+    cal: &'a Calendar,
+    dir: &'a UserDirectory,
+    out: FactsByDay,
+}
+
+impl Accumulator<'_> {
+    /// Applies `f` to the facts of the document's day, for its country and for `ALL`.
+    fn add(&mut self, at: DateTime<Utc>, country: Option<Country>, f: impl Fn(&mut Facts)) {
+        let day = self.cal.day_of(at);
+        f(self.out.entry((day, CountryFilter::All)).or_default());
+        f(self
+            .out
+            .entry((day, CountryFilter::of(country)))
+            .or_default());
+    }
+
+    fn transaction(&mut self, t: &Transaction) {
+        if !t.is_completed() {
+            return;
+        }
+        let country = t.country.or_else(|| self.dir.country(&t.user_id));
+        let method = method_index(t.payment_method);
+        let money = t.money();
+        self.add(t.created_at, country, |f| {
+            if t.kind != TransactionType::GiftReceived {
+                f.active.insert(t.user_id);
+            }
+            match t.kind {
+                TransactionType::Recharge => {
+                    f.topup_count += 1;
+                    f.topup_coins += t.coins().unwrap_or_default();
+                    if let Some((amount, cur)) = money {
+                        f.coin_topups.add(amount, cur);
+                        f.by_payment_method[method].add(amount, cur);
+                        f.payers.insert(t.user_id);
+                    }
+                }
+                k if k.is_og_purchase() => {
+                    if let Some((amount, cur)) = money {
+                        f.og_subscriptions.add(amount, cur);
+                        f.by_payment_method[method].add(amount, cur);
+                        let tier = t.og_tier.map_or(5, |n| usize::from(n) - 1);
+                        f.by_og_tier[tier].add(amount, cur);
+                        f.payers.insert(t.user_id);
+                        f.og_buyers.insert(t.user_id);
+                    }
+                }
+                TransactionType::Refund => {
+                    // Some writers store refunds negative: the refund is the absolute value.
+                    if let Some((amount, cur)) = money {
+                        f.refunds.add(amount.abs(), cur);
+                        f.by_payment_method[method].add(-amount.abs(), cur);
+                    }
+                }
+                TransactionType::GiftSent => {
+                    f.gifts_sent += 1;
+                    if let Some(coins) = t.coins() {
+                        f.gift_revenue += coins;
+                        f.platform_fees += t.fees;
+                    }
+                }
+                TransactionType::PlatformFee => f.platform_fees += t.coins().unwrap_or_default(),
+                _ => {}
+            }
+        });
+    }
+
+    fn stream(&mut self, s: &Livestream) {
+        let country = s.country.or_else(|| self.dir.country(&s.host_id));
+        let seconds = decimal_seconds(s.duration_sec);
+        self.add(s.created_at, country, |f| {
+            f.active.insert(s.host_id);
+            f.streams += 1;
+            f.stream_seconds += seconds;
+            f.stream_viewers += s.total_viewers;
+            let h = f.hosts.entry(s.host_id).or_default();
+            h.revenue += s.total_coins;
+            h.streams += 1;
+            h.viewers += s.total_viewers;
+        });
+        // A new host is one whose first stream ever (any country) is today; only `ALL` keeps the set.
+        if self.dir.first_stream(&s.host_id) == Some(s.created_at) {
+            let day = self.cal.day_of(s.created_at);
+            self.out
+                .entry((day, CountryFilter::All))
+                .or_default()
+                .new_hosts
+                .insert(s.host_id);
+        }
+    }
+}
+
+/// Turns one pass's facts into rollup documents for `app_id`.
+pub(crate) fn into_rollups(
+    facts: FactsByDay,
+    app_id: &str,
+    cal: &Calendar,
+    now: DateTime<Utc>,
+) -> Vec<DailyRollup> {
+    facts
+        .into_iter()
+        .map(|((date, country), facts)| DailyRollup {
+            app_id: app_id.to_owned(),
+            date,
+            country,
+            timezone: cal.tz().name().to_owned(),
+            version: ROLLUP_VERSION,
+            computed_at: now,
+            facts,
+        })
+        .collect()
+}
