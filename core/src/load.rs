@@ -1,19 +1,22 @@
 //! The mongoexport loader: a data directory of `<collection>.json` / `.ndjson` files (optionally `.gz`),
 //! one Extended JSON v2 document per line, into an [`InMemoryStore`].
 //!
-//! Files are streamed line by line (memory is bounded by the records kept, not by the file size) and each
-//! collection is read on its own thread. Invalid and duplicate documents are skipped and counted in the
+//! Files are streamed in chunks of whole lines (memory is bounded by the records kept, not by the file
+//! size), parsed and validated on worker threads, and applied in reading order. Invalid and duplicate documents are skipped and counted in the
 //! store's [`QualityReport`](crate::QualityReport); only I/O failures are errors.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::Mutex;
 
 use flate2::read::MultiGzDecoder;
 
 use crate::model::{Collection, DecodeContext};
-use crate::store::memory::CollectionIngest;
+use crate::store::memory::{CollectionIngest, Parsed};
 use crate::store::{InMemoryStore, InMemoryStoreBuilder};
 use crate::{Error, Result};
 
@@ -88,10 +91,32 @@ fn file_name(p: &Path) -> String {
     )
 }
 
+/// Bytes per chunk handed to a worker: large enough to amortise the hand-off, small enough to keep
+/// memory bounded (at most `2 × workers` chunks are in flight).
+const CHUNK_BYTES: usize = 4 << 20;
+
+/// A run of whole lines of one file.
+struct Chunk {
+    file: usize,
+    seq: u64,
+    first_line: u64,
+    bytes: Vec<u8>,
+}
+
+/// A chunk's lines, parsed and decoded, waiting to be applied in reading order.
+struct ParsedChunk {
+    file: usize,
+    seq: u64,
+    first_line: u64,
+    lines: Vec<Parsed>,
+}
+
 /// Loads a mongoexport data directory into a new in-memory store.
 ///
-/// `progress` is called from the loading threads with (bytes read so far, total bytes) of the files on disk;
-/// it must be cheap.
+/// One thread reads the files (and un-gzips them) in chunks of whole lines; worker threads parse and
+/// validate the chunks in parallel; the calling thread applies them in reading order, which keeps
+/// de-duplication ("the first `_id` wins") and line numbers exact. `progress` is called with (bytes read
+/// so far, total bytes) of the files on disk; it must be cheap.
 pub fn load_directory(
     dir: &Path,
     options: &LoadOptions,
@@ -100,34 +125,93 @@ pub fn load_directory(
     let files = data_files(dir)?;
     let total: u64 = files.iter().map(|f| f.bytes).sum();
     let done = AtomicU64::new(0);
-    let ingests: Vec<Result<CollectionIngest>> = std::thread::scope(|s| {
-        let handles: Vec<_> = files
-            .iter()
-            .map(|file| {
-                let done = &done;
-                s.spawn(move || {
-                    load_file(file, options.context, &|n| {
-                        progress(done.fetch_add(n, Ordering::Relaxed) + n, total)
-                    })
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .zip(&files)
-            .map(|(h, file)| {
-                h.join().unwrap_or_else(|_| {
-                    Err(Error::Read {
-                        path: file.path.clone(),
-                        source: std::io::Error::other("the loading thread panicked"),
-                    })
-                })
-            })
-            .collect()
+    let ctx = options.context;
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 16);
+    let mut ingests: Vec<CollectionIngest> = files
+        .iter()
+        .map(|f| CollectionIngest::new(f.collection, ctx))
+        .collect();
+    let mut failure: Option<Error> = None;
+
+    let (work_tx, work_rx) = sync_channel::<Chunk>(workers * 2);
+    let (done_tx, done_rx) = sync_channel::<Result<ParsedChunk>>(workers * 2);
+    let work_rx = Mutex::new(work_rx);
+    std::thread::scope(|s| {
+        let reader_tx = done_tx.clone();
+        let files = &files;
+        let done = &done;
+        s.spawn(move || {
+            for (i, file) in files.iter().enumerate() {
+                let report = |n| progress(done.fetch_add(n, Ordering::Relaxed) + n, total);
+                if let Err(e) = read_chunks(i, file, &report, &work_tx) {
+                    // The merger drains the channel to the end, so this send cannot block forever.
+                    let _ = reader_tx.send(Err(e));
+                    return;
+                }
+            }
+        });
+
+        for _ in 0..workers {
+            let done_tx = done_tx.clone();
+            let work_rx = &work_rx;
+            s.spawn(move || loop {
+                let next = match work_rx.lock() {
+                    Ok(rx) => rx.recv(),
+                    Err(_) => return,
+                };
+                let Ok(chunk) = next else { return };
+                let collection = files[chunk.file].collection;
+                let lines = chunk
+                    .bytes
+                    .split(|b| *b == b'\n')
+                    .map(|l| Parsed::line(collection, l.strip_suffix(b"\r").unwrap_or(l), &ctx))
+                    .collect();
+                let parsed = ParsedChunk {
+                    file: chunk.file,
+                    seq: chunk.seq,
+                    first_line: chunk.first_line,
+                    lines,
+                };
+                if done_tx.send(Ok(parsed)).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(done_tx);
+
+        // Apply in reading order: chunks of a file may come back out of order.
+        let mut next_seq = vec![0u64; files.len()];
+        let mut waiting: Vec<BTreeMap<u64, ParsedChunk>> =
+            (0..files.len()).map(|_| BTreeMap::new()).collect();
+        for msg in done_rx {
+            match msg {
+                Err(e) => {
+                    failure.get_or_insert(e);
+                }
+                Ok(chunk) if failure.is_none() => {
+                    let f = chunk.file;
+                    waiting[f].insert(chunk.seq, chunk);
+                    while let Some(c) = waiting[f].remove(&next_seq[f]) {
+                        for (i, parsed) in c.lines.into_iter().enumerate() {
+                            ingests[f].apply(parsed, Some(c.first_line + i as u64));
+                        }
+                        next_seq[f] += 1;
+                    }
+                }
+                Ok(_) => {}
+            }
+        }
     });
-    let mut builder = InMemoryStoreBuilder::with_context(options.context);
+
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let mut builder = InMemoryStoreBuilder::with_context(ctx);
     for ingest in ingests {
-        builder.put_ingest(ingest?);
+        debug_assert!(Collection::ALL.contains(&ingest.collection()));
+        builder.put_ingest(ingest);
     }
     Ok(builder.build())
 }
@@ -151,11 +235,13 @@ impl<R: Read> Read for CountingReader<'_, R> {
     }
 }
 
-fn load_file(
+/// Reads one file into chunks of whole lines and sends them to the workers.
+fn read_chunks(
+    index: usize,
     file: &DataFile,
-    ctx: DecodeContext,
     report: &dyn Fn(u64),
-) -> Result<CollectionIngest> {
+    work: &SyncSender<Chunk>,
+) -> Result<()> {
     let read_error = |source| Error::Read {
         path: file.path.clone(),
         source,
@@ -167,7 +253,7 @@ fn load_file(
         report,
     };
     let gz = file.path.extension().is_some_and(|e| e == "gz");
-    let reader: Box<dyn BufRead> = if gz {
+    let mut reader: Box<dyn BufRead> = if gz {
         Box::new(BufReader::with_capacity(
             1 << 16,
             MultiGzDecoder::new(counted),
@@ -175,24 +261,33 @@ fn load_file(
     } else {
         Box::new(BufReader::with_capacity(1 << 16, counted))
     };
-    let mut ingest = CollectionIngest::new(file.collection, ctx);
-    read_lines(reader, |bytes, line| ingest.accept_line_bytes(bytes, line)).map_err(read_error)?;
-    Ok(ingest)
-}
-
-/// Calls `f` with each line (without its terminator) and its 1-based number, reusing one buffer.
-fn read_lines(mut reader: impl BufRead, mut f: impl FnMut(&[u8], u64)) -> std::io::Result<()> {
-    let mut buf = Vec::with_capacity(1024);
-    let mut line = 0u64;
+    let (mut seq, mut line) = (0u64, 1u64);
     loop {
-        buf.clear();
-        if reader.read_until(b'\n', &mut buf)? == 0 {
+        let mut bytes = Vec::with_capacity(CHUNK_BYTES + 4096);
+        let mut lines = 0u64;
+        while bytes.len() < CHUNK_BYTES {
+            let n = reader.read_until(b'\n', &mut bytes).map_err(read_error)?;
+            if n == 0 {
+                break;
+            }
+            lines += 1;
+        }
+        if lines == 0 {
             return Ok(());
         }
-        line += 1;
-        while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-            buf.pop();
+        if bytes.last() == Some(&b'\n') {
+            bytes.pop();
         }
-        f(&buf, line);
+        let chunk = Chunk {
+            file: index,
+            seq,
+            first_line: line,
+            bytes,
+        };
+        if work.send(chunk).is_err() {
+            return Ok(());
+        }
+        seq += 1;
+        line += lines;
     }
 }

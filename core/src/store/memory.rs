@@ -65,8 +65,47 @@ impl Tables {
     }
 }
 
-/// Validation, de-duplication and counting for the documents of one collection. The loader runs one per
-/// collection file on its own thread.
+/// One document read and judged on its own, before de-duplication (which needs the order of reading).
+/// Parsing and decoding are the costly part, so the loader does them on worker threads.
+#[derive(Debug)]
+pub(crate) enum Parsed {
+    /// A blank line: not a document.
+    Blank,
+    /// A line that is not a JSON document.
+    Malformed(String),
+    /// A document: its duplicate key, and its record or why it is invalid.
+    Document {
+        key: Option<DedupeKey>,
+        result: std::result::Result<Record, Invalid>,
+    },
+}
+
+impl Parsed {
+    /// Judges one raw document of `collection`.
+    pub(crate) fn document(collection: Collection, doc: &Document, ctx: &DecodeContext) -> Parsed {
+        Parsed::Document {
+            key: dedupe_key(collection, doc),
+            result: decode(collection, doc, ctx),
+        }
+    }
+
+    /// Judges one line of a mongoexport file (Extended JSON v2, relaxed or canonical); a line that is not
+    /// UTF-8 is malformed.
+    pub(crate) fn line(collection: Collection, bytes: &[u8], ctx: &DecodeContext) -> Parsed {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Parsed::Blank;
+        }
+        let parsed = std::str::from_utf8(bytes)
+            .map_err(|e| format!("not UTF-8: {e}"))
+            .and_then(parse_extended_json);
+        match parsed {
+            Ok(doc) => Parsed::document(collection, &doc, ctx),
+            Err(detail) => Parsed::Malformed(detail),
+        }
+    }
+}
+
+/// De-duplication and counting for the documents of one collection, in reading order.
 #[derive(Debug)]
 pub(crate) struct CollectionIngest {
     collection: Collection,
@@ -87,17 +126,37 @@ impl CollectionIngest {
         }
     }
 
-    /// Takes one document; `line` is its 1-based line in a file, if it came from one.
-    pub(crate) fn accept_document(&mut self, doc: &Document, line: Option<u64>) {
+    pub(crate) fn collection(&self) -> Collection {
+        self.collection
+    }
+
+    /// Takes the next document in reading order; `line` is its 1-based line in a file, if any. The first
+    /// document with a key wins; a later one with the same key is a duplicate, whatever its content.
+    pub(crate) fn apply(&mut self, parsed: Parsed, line: Option<u64>) {
+        let (key, result) = match parsed {
+            Parsed::Blank => return,
+            Parsed::Malformed(detail) => {
+                self.tally.read();
+                self.tally.invalid(Invalid {
+                    id: None,
+                    field: None,
+                    reason: InvalidReason::MalformedJson,
+                    detail,
+                    line,
+                });
+                return;
+            }
+            Parsed::Document { key, result } => (key, result),
+        };
         self.tally.read();
-        if let Some(key) = dedupe_key(self.collection, doc) {
+        if let Some(key) = key {
             if self.seen.contains(&key) {
                 self.tally.duplicate(key.to_string(), line);
                 return;
             }
             self.seen.insert(key);
         }
-        match decode(self.collection, doc, &self.ctx) {
+        match result {
             Ok(record) => {
                 self.tally.valid(record.primary_date());
                 self.tables.push(record);
@@ -109,33 +168,16 @@ impl CollectionIngest {
         }
     }
 
-    /// Takes one line of a mongoexport file (Extended JSON v2, relaxed or canonical). Blank lines are
-    /// not documents and are ignored.
-    pub(crate) fn accept_json_line(&mut self, text: &str, line: u64) {
-        self.accept_line_bytes(text.as_bytes(), line);
+    /// Takes one document.
+    pub(crate) fn accept_document(&mut self, doc: &Document, line: Option<u64>) {
+        let parsed = Parsed::document(self.collection, doc, &self.ctx);
+        self.apply(parsed, line);
     }
 
-    /// Like [`CollectionIngest::accept_json_line`] on raw bytes: a line that is not UTF-8 is malformed.
-    pub(crate) fn accept_line_bytes(&mut self, bytes: &[u8], line: u64) {
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return;
-        }
-        let parsed = std::str::from_utf8(bytes)
-            .map_err(|e| format!("not UTF-8: {e}"))
-            .and_then(parse_extended_json);
-        match parsed {
-            Ok(doc) => self.accept_document(&doc, Some(line)),
-            Err(detail) => {
-                self.tally.read();
-                self.tally.invalid(Invalid {
-                    id: None,
-                    field: None,
-                    reason: InvalidReason::MalformedJson,
-                    detail,
-                    line: Some(line),
-                });
-            }
-        }
+    /// Takes one line of a mongoexport file.
+    pub(crate) fn accept_json_line(&mut self, text: &str, line: u64) {
+        let parsed = Parsed::line(self.collection, text.as_bytes(), &self.ctx);
+        self.apply(parsed, Some(line));
     }
 }
 
@@ -222,8 +264,8 @@ impl InMemoryStoreBuilder {
         self.ingest(collection).accept_json_line(text, line);
     }
 
-    /// Installs the state of one collection filled elsewhere (the loader reads each collection's file on
-    /// its own thread into a fresh [`CollectionIngest`]); the builder must not have read that collection yet.
+    /// Installs the state of one collection filled elsewhere (the loader); the builder must not have read
+    /// that collection yet.
     pub(crate) fn put_ingest(&mut self, ingest: CollectionIngest) {
         let collection = ingest.collection;
         *self.ingest(collection) = ingest;
