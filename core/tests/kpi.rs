@@ -4,6 +4,8 @@
 //! local = UTC+11, after it UTC+10, so Sunday 2026-04-05 is a 25-hour day, [Apr 4 13:00Z, Apr 5 14:00Z).
 //! The report range is Apr 4 ..= Apr 6 (3 days); the previous period is Apr 1 ..= Apr 3.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
+
 use std::sync::Arc;
 
 use bson::{doc, oid::ObjectId, Document};
@@ -11,7 +13,7 @@ use chrono::NaiveDate;
 use halobuzz_analytics::calendar::{DateRange, Granularity};
 use halobuzz_analytics::config::Config;
 use halobuzz_analytics::kpi::{CountryFilter, KpiReport, SafetyTrend};
-use halobuzz_analytics::store::{AnalyticsCollection, DocumentSink, InMemoryStoreBuilder, Store};
+use halobuzz_analytics::store::{AnalyticsCollection, DocumentSink, InMemoryStoreBuilder};
 use halobuzz_analytics::{Collection, Engine};
 
 fn oid(n: u8) -> ObjectId {

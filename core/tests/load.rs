@@ -1,5 +1,7 @@
 //! The mongoexport loader: file naming, compression, empty and missing files, malformed lines, duplicates.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
+
 use std::io::Write;
 use std::path::Path;
 

@@ -1,0 +1,77 @@
+//! Rollup throughput (raw events/s) and 90-day range-query latency on generated data of at least 5M events.
+//!
+//! `cargo bench -p halobuzz-analytics --bench kpi` (set `HALOBUZZ_BENCH_USERS` / `HALOBUZZ_BENCH_DAYS` to
+//! change the dataset; the default is about 6M documents over 120 days).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use halobuzz_analytics::calendar::{add_days, DateRange};
+use halobuzz_analytics::config::Config;
+use halobuzz_analytics::generate::{generate, GeneratorConfig};
+use halobuzz_analytics::kpi::CountryFilter;
+use halobuzz_analytics::store::InMemoryStoreBuilder;
+use halobuzz_analytics::Engine;
+
+fn env(name: &str, default: u32) -> u32 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn bench(c: &mut Criterion) {
+    let gen = GeneratorConfig {
+        users: env("HALOBUZZ_BENCH_USERS", 55_000),
+        days: env("HALOBUZZ_BENCH_DAYS", 120),
+        seed: 7,
+        ..GeneratorConfig::default()
+    };
+    let started = std::time::Instant::now();
+    let mut builder = InMemoryStoreBuilder::new();
+    generate(&gen, &mut builder, &mut |_, _| {}).expect("generate");
+    let store = builder.build();
+    let events = store.quality().total_valid();
+    eprintln!(
+        "dataset: {} users, {} days, {events} valid documents (generated and loaded in {:.1?})",
+        gen.users,
+        gen.days,
+        started.elapsed()
+    );
+    let engine = Engine::new(
+        Arc::new(store),
+        Config::default().with_usd_to_npr("133.5").expect("rate"),
+    );
+    let all = DateRange::new(gen.start_date(), gen.end_date()).expect("range");
+    engine.refresh().expect("directory");
+
+    let mut group = c.benchmark_group("rollup");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(40));
+    group.throughput(Throughput::Elements(events));
+    group.bench_function("backfill_all_days_forced", |b| {
+        b.iter(|| engine.backfill(all, true, &mut |_| {}).expect("backfill"))
+    });
+    group.finish();
+
+    let last90 = DateRange::new(add_days(all.to, -89), all.to).expect("range");
+    engine.backfill(all, false, &mut |_| {}).expect("backfill");
+    let mut group = c.benchmark_group("range_query");
+    group.sample_size(20);
+    group.bench_function("kpis_90_days_all", |b| {
+        b.iter(|| engine.kpis(last90, CountryFilter::All).expect("kpis"))
+    });
+    group.bench_function("kpis_90_days_np", |b| {
+        b.iter(|| {
+            engine
+                .kpis(last90, "NP".parse().expect("country"))
+                .expect("kpis")
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,36 @@
+//! Progress bars on standard error; hidden when it is not a terminal (CI logs stay clean).
+
+use std::path::Path;
+
+use halobuzz_analytics::load::LoadOptions;
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// A bar of `len` steps, labelled with what it counts.
+pub fn bar(len: u64, what: &str, unit: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    let template = format!("{what:>12} [{{bar:40}}] {{pos}}/{{len}} {unit} ({{eta}} left)");
+    if let Ok(style) = ProgressStyle::with_template(&template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+/// Runs a loader with a byte-progress bar.
+pub fn load<T>(
+    dir: &Path,
+    options: &LoadOptions,
+    loader: impl FnOnce(&Path, &LoadOptions, &(dyn Fn(u64, u64) + Sync)) -> T,
+) -> T {
+    let bar = ProgressBar::new(0);
+    if let Ok(style) = ProgressStyle::with_template(
+        "     loading [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    let out = loader(dir, options, &|done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    });
+    bar.finish_and_clear();
+    out
+}

@@ -1,0 +1,307 @@
+//! Tables a person reads: KPI reports and time series as aligned text.
+
+use std::fmt::Write as _;
+
+use halobuzz_analytics::kpi::{KpiReport, TimeSeries};
+
+fn opt(v: Option<f64>, unit: &str) -> String {
+    v.map_or_else(|| "—".to_owned(), |x| fmt_num(x, unit))
+}
+
+fn fmt_num(x: f64, unit: &str) -> String {
+    let body = if x.fract() == 0.0 && x.abs() < 1e15 {
+        group(&format!("{x:.0}"))
+    } else {
+        let s = format!("{x:.2}");
+        match s.split_once('.') {
+            Some((int, frac)) => format!("{}.{frac}", group(int)),
+            None => s,
+        }
+    };
+    if unit.is_empty() {
+        body
+    } else {
+        format!("{body} {unit}")
+    }
+}
+
+/// Thousands separators for readability.
+fn group(int: &str) -> String {
+    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{sign}{out}")
+}
+
+fn growth(g: Option<f64>) -> String {
+    g.map_or_else(|| "growth —".to_owned(), |x| format!("growth {x:+.1}%"))
+}
+
+/// A KPI report as a sectioned table.
+pub fn report(r: &KpiReport) -> String {
+    let mut rows: Vec<(String, String)> = Vec::new();
+    let mut section = |name: &str, extra: String| rows.push((format!("== {name}"), extra));
+    let p = &r.period;
+    let mut out = format!(
+        "KPIs {} … {} ({} days, country {}, {}; previous period {} … {}); money in {}\n\n",
+        p.from, p.to, p.days, p.country, p.timezone, p.previous_from, p.previous_to, p.currency
+    );
+    section("Revenue", growth(r.revenue.growth));
+    let v = &r.revenue;
+    let m = &v.by_payment_method;
+    let add =
+        |rows: &mut Vec<(String, String)>, k: &str, val: String| rows.push((format!("  {k}"), val));
+    add(&mut rows, "total", fmt_num(v.total, "NPR"));
+    add(&mut rows, "coin top-ups", fmt_num(v.coin_topups, "NPR"));
+    add(
+        &mut rows,
+        "OG subscriptions",
+        fmt_num(v.og_subscriptions, "NPR"),
+    );
+    add(&mut rows, "refunds", fmt_num(v.refunds, "NPR"));
+    add(
+        &mut rows,
+        "by payment method",
+        format!(
+            "esewa {} · khalti {} · stripe {} · paypal {} · other {}",
+            fmt_num(m.esewa, ""),
+            fmt_num(m.khalti, ""),
+            fmt_num(m.stripe, ""),
+            fmt_num(m.paypal, ""),
+            fmt_num(m.other, "")
+        ),
+    );
+    let t = &v.by_og_tier;
+    add(
+        &mut rows,
+        "by OG tier",
+        format!(
+            "1: {} · 2: {} · 3: {} · 4: {} · 5: {}{}",
+            fmt_num(t.tier1, ""),
+            fmt_num(t.tier2, ""),
+            fmt_num(t.tier3, ""),
+            fmt_num(t.tier4, ""),
+            fmt_num(t.tier5, ""),
+            t.unknown
+                .map_or_else(String::new, |u| format!(" · unknown: {}", fmt_num(u, "")))
+        ),
+    );
+    add(&mut rows, "gift revenue", fmt_num(v.gift_revenue, "coins"));
+    add(
+        &mut rows,
+        "platform fees",
+        fmt_num(v.platform_fees, "coins"),
+    );
+
+    let e = &r.engagement;
+    rows.push(("== Engagement".into(), growth(e.growth)));
+    add(&mut rows, "DAU (mean)", fmt_num(e.dau, "users"));
+    add(
+        &mut rows,
+        "active users",
+        fmt_num(e.active_users as f64, "users"),
+    );
+    add(
+        &mut rows,
+        "MAU (30 days to `to`)",
+        fmt_num(e.mau as f64, "users"),
+    );
+    add(&mut rows, "stickiness", opt(e.stickiness, "%"));
+    add(&mut rows, "avg session", opt(e.avg_session_duration, "min"));
+    add(&mut rows, "streams", fmt_num(e.total_streams as f64, ""));
+    add(
+        &mut rows,
+        "stream time",
+        fmt_num(e.total_stream_duration, "min"),
+    );
+    add(
+        &mut rows,
+        "avg viewers / stream",
+        opt(e.avg_viewers_per_stream, ""),
+    );
+    add(
+        &mut rows,
+        "battles joined",
+        fmt_num(e.battle_participation as f64, ""),
+    );
+    add(&mut rows, "gifts sent", fmt_num(e.gift_sent as f64, ""));
+    add(
+        &mut rows,
+        "messages sent",
+        fmt_num(e.messages_sent as f64, ""),
+    );
+
+    let mo = &r.monetization;
+    rows.push((
+        "== Monetization".into(),
+        format!("{} (of ARPU)", growth(mo.growth)),
+    ));
+    add(
+        &mut rows,
+        "paying users",
+        fmt_num(mo.paying_users as f64, "users"),
+    );
+    add(&mut rows, "ARPU", opt(mo.arpu, "NPR"));
+    add(&mut rows, "ARPPU", opt(mo.arppu, "NPR"));
+    add(&mut rows, "payer rate", opt(mo.payer_rate, "%"));
+    add(&mut rows, "avg gift value", opt(mo.avg_gift_value, "coins"));
+    add(
+        &mut rows,
+        "coin top-ups",
+        fmt_num(mo.coin_topup_count as f64, ""),
+    );
+    add(
+        &mut rows,
+        "coins bought",
+        fmt_num(mo.coin_topup_volume, "coins"),
+    );
+    add(&mut rows, "OG conversion", opt(mo.og_conversion_rate, "%"));
+
+    let re = &r.retention;
+    rows.push(("== Retention".into(), format!("as of {}", p.to)));
+    add(
+        &mut rows,
+        "D1 / D7 / D30",
+        format!(
+            "{} / {} / {}",
+            opt(re.d1_retention, "%"),
+            opt(re.d7_retention, "%"),
+            opt(re.d30_retention, "%")
+        ),
+    );
+    add(&mut rows, "churn rate", opt(re.churn_rate, "%"));
+    add(&mut rows, "avg lifetime", opt(re.avg_lifetime_days, "days"));
+    add(&mut rows, "churn risk", opt(re.churn_risk_score, "%"));
+
+    let c = &r.creators;
+    rows.push(("== Creators".into(), String::new()));
+    add(
+        &mut rows,
+        "active hosts",
+        fmt_num(c.active_hosts as f64, ""),
+    );
+    add(&mut rows, "new hosts", fmt_num(c.new_hosts as f64, ""));
+    add(
+        &mut rows,
+        "top / avg host revenue",
+        format!(
+            "{} / {}",
+            opt(c.top_host_revenue, "coins"),
+            opt(c.avg_host_revenue, "coins")
+        ),
+    );
+    add(&mut rows, "host retention", opt(c.host_retention_rate, "%"));
+    for (i, t) in c.top_creators.iter().take(5).enumerate() {
+        add(
+            &mut rows,
+            &format!(
+                "#{} {}",
+                i + 1,
+                t.username.as_deref().unwrap_or("(no handle)")
+            ),
+            format!(
+                "{} · {} streams · {} viewers",
+                fmt_num(t.revenue, "coins"),
+                t.streams,
+                t.viewers
+            ),
+        );
+    }
+
+    let s = &r.safety;
+    rows.push((
+        "== Safety".into(),
+        format!("trend {:?}", s.trend).to_lowercase(),
+    ));
+    add(&mut rows, "safety score", opt(s.safety_score, "/ 100"));
+    add(
+        &mut rows,
+        "flagged content",
+        fmt_num(s.flagged_content as f64, ""),
+    );
+    add(
+        &mut rows,
+        "banned users",
+        fmt_num(s.banned_users as f64, ""),
+    );
+    add(
+        &mut rows,
+        "appeals processed",
+        fmt_num(s.appeals_processed as f64, ""),
+    );
+    add(
+        &mut rows,
+        "moderation actions",
+        fmt_num(s.moderation_actions as f64, ""),
+    );
+
+    let g = &r.gaming;
+    rows.push(("== Gaming".into(), String::new()));
+    add(
+        &mut rows,
+        "games played",
+        fmt_num(g.games_played as f64, ""),
+    );
+    add(
+        &mut rows,
+        "stakes / payouts",
+        format!(
+            "{} / {}",
+            fmt_num(g.total_stakes, "coins"),
+            fmt_num(g.total_payouts, "coins")
+        ),
+    );
+    add(&mut rows, "house revenue", fmt_num(g.revenue, "coins"));
+    add(&mut rows, "house edge", opt(g.house_edge, "%"));
+    add(
+        &mut rows,
+        "active players",
+        fmt_num(g.active_players as f64, ""),
+    );
+    add(&mut rows, "avg round", opt(g.avg_game_duration, "s"));
+
+    let width = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (k, v) in rows {
+        if k.starts_with("==") && !out.ends_with("\n\n") {
+            out.push('\n');
+        }
+        let pad = width - k.chars().count();
+        let _ = writeln!(out, "{k}{}  {v}", " ".repeat(pad));
+    }
+    out
+}
+
+/// A time series as a table with a bar per point.
+pub fn series(s: &TimeSeries) -> String {
+    let mut out = format!(
+        "{} by {} ({} … {}, country {})\n",
+        s.metric, s.granularity, s.from, s.to, s.country
+    );
+    let max = s
+        .points
+        .iter()
+        .filter_map(|p| p.value)
+        .fold(0.0_f64, |m, v| m.max(v.abs()));
+    for p in &s.points {
+        let bar = match p.value {
+            Some(v) if max > 0.0 => "#".repeat(((v.abs() / max) * 40.0).round() as usize),
+            _ => String::new(),
+        };
+        let span = if p.from == p.to {
+            p.from.to_string()
+        } else {
+            format!("{} … {}", p.from, p.to)
+        };
+        let _ = writeln!(out, "  {span:<24} {:>16}  {bar}", opt(p.value, ""));
+    }
+    out
+}
