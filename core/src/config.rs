@@ -41,7 +41,7 @@ impl Default for AlertThresholds {
 }
 
 /// Everything the engine needs besides data.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Config {
     /// Reporting time zone (default `Australia/Sydney`).
@@ -61,6 +61,19 @@ pub struct Config {
     /// Put raw user ids in outputs instead of pseudonyms (off unless the caller asks).
     #[serde(default)]
     pub reveal_user_ids: bool,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The pseudonym key is a secret: never printed.
+        f.debug_struct("Config")
+            .field("timezone", &self.calendar.tz().name())
+            .field("app_id", &self.app_id)
+            .field("usd_to_npr", &self.usd_to_npr)
+            .field("alerts", &self.alerts)
+            .field("reveal_user_ids", &self.reveal_user_ids)
+            .finish_non_exhaustive()
+    }
 }
 
 fn default_pseudonym_key() -> String {
@@ -202,6 +215,15 @@ mod tests {
         assert_eq!(c.alerts.abuse_threshold, 80);
         assert_eq!(c.alerts.churn_threshold, 20.0);
         assert_eq!(c.app_id, "halobuzz");
+        let vars: HashMap<String, String> = [(
+            "ANALYTICS_PSEUDONYM_KEY".to_owned(),
+            "s3cret-key".to_owned(),
+        )]
+        .into();
+        let c = Config::from_vars(&vars).unwrap();
+        assert_eq!(c.pseudonym_key, "s3cret-key");
+        assert!(!format!("{c:?}").contains("s3cret"));
+        assert!(!serde_json::to_string(&c).unwrap().contains("s3cret"));
     }
 
     #[test]

@@ -929,6 +929,19 @@ mod tests {
         ];
         for (collection, text) in docs {
             let record = json(collection, &text).unwrap_or_else(|e| panic!("{collection}: {e}"));
+            // The same document in canonical mode decodes to the same record.
+            let canonical = Bson::Document(parse_extended_json(&text).unwrap())
+                .into_canonical_extjson()
+                .to_string();
+            assert!(
+                canonical.contains("$numberInt") || canonical.contains("$numberLong"),
+                "{canonical}"
+            );
+            assert_eq!(
+                json(collection, &canonical).unwrap(),
+                record,
+                "{collection} canonical"
+            );
             assert!(record.primary_date().is_some());
             if let Record::AnalyticsEvent(e) = &record {
                 assert_eq!(
