@@ -9,12 +9,12 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::{DateRange, Granularity};
 use crate::config::Config;
 use crate::kpi::compute::{days_needed, FactsWindow};
-use crate::kpi::rollup::{accumulate, into_rollups, FactsByDay, ROLLUP_VERSION};
+use crate::kpi::rollup::{accumulate, into_rollups, FactsByDay};
 use crate::kpi::timeseries::{field_value, unknown_metric};
 use crate::kpi::{CountryFilter, DailyRollup, KpiReport, TimePoint, TimeSeries, UserDirectory};
 use crate::quality::QualityReport;
-use crate::store::{AnalyticsCollection, AnalyticsKey, Store};
-use crate::{Error, Result};
+use crate::store::Store;
+use crate::Result;
 
 /// Where a backfill is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,14 +119,6 @@ impl Engine {
         Ok(dir)
     }
 
-    fn key(&self, date: NaiveDate, country: CountryFilter) -> AnalyticsKey {
-        AnalyticsKey {
-            app_id: self.config.app_id.clone(),
-            date,
-            country: country.key(),
-        }
-    }
-
     /// Whether a day is over (in the reporting zone): only finished days are stored as rollups.
     fn is_finished(&self, date: NaiveDate) -> bool {
         self.config.calendar.day_range(date).end <= Utc::now()
@@ -153,43 +145,24 @@ impl Engine {
     }
 
     fn write_day(&self, date: NaiveDate, rollups: &[DailyRollup]) -> Result<()> {
-        let coll = AnalyticsCollection::DailyKpis;
         self.store
-            .delete_analytics_day(coll, &self.config.app_id, date)?;
-        // `ALL` is written last: its presence is what marks the day as rolled up, so an interrupted
-        // write is redone by the next backfill.
-        for r in rollups.iter().filter(|r| r.country != CountryFilter::All) {
-            self.store
-                .upsert_analytics(coll, &self.key(r.date, r.country), encode(r)?)?;
-        }
-        for r in rollups.iter().filter(|r| r.country == CountryFilter::All) {
-            self.store
-                .upsert_analytics(coll, &self.key(r.date, r.country), encode(r)?)?;
-        }
-        Ok(())
+            .replace_daily_rollups(&self.config.app_id, date, rollups)
     }
 
     /// The days of `range` that have a current `ALL` rollup (same time zone and layout version).
     fn rolled_up_days(&self, range: DateRange) -> Result<Vec<NaiveDate>> {
-        let docs = self.store.find_analytics(
-            AnalyticsCollection::DailyKpis,
-            &self.config.app_id,
-            Some("ALL"),
-            range.from,
-            range.to,
-        )?;
         let tz = self.config.calendar.tz().name();
-        Ok(docs
+        Ok(self
+            .store
+            .daily_rollups(
+                &self.config.app_id,
+                Some(CountryFilter::All),
+                range.from,
+                range.to,
+            )?
             .into_iter()
-            .filter(|(_, d)| {
-                d.get_str("timezone").is_ok_and(|z| z == tz)
-                    && match d.get("version") {
-                        Some(bson::Bson::Int32(v)) => i64::from(*v) == i64::from(ROLLUP_VERSION),
-                        Some(bson::Bson::Int64(v)) => *v == i64::from(ROLLUP_VERSION),
-                        _ => false,
-                    }
-            })
-            .map(|(k, _)| k.date)
+            .filter(|r| r.is_current(tz))
+            .map(|r| r.date)
             .collect())
     }
 
@@ -236,20 +209,15 @@ impl Engine {
     fn facts_from_rollups(&self, days: DateRange, country: CountryFilter) -> Result<FactsByDay> {
         self.backfill(days, false, &mut |_| {})?;
         let mut out = FactsByDay::new();
-        let coll = AnalyticsCollection::DailyKpis;
         let mut countries = vec![CountryFilter::All];
         if country != CountryFilter::All {
             countries.push(country);
         }
         for c in countries {
-            for (key, doc) in self.store.find_analytics(
-                coll,
-                &self.config.app_id,
-                Some(&c.key()),
-                days.from,
-                days.to,
-            )? {
-                let r = decode(coll, &key, doc)?;
+            for r in self
+                .store
+                .daily_rollups(&self.config.app_id, Some(c), days.from, days.to)?
+            {
                 out.insert((r.date, c), r.facts);
             }
         }
@@ -269,13 +237,9 @@ impl Engine {
 
     /// The stored rollups of one day (all countries), `ALL` first.
     pub fn rollups_of_day(&self, date: NaiveDate) -> Result<Vec<DailyRollup>> {
-        let coll = AnalyticsCollection::DailyKpis;
         let mut out = self
             .store
-            .find_analytics(coll, &self.config.app_id, None, date, date)?
-            .into_iter()
-            .map(|(key, doc)| decode(coll, &key, doc))
-            .collect::<Result<Vec<DailyRollup>>>()?;
+            .daily_rollups(&self.config.app_id, None, date, date)?;
         out.sort_by_key(|r| (r.country != CountryFilter::All, r.country));
         Ok(out)
     }
@@ -371,25 +335,4 @@ impl Engine {
             points,
         })
     }
-}
-
-fn decode(
-    coll: AnalyticsCollection,
-    key: &AnalyticsKey,
-    doc: bson::Document,
-) -> Result<DailyRollup> {
-    bson::deserialize_from_document(doc).map_err(|e| Error::Storage {
-        collection: coll.name().to_owned(),
-        reason: format!(
-            "rollup {} {} {} cannot be read: {e}",
-            key.app_id, key.date, key.country
-        ),
-    })
-}
-
-fn encode(r: &DailyRollup) -> Result<bson::Document> {
-    bson::serialize_to_document(r).map_err(|e| Error::Encode {
-        what: format!("the rollup of {} {}", r.date, r.country),
-        reason: e.to_string(),
-    })
 }

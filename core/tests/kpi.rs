@@ -13,7 +13,10 @@ use chrono::NaiveDate;
 use halobuzz_analytics::calendar::{DateRange, Granularity};
 use halobuzz_analytics::config::Config;
 use halobuzz_analytics::kpi::{CountryFilter, KpiReport, SafetyTrend};
-use halobuzz_analytics::store::{AnalyticsCollection, DocumentSink, InMemoryStoreBuilder};
+use halobuzz_analytics::store::{
+    AnalyticsCollection, AnalyticsKey, DocumentSink, InMemoryStore, InMemoryStoreBuilder,
+    RecordRef, Scan, Store,
+};
 use halobuzz_analytics::{Collection, Engine};
 
 fn oid(n: u8) -> ObjectId {
@@ -528,13 +531,7 @@ fn rollups_equal_raw_and_rerunning_a_day_replaces_it() {
     }
     let count = |e: &Engine| {
         e.store()
-            .find_analytics(
-                AnalyticsCollection::DailyKpis,
-                "halobuzz",
-                Some("ALL"),
-                day("2026-01-01"),
-                day("2026-12-31"),
-            )
+            .daily_rollups("halobuzz", None, day("2026-01-01"), day("2026-12-31"))
             .unwrap()
             .len()
     };
@@ -546,10 +543,9 @@ fn rollups_equal_raw_and_rerunning_a_day_replaces_it() {
     assert_eq!(count(&e), before);
     let np = e
         .store()
-        .find_analytics(
-            AnalyticsCollection::DailyKpis,
+        .daily_rollups(
             "halobuzz",
-            Some("NP"),
+            Some("NP".parse().unwrap()),
             day("2026-04-04"),
             day("2026-04-04"),
         )
@@ -602,4 +598,108 @@ fn every_metric_path_of_a_series_equals_the_report_of_its_bucket() {
             }
         }
     }
+}
+
+/// A store that keeps rollups only as BSON documents (the trait's default rollup methods), as a database
+/// store does: reports must be the same as with the in-memory store's typed rollups.
+struct DocumentOnly(InMemoryStore);
+
+impl Store for DocumentOnly {
+    fn scan(
+        &self,
+        scan: &Scan,
+        visit: &mut dyn FnMut(RecordRef<'_>),
+    ) -> halobuzz_analytics::Result<()> {
+        self.0.scan(scan, visit)
+    }
+    fn game_rounds(
+        &self,
+        ids: &[&str],
+        visit: &mut dyn FnMut(&halobuzz_analytics::model::GameRound),
+    ) -> halobuzz_analytics::Result<()> {
+        self.0.game_rounds(ids, visit)
+    }
+    fn quality_report(&self) -> halobuzz_analytics::Result<halobuzz_analytics::QualityReport> {
+        self.0.quality_report()
+    }
+    fn upsert_analytics(
+        &self,
+        c: AnalyticsCollection,
+        k: &AnalyticsKey,
+        d: bson::Document,
+    ) -> halobuzz_analytics::Result<()> {
+        self.0.upsert_analytics(c, k, d)
+    }
+    fn delete_analytics_day(
+        &self,
+        c: AnalyticsCollection,
+        app: &str,
+        date: NaiveDate,
+    ) -> halobuzz_analytics::Result<u64> {
+        self.0.delete_analytics_day(c, app, date)
+    }
+    fn get_analytics(
+        &self,
+        c: AnalyticsCollection,
+        k: &AnalyticsKey,
+    ) -> halobuzz_analytics::Result<Option<bson::Document>> {
+        self.0.get_analytics(c, k)
+    }
+    fn find_analytics(
+        &self,
+        c: AnalyticsCollection,
+        app: &str,
+        country: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> halobuzz_analytics::Result<Vec<(AnalyticsKey, bson::Document)>> {
+        self.0.find_analytics(c, app, country, from, to)
+    }
+}
+
+#[test]
+fn rollups_stored_as_documents_give_the_same_reports() {
+    let mut builder = InMemoryStoreBuilder::new();
+    for (c, d) in fixture() {
+        builder.accept(c, d).unwrap();
+    }
+    let docs = DocumentOnly(builder.build());
+    let config = Config {
+        reveal_user_ids: true,
+        ..Config::default().with_usd_to_npr("133.5").unwrap()
+    };
+    let by_documents = Engine::new(Arc::new(docs), config);
+    let typed = engine();
+    let r = DateRange::new(day("2026-03-08"), day("2026-04-06")).unwrap();
+    for c in ["ALL", "NP", "IN", "UNKNOWN"] {
+        let c: CountryFilter = c.parse().unwrap();
+        assert_eq!(
+            by_documents.kpis(r, c).unwrap(),
+            typed.kpis(r, c).unwrap(),
+            "{c}"
+        );
+    }
+    // Re-running a day replaces its documents: one per country, no leftovers.
+    by_documents.rollup_day(day("2026-04-04")).unwrap();
+    let stored = by_documents
+        .store()
+        .find_analytics(
+            AnalyticsCollection::DailyKpis,
+            "halobuzz",
+            None,
+            day("2026-04-04"),
+            day("2026-04-04"),
+        )
+        .unwrap();
+    let keys: Vec<String> = stored.iter().map(|(k, _)| k.country.clone()).collect();
+    assert_eq!(keys, ["ALL", "IN", "NP", "UNKNOWN"]);
+    // Read back, they carry the same facts as the typed ones.
+    let facts = |e: &Engine| -> Vec<(String, halobuzz_analytics::kpi::facts::Facts)> {
+        e.rollups_of_day(day("2026-04-04"))
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.country.key(), (*r.facts).clone()))
+            .collect()
+    };
+    assert_eq!(facts(&by_documents), facts(&typed));
 }

@@ -1,12 +1,11 @@
 //! Range KPIs from daily facts. Sums add, distinct counts are sizes of unions, ratios are recomputed from
 //! the merged numerators and denominators: never an average of daily ratios (METRICS.md).
 
-use std::collections::{HashMap, HashSet};
-
 use bson::oid::ObjectId;
 use chrono::NaiveDate;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::directory::UserDirectory;
 use super::facts::{Facts, Money};
@@ -94,7 +93,7 @@ impl FactsWindow<'_> {
     }
 
     fn day(&self, d: NaiveDate, c: CountryFilter) -> Option<&Facts> {
-        self.by_day.get(&(d, c))
+        self.by_day.get(&(d, c)).map(|f| f.as_ref())
     }
 
     fn merged(&self, range: DateRange, c: CountryFilter) -> Facts {
@@ -276,7 +275,8 @@ impl FactsWindow<'_> {
     /// Retention selects users by `users.country` and counts their activity anywhere (the `ALL` facts).
     fn retention(&self, range: DateRange, c: CountryFilter) -> RetentionKpis {
         let all = CountryFilter::All;
-        let selected = |u: &ObjectId| c.selects(self.dir.country(u));
+        // Every user is selected for `ALL`: skip the directory lookup there.
+        let selected = |u: &ObjectId| c == CountryFilter::All || c.selects(self.dir.country(u));
         let active_on = |d: NaiveDate| self.day(d, all).map(|f| &f.active);
         let is_active = |d: NaiveDate, u: &ObjectId| active_on(d).is_some_and(|s| s.contains(u));
 
@@ -303,7 +303,7 @@ impl FactsWindow<'_> {
             pct(kept as u64, eligible.len() as u64)
         };
 
-        let active_in = |r: DateRange| -> HashSet<ObjectId> {
+        let active_in = |r: DateRange| -> FxHashSet<ObjectId> {
             r.iter()
                 .filter_map(active_on)
                 .flat_map(|s| s.iter().copied())
@@ -319,7 +319,7 @@ impl FactsWindow<'_> {
             from: range.from.min(range.trailing_30().from),
             to: range.to,
         };
-        let mut last: HashMap<ObjectId, NaiveDate> = HashMap::new();
+        let mut last: FxHashMap<ObjectId, NaiveDate> = FxHashMap::default();
         for d in window.iter() {
             if let Some(s) = active_on(d) {
                 for u in s.iter().filter(|u| selected(u)) {
@@ -361,7 +361,7 @@ impl FactsWindow<'_> {
         let hosts = &cur.hosts;
         let n = hosts.len() as u64;
         let revenues: Vec<Decimal> = hosts.values().map(|h| h.revenue).collect();
-        let new_ever: HashSet<ObjectId> = range
+        let new_ever: FxHashSet<ObjectId> = range
             .iter()
             .filter_map(|d| self.day(d, CountryFilter::All))
             .flat_map(|f| f.new_hosts.iter().copied())

@@ -6,6 +6,7 @@
 //! amount and then summing equals summing and then converting, exactly, in decimal arithmetic.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use bson::oid::ObjectId;
 use rust_decimal::Decimal;
@@ -265,8 +266,9 @@ pub struct Facts {
     /// Per host: revenue, streams, viewers (stored as a list: BSON keys must be strings).
     #[serde(with = "host_list")]
     pub hosts: BTreeMap<ObjectId, HostFacts>,
-    /// `durationSec` of each round referenced by a stake (rounds not found are absent).
-    pub rounds: BTreeMap<String, f64>,
+    /// `durationSec` of each round referenced by a stake (rounds not found are absent). Keys are shared
+    /// strings: merging 90 days of rounds copies pointers, not text.
+    pub rounds: BTreeMap<Arc<str>, f64>,
 }
 
 impl Facts {

@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -116,12 +117,37 @@ pub struct DailyRollup {
     pub version: u32,
     /// When it was computed.
     pub computed_at: DateTime<Utc>,
-    /// The day's facts.
-    pub facts: Facts,
+    /// The day's facts (shared: a loaded rollup is read by many reports without copying its sets).
+    pub facts: Arc<Facts>,
+}
+
+impl DailyRollup {
+    /// The rollup as a BSON document for an analytics collection.
+    pub fn to_document(&self) -> Result<bson::Document> {
+        bson::serialize_to_document(self).map_err(|e| Error::Encode {
+            what: format!("the rollup of {} {}", self.date, self.country),
+            reason: e.to_string(),
+        })
+    }
+
+    /// A rollup read back from its document; `what` names it in the error.
+    pub fn from_document(doc: bson::Document, what: &str) -> Result<DailyRollup> {
+        bson::deserialize_from_document(doc).map_err(|e| Error::Storage {
+            collection: crate::store::AnalyticsCollection::DailyKpis
+                .name()
+                .to_owned(),
+            reason: format!("rollup {what} cannot be read: {e}"),
+        })
+    }
+
+    /// Whether it was cut in time zone `tz` with the current layout (otherwise it must be recomputed).
+    pub fn is_current(&self, tz: &str) -> bool {
+        self.timezone == tz && self.version == ROLLUP_VERSION
+    }
 }
 
 /// Facts by (day, country selection), `ALL` included, for the days a pass covered.
-pub(crate) type FactsByDay = BTreeMap<(NaiveDate, CountryFilter), Facts>;
+pub(crate) type FactsByDay = BTreeMap<(NaiveDate, CountryFilter), Arc<Facts>>;
 
 /// Computes the facts of every day of `days` (local dates in `cal`), per country and for `ALL`, from raw
 /// records: one ranged scan per collection. Every day of `days` gets an `ALL` entry, even an empty one.
@@ -180,14 +206,17 @@ pub(crate) fn accumulate(
     })?;
     if !stake_rounds.is_empty() {
         let ids: Vec<&str> = round_ids.iter().map(String::as_str).collect();
-        let mut durations: BTreeMap<String, f64> = BTreeMap::new();
+        let mut durations: BTreeMap<String, (Arc<str>, f64)> = BTreeMap::new();
         store.game_rounds(&ids, &mut |r| {
-            durations.insert(r.round_id.clone(), r.duration_sec);
+            durations.insert(
+                r.round_id.clone(),
+                (r.round_id.as_str().into(), r.duration_sec),
+            );
         })?;
         for (at, country, round) in stake_rounds {
-            if let Some(&d) = durations.get(&round) {
+            if let Some((id, d)) = durations.get(&round) {
                 acc.add(at, country, |f| {
-                    f.rounds.insert(round.clone(), d);
+                    f.rounds.insert(id.clone(), *d);
                 });
             }
         }
@@ -237,11 +266,14 @@ pub(crate) fn accumulate(
         });
     })?;
 
-    let mut out = acc.out;
-    for f in out.values_mut() {
-        f.normalize();
-    }
-    Ok(out)
+    Ok(acc
+        .out
+        .into_iter()
+        .map(|(k, mut f)| {
+            f.normalize();
+            (k, Arc::new(f))
+        })
+        .collect())
 }
 
 /// Seconds as an exact decimal (the shortest form of the double, as for amounts).
@@ -252,7 +284,7 @@ fn decimal_seconds(s: f64) -> Decimal {
 struct Accumulator<'a> {
     cal: &'a Calendar,
     dir: &'a UserDirectory,
-    out: FactsByDay,
+    out: BTreeMap<(NaiveDate, CountryFilter), Facts>,
 }
 
 impl Accumulator<'_> {

@@ -10,6 +10,7 @@ use bson::{Bson, Document};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::*;
+use crate::kpi::{CountryFilter, DailyRollup};
 use crate::model::decode::{decode, dedupe_key, DecodeContext, DedupeKey};
 use crate::quality::{Invalid, InvalidReason, QualityTally};
 use crate::Error;
@@ -295,6 +296,7 @@ impl InMemoryStoreBuilder {
             flags_by_review,
             quality,
             analytics: RwLock::new(BTreeMap::new()),
+            rollups: RwLock::new(BTreeMap::new()),
         }
     }
 }
@@ -379,6 +381,8 @@ pub struct InMemoryStore {
     flags_by_review: Vec<usize>,
     quality: QualityReport,
     analytics: RwLock<BTreeMap<(AnalyticsCollection, AnalyticsKey), Document>>,
+    /// Daily rollups kept typed (their facts shared), so a report reads them without decoding or copying.
+    rollups: RwLock<BTreeMap<(String, NaiveDate, CountryFilter), DailyRollup>>,
 }
 
 /// The sub-slice of `items` (sorted by `date`) whose date is in `range`.
@@ -512,6 +516,51 @@ impl Store for InMemoryStore {
 
     fn quality_report(&self) -> Result<QualityReport> {
         Ok(self.quality.clone())
+    }
+
+    fn replace_daily_rollups(
+        &self,
+        app_id: &str,
+        date: NaiveDate,
+        rollups: &[DailyRollup],
+    ) -> Result<()> {
+        let mut map = self
+            .rollups
+            .write()
+            .map_err(|_| Self::lock_error(AnalyticsCollection::DailyKpis))?;
+        let day = (app_id.to_owned(), date, CountryFilter::All)
+            ..=(app_id.to_owned(), date, CountryFilter::Unknown);
+        let stale: Vec<_> = map.range(day).map(|(k, _)| k.clone()).collect();
+        for k in stale {
+            map.remove(&k);
+        }
+        for r in rollups {
+            map.insert((app_id.to_owned(), r.date, r.country), r.clone());
+        }
+        Ok(())
+    }
+
+    fn daily_rollups(
+        &self,
+        app_id: &str,
+        country: Option<CountryFilter>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DailyRollup>> {
+        let map = self
+            .rollups
+            .read()
+            .map_err(|_| Self::lock_error(AnalyticsCollection::DailyKpis))?;
+        if from > to {
+            return Ok(Vec::new());
+        }
+        let span = (app_id.to_owned(), from, CountryFilter::All)
+            ..=(app_id.to_owned(), to, CountryFilter::Unknown);
+        Ok(map
+            .range(span)
+            .filter(|(k, _)| country.is_none_or(|c| k.2 == c))
+            .map(|(_, r)| r.clone())
+            .collect())
     }
 
     fn upsert_analytics(

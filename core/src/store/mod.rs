@@ -14,6 +14,7 @@ use bson::Document;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::kpi::{CountryFilter, DailyRollup};
 use crate::model::*;
 use crate::quality::QualityReport;
 use crate::Result;
@@ -221,6 +222,55 @@ pub trait Store: Send + Sync {
         collection: AnalyticsCollection,
         key: &AnalyticsKey,
     ) -> Result<Option<Document>>;
+
+    /// Replaces everything stored for one app and day in `analyticsdailykpis` with `rollups` (the day's
+    /// `ALL` and per-country rollups). The `ALL` rollup is written last: its presence marks the day done,
+    /// so an interrupted write is redone by the next backfill.
+    fn replace_daily_rollups(
+        &self,
+        app_id: &str,
+        date: NaiveDate,
+        rollups: &[DailyRollup],
+    ) -> Result<()> {
+        let coll = AnalyticsCollection::DailyKpis;
+        self.delete_analytics_day(coll, app_id, date)?;
+        let (all, countries): (Vec<&DailyRollup>, Vec<&DailyRollup>) = rollups
+            .iter()
+            .partition(|r| r.country == CountryFilter::All);
+        for r in countries.into_iter().chain(all) {
+            let key = AnalyticsKey {
+                app_id: app_id.to_owned(),
+                date: r.date,
+                country: r.country.key(),
+            };
+            self.upsert_analytics(coll, &key, r.to_document()?)?;
+        }
+        Ok(())
+    }
+
+    /// The stored daily rollups of one app with dates in `from..=to`, of one country selection or
+    /// (`None`) all, by date.
+    fn daily_rollups(
+        &self,
+        app_id: &str,
+        country: Option<CountryFilter>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DailyRollup>> {
+        let key = country.map(|c| c.key());
+        self.find_analytics(
+            AnalyticsCollection::DailyKpis,
+            app_id,
+            key.as_deref(),
+            from,
+            to,
+        )?
+        .into_iter()
+        .map(|(k, doc)| {
+            DailyRollup::from_document(doc, &format!("{} {} {}", k.app_id, k.date, k.country))
+        })
+        .collect()
+    }
 
     /// The documents of one app with dates in `from..=to`, of one country or (`None`) all, by date.
     fn find_analytics(
