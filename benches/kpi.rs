@@ -1,7 +1,7 @@
 //! Rollup throughput (raw events/s) and 90-day range-query latency on generated data of at least 5M events.
 //!
 //! `cargo bench -p halobuzz-analytics --bench kpi` (set `HALOBUZZ_BENCH_USERS` / `HALOBUZZ_BENCH_DAYS` to
-//! change the dataset; the default is about 6M documents over 120 days).
+//! change the dataset; the default is about 5.4M documents over 120 days).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,7 +23,7 @@ fn env(name: &str, default: u32) -> u32 {
 
 fn bench(c: &mut Criterion) {
     let gen = GeneratorConfig {
-        users: env("HALOBUZZ_BENCH_USERS", 55_000),
+        users: env("HALOBUZZ_BENCH_USERS", 64_000),
         days: env("HALOBUZZ_BENCH_DAYS", 120),
         seed: 7,
         ..GeneratorConfig::default()
