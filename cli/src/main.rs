@@ -354,17 +354,10 @@ fn run(cli: Cli) -> Result<(), halobuzz_analytics::Error> {
         } => {
             let range = range.range()?;
             let engine = engine.engine()?;
-            let bar = progress::bar(range.days() as u64, "rolling up", "days");
-            let started = std::time::Instant::now();
-            let summary = engine.backfill(range, force, &mut |p| bar.set_position(p.done))?;
-            bar.finish_and_clear();
+            let (summary, took) = progress::backfill(&engine, range, force)?;
             println!(
                 "{} days: {} rolled up ({} documents), {} skipped, in {:.2?}",
-                summary.days,
-                summary.computed,
-                summary.rollups_written,
-                summary.skipped,
-                started.elapsed()
+                summary.days, summary.computed, summary.rollups_written, summary.skipped, took
             );
             if let Some(path) = out {
                 let mut all = Vec::new();
@@ -400,10 +393,7 @@ fn with_backfill_bar<T>(
     f: impl FnOnce(&Engine) -> Result<T, Error>,
 ) -> Result<T, Error> {
     // Roll up the range (and what its report reads before it) visibly first; `f` then finds it done.
-    let needed = report_days(range);
-    let bar = progress::bar(needed.days() as u64, "rolling up", "days");
-    engine.backfill(needed, false, &mut |p| bar.set_position(p.done))?;
-    bar.finish_and_clear();
+    progress::backfill(engine, report_days(range), false)?;
     f(engine)
 }
 
@@ -483,15 +473,10 @@ fn demo(out: Option<PathBuf>, users: u32, days: u32, seed: u64) -> Result<(), Er
         "\n3. Back-filling daily rollups for {} … {}",
         all.from, all.to
     );
-    let bar = progress::bar(all.days() as u64, "rolling up", "days");
-    let started = std::time::Instant::now();
-    let summary = engine.backfill(all, false, &mut |p| bar.set_position(p.done))?;
-    bar.finish_and_clear();
+    let (summary, took) = progress::backfill(&engine, all, false)?;
     println!(
-        "   {} days, {} rollup documents, in {:.2?}\n",
-        summary.computed,
-        summary.rollups_written,
-        started.elapsed()
+        "   {} days, {} rollup documents, in {took:.2?}\n",
+        summary.computed, summary.rollups_written
     );
 
     let last30 = DateRange::new(add_days(all.to, -29), all.to)?;

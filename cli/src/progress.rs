@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
+use halobuzz_analytics::calendar::DateRange;
 use halobuzz_analytics::load::LoadOptions;
+use halobuzz_analytics::{BackfillSummary, Engine, Error};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// A bar of `len` steps, labelled with what it counts.
@@ -33,4 +35,17 @@ pub fn load<T>(
     });
     bar.finish_and_clear();
     out
+}
+
+/// Rolls up `range` behind a bar of its days; returns what was done and how long it took.
+pub fn backfill(
+    engine: &Engine,
+    range: DateRange,
+    force: bool,
+) -> Result<(BackfillSummary, std::time::Duration), Error> {
+    let bar = bar(range.days() as u64, "rolling up", "days");
+    let started = std::time::Instant::now();
+    let summary = engine.backfill(range, force, &mut |p| bar.set_position(p.done))?;
+    bar.finish_and_clear();
+    Ok((summary, started.elapsed()))
 }
