@@ -1,7 +1,7 @@
 //! The [`Engine`]: one store and one configuration, and every capability as a method. Bindings and the
 //! CLI call only this.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -64,6 +64,9 @@ pub struct Engine {
     store: Arc<dyn Store>,
     config: Config,
     directory: RwLock<Option<Arc<UserDirectory>>>,
+    /// Serialises rollup writes: concurrent requests that need the same missing day compute it once, and
+    /// nobody reads a day while this engine is replacing it.
+    rollup_writes: Mutex<()>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -82,6 +85,7 @@ impl Engine {
             store,
             config,
             directory: RwLock::new(None),
+            rollup_writes: Mutex::new(()),
         }
     }
 
@@ -127,6 +131,16 @@ impl Engine {
     /// Computes the rollups of one day (`ALL` and every country seen) and writes them, replacing whatever
     /// the store had for that day. Returns them, `ALL` first.
     pub fn rollup_day(&self, date: NaiveDate) -> Result<Vec<DailyRollup>> {
+        let _writing = self.write_lock();
+        self.compute_and_write_day(date)
+    }
+
+    /// The rollup write lock; it guards no data, so a panic while holding it leaves nothing to repair.
+    fn write_lock(&self) -> MutexGuard<'_, ()> {
+        self.rollup_writes.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn compute_and_write_day(&self, date: NaiveDate) -> Result<Vec<DailyRollup>> {
         let dir = self.directory()?;
         let facts = accumulate(
             self.store.as_ref(),
@@ -187,12 +201,18 @@ impl Engine {
             rollups_written: 0,
         };
         for (i, date) in range.iter().enumerate() {
-            let skipped = done.contains(&date) || !self.is_finished(date);
+            let mut skipped = done.contains(&date) || !self.is_finished(date);
+            if !skipped {
+                let _writing = self.write_lock();
+                // Another request may have rolled the day up while this one waited for the lock.
+                skipped = !force && !self.rolled_up_days(DateRange::day(date))?.is_empty();
+                if !skipped {
+                    summary.rollups_written += self.compute_and_write_day(date)?.len() as u64;
+                    summary.computed += 1;
+                }
+            }
             if skipped {
                 summary.skipped += 1;
-            } else {
-                summary.rollups_written += self.rollup_day(date)?.len() as u64;
-                summary.computed += 1;
             }
             progress(BackfillProgress {
                 done: i as u64 + 1,

@@ -703,3 +703,25 @@ fn rollups_stored_as_documents_give_the_same_reports() {
     };
     assert_eq!(facts(&by_documents), facts(&typed));
 }
+
+#[test]
+fn concurrent_backfills_compute_each_day_once() {
+    let e = Arc::new(engine());
+    let r = DateRange::new(day("2026-03-08"), day("2026-04-06")).unwrap();
+    let threads: Vec<_> = (0..6)
+        .map(|_| {
+            let e = e.clone();
+            std::thread::spawn(move || e.backfill(r, false, &mut |_| {}).unwrap())
+        })
+        .collect();
+    let summaries: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    assert_eq!(summaries.iter().map(|s| s.computed).sum::<u64>(), 30, "{summaries:?}");
+    assert!(summaries.iter().all(|s| s.computed + s.skipped == 30));
+}
+
+#[test]
+fn metric_paths_follow_the_report_order() {
+    let paths = halobuzz_analytics::kpi::timeseries::metric_paths();
+    assert_eq!(&paths[..3], ["revenue.total", "revenue.coinTopups", "revenue.ogSubscriptions"]);
+    assert_eq!(paths.last().map(String::as_str), Some("gaming.avgGameDuration"));
+}
