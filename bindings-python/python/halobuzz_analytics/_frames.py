@@ -1,0 +1,197 @@
+"""pandas DataFrames from the engine's results.
+
+Only shapes change here: every number is the engine's. pandas is imported on first use, so the rest of
+the package works without it; a missing pandas raises an ``ImportError`` that says how to install it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Dict, List, Optional, Sequence
+
+from ._native import InvalidInputError, metric_paths
+
+# pandas is optional and untyped without pandas-stubs: frames are typed `Any` (a pandas.DataFrame).
+DataFrame = Any
+
+__all__ = ["to_frame"]
+
+_INSTALL_HINT = (
+    "halobuzz_analytics: the DataFrame helpers (Engine.*_frame and to_frame) need pandas, "
+    "which is not installed; install it with `pip install pandas` "
+    "(or `pip install 'halobuzz-analytics[pandas]'`). "
+    "The dict and list results work without it."
+)
+
+
+def _pandas() -> Any:
+    """The pandas module, or an ImportError that says how to get it."""
+    try:
+        return importlib.import_module("pandas")
+    except ImportError as e:
+        raise ImportError(_INSTALL_HINT, name="pandas") from e
+
+
+def _dates(pd: Any, values: Sequence[Optional[str]]) -> Any:
+    """'YYYY-MM-DD' strings as datetime64[ns] (the same unit on pandas 2 and 3)."""
+    return pd.Series(
+        pd.to_datetime(list(values), format="%Y-%m-%d"), dtype="datetime64[ns]"
+    )
+
+
+def _instants(pd: Any, values: Sequence[Optional[str]]) -> Any:
+    """RFC 3339 UTC instants (or None) as datetime64[ns, UTC]."""
+    return pd.Series(
+        pd.to_datetime(list(values), utc=True, format="ISO8601"),
+        dtype="datetime64[ns, UTC]",
+    )
+
+
+def _numbers(pd: Any, values: Sequence[Any]) -> Any:
+    """int64 when every value is a whole number (counts), else float64 with NaN for None."""
+    if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return pd.Series(values, dtype="int64")
+    return pd.Series([float("nan") if v is None else v for v in values], dtype="float64")
+
+
+def time_series_frame(series: Dict[str, Any]) -> DataFrame:
+    """A time series dict as a frame: period, from, to (datetime64[ns]) and value (float64)."""
+    pd = _pandas()
+    points = series["points"]
+    frame = pd.DataFrame(
+        {
+            "period": _dates(pd, [p["period"] for p in points]),
+            "from": _dates(pd, [p["from"] for p in points]),
+            "to": _dates(pd, [p["to"] for p in points]),
+            "value": pd.Series(
+                [float("nan") if p["value"] is None else p["value"] for p in points],
+                dtype="float64",
+            ),
+        }
+    )
+    frame.attrs.update(
+        {k: series[k] for k in ("metric", "granularity", "country", "from", "to")}
+    )
+    return frame
+
+
+def _metric(report: Dict[str, Any], path: str) -> Any:
+    node: Any = report
+    for part in path.split("."):
+        if part not in node:
+            # The contract omits `revenue.by_og_tier.unknown` when it is zero (the only optional
+            # numeric field); the core's time series reads it as 0 too.
+            return 0.0
+        node = node[part]
+    return node
+
+
+def kpis_frame(reports: List[Dict[str, Any]]) -> DataFrame:
+    """KPI reports as a frame: one row per report, one column per metric path."""
+    pd = _pandas()
+    columns: Dict[str, Any] = {
+        "country": pd.Series([r["period"]["country"] for r in reports], dtype=object),
+        "from": _dates(pd, [r["period"]["from"] for r in reports]),
+        "to": _dates(pd, [r["period"]["to"] for r in reports]),
+    }
+    for path in metric_paths():
+        columns[path] = _numbers(pd, [_metric(r, path) for r in reports])
+    return pd.DataFrame(columns)
+
+
+def top_creators_frame(report: Dict[str, Any]) -> DataFrame:
+    """The top creators of a KPI report, ranked from 1."""
+    pd = _pandas()
+    rows = report["creators"]["top_creators"]
+    return pd.DataFrame(
+        {
+            "rank": pd.Series(range(1, len(rows) + 1), dtype="int64"),
+            "host_id": pd.Series([r["host_id"] for r in rows], dtype=object),
+            "username": pd.Series([r["username"] for r in rows], dtype=object),
+            "revenue": pd.Series([r["revenue"] for r in rows], dtype="float64"),
+            "streams": pd.Series([r["streams"] for r in rows], dtype="int64"),
+            "viewers": pd.Series([r["viewers"] for r in rows], dtype="int64"),
+        }
+    )
+
+
+_QUALITY_TABLES = ("collections", "invalid", "issues")
+
+
+def quality_frame(report: Dict[str, Any], table: str = "collections") -> DataFrame:
+    """One table of the data-quality report."""
+    pd = _pandas()
+    cs = report["collections"]
+    if table == "collections":
+        span = [c["date_span"] or {"from": None, "to": None} for c in cs]
+        return pd.DataFrame(
+            {
+                "collection": pd.Series([c["collection"] for c in cs], dtype=object),
+                **{
+                    k: pd.Series([c[k] for c in cs], dtype="int64")
+                    for k in ("read", "valid", "invalid", "duplicates")
+                },
+                "first": _instants(pd, [s["from"] for s in span]),
+                "last": _instants(pd, [s["to"] for s in span]),
+                **{
+                    k: pd.Series(
+                        [float("nan") if c[k] is None else c[k] for c in cs], dtype="float64"
+                    )
+                    for k in ("missing_country_share", "own_country_missing_share")
+                },
+                "issues_truncated": pd.Series([c["issues_truncated"] for c in cs], dtype=bool),
+            }
+        )
+    if table == "invalid":
+        rows = [(c["collection"], i) for c in cs for i in c["invalid_by_field"]]
+        return pd.DataFrame(
+            {
+                "collection": pd.Series([c for c, _ in rows], dtype=object),
+                "field": pd.Series([i["field"] for _, i in rows], dtype=object),
+                "reason": pd.Series([i["reason"] for _, i in rows], dtype=object),
+                "count": pd.Series([i["count"] for _, i in rows], dtype="int64"),
+            }
+        )
+    if table == "issues":
+        rows = [(c["collection"], i) for c in cs for i in c["issues"]]
+        return pd.DataFrame(
+            {
+                "collection": pd.Series([c for c, _ in rows], dtype=object),
+                **{
+                    k: pd.Series([i.get(k) for _, i in rows], dtype=object)
+                    for k in ("kind", "id", "field", "reason", "detail")
+                },
+                "line": pd.array([i.get("line") for _, i in rows], dtype="Int64"),
+            }
+        )
+    raise InvalidInputError(
+        f"invalid table: `{table}` is not one of {', '.join(_QUALITY_TABLES)}"
+    )
+
+
+def to_frame(result: Any) -> DataFrame:
+    """Any tabular result of the engine as a ``pandas.DataFrame``.
+
+    - a time series (:meth:`Engine.time_series`): as :meth:`Engine.time_series_frame`;
+    - a KPI report (:meth:`Engine.kpis`): one row, as :meth:`Engine.kpis_frame`;
+    - a data-quality report (:meth:`Engine.quality_report`): its per-collection table, as
+      :meth:`Engine.quality_frame`;
+    - a list of dicts (``report["creators"]["top_creators"]``, :meth:`Engine.rollup_day`, ...):
+      one row per dict, nested dicts flattened into dotted columns (``pandas.json_normalize``).
+
+    Raises ``ImportError`` without pandas, ``TypeError`` for anything else.
+    """
+    pd = _pandas()
+    if isinstance(result, dict):
+        if "points" in result and "metric" in result:
+            return time_series_frame(result)
+        if "period" in result and "revenue" in result:
+            return kpis_frame([result])
+        if set(result) == {"collections"}:
+            return quality_frame(result)
+    elif isinstance(result, list) and all(isinstance(r, dict) for r in result):
+        return pd.json_normalize(result)
+    raise TypeError(
+        "to_frame: expected a time series, KPI report or quality report dict, or a list of dicts; "
+        f"got {type(result).__name__}"
+    )

@@ -1,0 +1,156 @@
+"""Type stubs of the native module (Rust, pyo3). Import from ``halobuzz_analytics``."""
+
+import datetime
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from os import PathLike
+from typing import Any, final
+
+# pandas is optional and ships no type information of its own.
+_DataFrame = Any
+_Date = datetime.date | str
+_Number = int | float | Decimal | str
+_Result = dict[str, Any]
+
+__all__ = [
+    "AnalyticsError",
+    "DataError",
+    "Engine",
+    "InvalidInputError",
+    "StorageError",
+    "__version__",
+    "_raise_for_test",
+    "metric_paths",
+    "snake_case",
+]
+
+__version__: str
+
+class AnalyticsError(Exception):
+    """Base class of every error raised by the analytics engine; ``code`` is its stable code."""
+
+    code: str
+
+class InvalidInputError(AnalyticsError, ValueError):
+    """An argument is out of its domain (``code`` ``INVALID_ARGUMENT``)."""
+
+class DataError(AnalyticsError):
+    """The data cannot be read (``NOT_A_DATA_DIRECTORY``, ``AMBIGUOUS_DATA_FILE``, ``READ_FAILED``)."""
+
+class StorageError(AnalyticsError):
+    """Analytics documents cannot be stored or read back (``STORAGE_ERROR``, ``WRITE_FAILED``, ``ENCODE_FAILED``)."""
+
+def metric_paths() -> list[str]:
+    """Every numeric metric path accepted by ``Engine.time_series``, snake_case, in report order."""
+
+def snake_case(name: str) -> str:
+    """The snake_case spelling of a camelCase field name or dotted path (``byOGTier`` -> ``by_og_tier``)."""
+
+def _raise_for_test(code: str) -> None:
+    """For the test suite only: raises what the core error of ``code`` becomes."""
+
+@final
+class Engine:
+    """The analytics engine over one dataset; create it with ``from_directory`` or ``generate``."""
+
+    @staticmethod
+    def from_directory(
+        path: str | PathLike[str],
+        *,
+        timezone: str | None = None,
+        app_id: str | None = None,
+        usd_to_npr: _Number | None = None,
+        pseudonym_key: str | None = None,
+        reveal_user_ids: bool | None = None,
+        alerts: Mapping[str, _Number] | None = None,
+        read_env: bool = True,
+    ) -> Engine:
+        """Loads a directory of mongoexport files."""
+
+    @staticmethod
+    def generate(
+        *,
+        users: int | None = None,
+        days: int | None = None,
+        seed: int | None = None,
+        start: _Date | None = None,
+        revenue_drop: Mapping[str, Any] | tuple[_Date, float] | None = None,
+        invalid_rate: float | None = None,
+        duplicate_rate: float | None = None,
+        timezone: str | None = None,
+        app_id: str | None = None,
+        usd_to_npr: _Number | None = None,
+        pseudonym_key: str | None = None,
+        reveal_user_ids: bool | None = None,
+        alerts: Mapping[str, _Number] | None = None,
+        read_env: bool = True,
+    ) -> Engine:
+        """Generates a seeded synthetic dataset in memory."""
+
+    @property
+    def config(self) -> _Result:
+        """The configuration in effect (without the pseudonym key)."""
+
+    @property
+    def generation_manifest(self) -> _Result | None:
+        """What ``generate`` wrote (window, counts); ``None`` for a loaded directory."""
+
+    def rollup_day(self, date: _Date) -> list[_Result]:
+        """Computes and stores the rollups of one local day, ``ALL`` first."""
+
+    def rollups_of_day(self, date: _Date) -> list[_Result]:
+        """The stored rollups of one local day, ``ALL`` first."""
+
+    def backfill(
+        self,
+        start: _Date,
+        end: _Date,
+        *,
+        force: bool = False,
+        progress: Callable[[_Result], object] | None = None,
+    ) -> _Result:
+        """Rolls up every day of ``start..=end``; ``progress`` is called after each day."""
+
+    def kpis(self, start: _Date, end: _Date, country: str = "ALL") -> _Result:
+        """The KPI report of ``start..=end`` for ``country``, from daily rollups."""
+
+    def kpis_from_raw(self, start: _Date, end: _Date, country: str = "ALL") -> _Result:
+        """The KPI report computed straight from the raw records."""
+
+    def time_series(
+        self,
+        metric: str,
+        start: _Date,
+        end: _Date,
+        granularity: str = "day",
+        country: str = "ALL",
+    ) -> _Result:
+        """One numeric report field per day, week or month."""
+
+    def quality_report(self) -> _Result:
+        """The data-quality report of the dataset."""
+
+    @staticmethod
+    def metric_paths() -> list[str]:
+        """Every numeric metric path, snake_case, in report order."""
+
+    def time_series_frame(
+        self,
+        metric: str,
+        start: _Date,
+        end: _Date,
+        granularity: str = "day",
+        country: str = "ALL",
+    ) -> _DataFrame:
+        """``time_series`` as a DataFrame: period, from, to (datetime64[ns]), value (float64)."""
+
+    def kpis_frame(
+        self, start: _Date, end: _Date, country: str | Sequence[str] = "ALL"
+    ) -> _DataFrame:
+        """``kpis`` as a DataFrame with one row per country and one column per metric path."""
+
+    def top_creators_frame(self, start: _Date, end: _Date, country: str = "ALL") -> _DataFrame:
+        """The top creators of ``kpis`` as a DataFrame."""
+
+    def quality_frame(self, table: str = "collections") -> _DataFrame:
+        """A table (``collections``, ``invalid`` or ``issues``) of the quality report as a DataFrame."""

@@ -1,0 +1,181 @@
+"""Engine behaviour seen from Python: arguments, configuration, backfill, rollups, threads, docs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+import halobuzz_analytics as ha
+
+from conftest import FIRST, LAST, RATE
+
+
+def test_dates_as_date_objects_or_strings(engine: ha.Engine) -> None:
+    assert engine.kpis(dt.date(2026, 4, 1), dt.date(2026, 4, 7)) == engine.kpis("2026-04-01", "2026-04-07")
+    assert engine.kpis(" 2026-04-01 ", "2026-04-07") == engine.kpis("2026-04-01", "2026-04-07")
+
+
+def test_config_from_keywords_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    e = ha.Engine.generate(
+        users=50, days=3, timezone="Asia/Kathmandu", app_id="hb-test", usd_to_npr=Decimal("1.335E+2"),
+        alerts={"drop_pct": 25, "abuse_threshold": 80}, pseudonym_key="s3cret", read_env=False,
+    )
+    assert e.config == {
+        "timezone": "Asia/Kathmandu",
+        "app_id": "hb-test",
+        "usd_to_npr": "133.5",
+        "alerts": {
+            "drop_pct": 25.0,
+            "payer_drop_pct": 10.0,
+            "abuse_threshold": 80,
+            "infra_threshold": 100,
+            "churn_threshold": 20.0,
+            "engagement_drop_pct": 15.0,
+        },
+        "reveal_user_ids": False,
+    }
+    assert "s3cret" not in repr(e) + repr(e.config)
+    assert repr(e) == "Engine(timezone=\"Asia/Kathmandu\", app_id=\"hb-test\", usd_to_npr=\"133.5\")"
+
+    monkeypatch.setenv("REPORTS_TZ", "Europe/London")
+    monkeypatch.setenv("USD_TO_NPR", "140")
+    from_env = ha.Engine.generate(users=50, days=3)
+    assert (from_env.config["timezone"], from_env.config["usd_to_npr"]) == ("Europe/London", "140")
+    overridden = ha.Engine.generate(users=50, days=3, usd_to_npr=133.25)
+    assert overridden.config["usd_to_npr"] == "133.25"
+    ignored = ha.Engine.generate(users=50, days=3, read_env=False)
+    assert (ignored.config["timezone"], ignored.config["usd_to_npr"]) == ("Australia/Sydney", None)
+
+
+def test_the_pseudonym_key_changes_host_ids(data_dir: Path, engine: ha.Engine) -> None:
+    def hosts(e: ha.Engine) -> List[str]:
+        return [c["host_id"] for c in e.kpis(FIRST, LAST)["creators"]["top_creators"]]
+
+    other = ha.Engine.from_directory(data_dir, usd_to_npr=RATE, pseudonym_key="another key", read_env=False)
+    revealed = ha.Engine.from_directory(data_dir, usd_to_npr=RATE, reveal_user_ids=True, read_env=False)
+    assert len(set(hosts(engine)) & set(hosts(other))) == 0
+    assert all(len(h) == 24 and not h.startswith("u_") for h in hosts(revealed))
+    assert engine.config["reveal_user_ids"] is False and revealed.config["reveal_user_ids"] is True
+
+
+def test_backfill_skips_what_is_stored_unless_forced(fresh_engine: ha.Engine) -> None:
+    progress: List[Dict[str, Any]] = []
+    first = fresh_engine.backfill(FIRST, "2026-03-25", progress=progress.append)
+    assert first["days"] == 5 and first["computed"] == 5 and first["skipped"] == 0
+    assert first["rollups_written"] >= 5  # ALL plus one per country per day
+    assert [p["date"] for p in progress] == ["2026-03-21", "2026-03-22", "2026-03-23", "2026-03-24", "2026-03-25"]
+    assert all(p["total"] == 5 and p["skipped"] is False for p in progress)
+    again = fresh_engine.backfill(FIRST, "2026-03-25")
+    assert again == {"days": 5, "computed": 0, "skipped": 5, "rollups_written": 0}
+    forced = fresh_engine.backfill(FIRST, "2026-03-25", force=True)
+    assert forced == first
+
+
+def test_days_not_over_are_never_stored(fresh_engine: ha.Engine) -> None:
+    today = dt.date.today()
+    summary = fresh_engine.backfill(today, today + dt.timedelta(days=2))
+    assert summary == {"days": 3, "computed": 0, "skipped": 3, "rollups_written": 0}
+
+
+def test_rollups(fresh_engine: ha.Engine) -> None:
+    assert fresh_engine.rollups_of_day("2026-04-05") == []
+    rollups = fresh_engine.rollup_day("2026-04-05")
+    assert rollups[0]["country"] == "ALL"
+    assert len(rollups) > 1 and "ALL" not in {r["country"] for r in rollups[1:]}
+    facts = rollups[0]["facts"]
+    # Sets of ids are given as sizes; no raw id leaves the engine.
+    assert isinstance(facts["active"], int) and facts["active"] > 0
+    assert all(isinstance(facts[k], int) for k in ("payers", "og_buyers", "players", "signups", "new_hosts", "hosts", "rounds"))
+    assert facts["coin_topups"] == {"npr": facts["coin_topups"]["npr"], "usd": facts["coin_topups"]["usd"]}
+    assert rollups[0]["timezone"] == "Australia/Sydney" and rollups[0]["date"] == "2026-04-05"
+    stored = fresh_engine.rollups_of_day(dt.date(2026, 4, 5))
+    assert [r["country"] for r in stored] == [r["country"] for r in rollups]
+    assert stored == rollups
+    # The day's active users in the rollup are the dau of a one-day report.
+    assert fresh_engine.kpis("2026-04-05", "2026-04-05")["engagement"]["dau"] == facts["active"]
+
+
+def test_computing_calls_release_the_gil() -> None:
+    """While a large generation runs in a thread, the main thread keeps running Python."""
+    done = threading.Event()
+    result: Dict[str, Any] = {}
+
+    def work() -> None:
+        started = time.monotonic()
+        result["engine"] = ha.Engine.generate(users=2500, days=50, seed=3, read_env=False)
+        result["seconds"] = time.monotonic() - started
+        done.set()
+
+    thread = threading.Thread(target=work)
+    last, longest = time.monotonic(), 0.0
+    thread.start()
+    while not done.is_set():
+        time.sleep(0.001)
+        now = time.monotonic()
+        longest, last = max(longest, now - last), now
+    thread.join()
+    if result["seconds"] < 0.2:  # pragma: no cover - a fast release build
+        pytest.skip("the generation is too fast to tell")
+    assert longest < result["seconds"] / 2, (longest, result["seconds"])
+
+
+def test_an_engine_is_shared_between_threads(fresh_engine: ha.Engine, engine: ha.Engine) -> None:
+    """Threads rolling up, recomputing and reading the same days see whole days only."""
+    expected = engine.kpis("2026-04-01", "2026-04-14", "NP")
+    results: List[Any] = []
+    errors: List[BaseException] = []
+
+    def read() -> None:
+        try:
+            for _ in range(3):
+                results.append(fresh_engine.kpis("2026-04-01", "2026-04-14", "NP"))
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    def rewrite() -> None:
+        try:
+            for _ in range(3):
+                fresh_engine.backfill("2026-03-01", "2026-04-14", force=True)
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=f) for f in (read, rewrite, read, rewrite, read)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert results == [expected] * 9
+
+
+def test_generation_manifest(engine: ha.Engine) -> None:
+    assert engine.generation_manifest is None
+    e = ha.Engine.generate(users=60, days=5, seed=1, start="2026-01-10", revenue_drop=("2026-01-12", 50), read_env=False)
+    m = e.generation_manifest
+    assert m is not None
+    assert (m["start"], m["end"], m["users"], m["days"], m["seed"]) == ("2026-01-10", "2026-01-14", 60, 5, 1)
+    assert m["revenue_drop"] == {"day": "2026-01-12", "pct": 50.0}
+    assert [c["collection"] for c in m["collections"]][0] == "users"
+
+
+def test_every_public_name_is_documented() -> None:
+    for name in ha.__all__:
+        obj = getattr(ha, name)
+        if name != "__version__":
+            assert inspect.getdoc(obj), name
+    for name, member in inspect.getmembers(ha.Engine):
+        if not name.startswith("_"):
+            assert inspect.getdoc(member), f"Engine.{name}"
+    assert ha.__doc__ and "by_og_tier" in ha.__doc__
+    assert inspect.signature(ha.Engine.kpis_frame).parameters["country"].default == "ALL"
+
+
+def test_version() -> None:
+    assert ha.__version__ == "0.1.0"

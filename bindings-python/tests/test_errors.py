@@ -1,0 +1,195 @@
+"""Every error path raises the documented exception, with its code; nothing panics or aborts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+from typing import Any, Callable, Dict, Type
+
+import pytest
+
+import halobuzz_analytics as ha
+from halobuzz_analytics import AnalyticsError, DataError, InvalidInputError, StorageError
+
+from conftest import FIRST, LAST
+
+
+def test_the_hierarchy() -> None:
+    assert issubclass(AnalyticsError, Exception)
+    for sub in (InvalidInputError, DataError, StorageError):
+        assert issubclass(sub, AnalyticsError)
+        assert sub.__module__ == "halobuzz_analytics"
+        assert sub.__doc__
+    assert issubclass(InvalidInputError, ValueError)
+    assert not issubclass(DataError, ValueError)
+    assert InvalidInputError("x").code == "INVALID_ARGUMENT"  # the class default
+
+
+@pytest.mark.parametrize(
+    "call,message",
+    [
+        (lambda e: e.kpis(LAST, FIRST), "after"),
+        (lambda e: e.kpis("2026-02-30", LAST), "invalid start: `2026-02-30` is not a date"),
+        (lambda e: e.kpis(FIRST, "19/04/2026"), "invalid end"),
+        (lambda e: e.kpis(FIRST, LAST, "Nepal"), "invalid country"),
+        (lambda e: e.kpis_from_raw(FIRST, LAST, "NPL"), "invalid country"),
+        (lambda e: e.time_series("revenue.nope", FIRST, LAST), "revenue.total"),
+        (lambda e: e.time_series("revenue", FIRST, LAST), "invalid metric"),
+        (lambda e: e.time_series("revenue.total", FIRST, LAST, "hour"), "invalid granularity"),
+        (lambda e: e.backfill(LAST, FIRST), "after"),
+        (lambda e: e.rollup_day("yesterday"), "invalid date"),
+        (lambda e: e.quality_frame("everything"), "invalid table"),
+    ],
+)
+def test_invalid_arguments(engine: ha.Engine, call: Callable[[ha.Engine], Any], message: str) -> None:
+    with pytest.raises(InvalidInputError, match=message) as info:
+        call(engine)
+    assert info.value.code == "INVALID_ARGUMENT"
+    assert isinstance(info.value, ValueError)
+
+
+def test_missing_exchange_rate_is_invalid_input(data_dir: Path) -> None:
+    engine = ha.Engine.from_directory(data_dir, read_env=False)
+    with pytest.raises(InvalidInputError, match="usd_to_npr") as info:
+        engine.kpis(FIRST, LAST)
+    assert "usdToNpr" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "options,message",
+    [
+        ({"users": 0}, "invalid users"),
+        ({"users": -1}, "invalid users"),
+        ({"days": 2**40}, "invalid days"),
+        ({"invalid_rate": 0.9}, "invalid_rate"),
+        ({"start": "1999-01-01"}, "invalid start"),
+        ({"revenue_drop": {"day": "2020-01-01", "pct": 40}}, "revenue_drop"),
+        ({"revenue_drop": ("2026-04-01", 140.0)}, "revenue_drop"),
+        ({"revenue_drop": {"pct": 40}}, "missing key `day`"),
+        ({"timezone": "Mars/Olympus_Mons"}, "Mars/Olympus_Mons"),
+        ({"usd_to_npr": "-1"}, "invalid usd_to_npr"),
+        ({"usd_to_npr": 0}, "invalid usd_to_npr"),
+        ({"alerts": {"drop": 5}}, "unknown threshold `drop`"),
+        ({"alerts": {"drop_pct": -5}}, r"invalid alerts: `drop_pct`"),
+        ({"alerts": {"abuse_threshold": 1.5}}, r"invalid alerts: `abuse_threshold`"),
+    ],
+)
+def test_invalid_options(options: Dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidInputError, match=message) as info:
+        ha.Engine.generate(**{"users": 50, "days": 3, "read_env": False, **options})
+    assert info.value.code == "INVALID_ARGUMENT"
+
+
+def test_a_malformed_environment_variable_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALERT_INFRA_THRESHOLD", "lots")
+    with pytest.raises(InvalidInputError, match="ALERT_INFRA_THRESHOLD"):
+        ha.Engine.generate(users=50, days=3)
+    ha.Engine.generate(users=50, days=3, read_env=False)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda e: e.kpis(20260321, LAST),
+        lambda e: e.kpis(dt.datetime(2026, 3, 21, 12), LAST),
+        lambda e: e.kpis(FIRST, LAST, country=None),
+        lambda e: e.kpis_frame(FIRST, LAST, country=7),
+        lambda e: e.backfill(FIRST, LAST, progress="print"),
+        lambda e: e.rollup_day(None),
+        lambda e: ha.Engine.generate(users="many"),  # type: ignore[arg-type]
+        lambda e: ha.Engine.generate(users=50, days=3, usd_to_npr=True),
+        lambda e: ha.Engine.generate(users=50, days=3, revenue_drop=40),  # type: ignore[arg-type]
+        lambda e: ha.Engine.generate(users=50, days=3, colour="blue"),  # type: ignore[call-arg]
+        lambda e: ha.Engine.from_directory(42),  # type: ignore[arg-type]
+    ],
+)
+def test_wrong_types_raise_type_error(engine: ha.Engine, call: Callable[[ha.Engine], Any]) -> None:
+    with pytest.raises(TypeError):
+        call(engine)
+
+
+def test_a_datetime_is_refused_with_a_hint(engine: ha.Engine) -> None:
+    with pytest.raises(TypeError, match=r"\.date\(\)"):
+        engine.kpis(dt.datetime(2026, 3, 21), LAST)
+
+
+def test_not_a_data_directory(tmp_path: Path) -> None:
+    for path in (tmp_path / "missing", tmp_path / "file.json"):
+        if path.name.endswith(".json"):
+            path.write_text("{}\n")
+        with pytest.raises(DataError, match="is not a directory of mongoexport files") as info:
+            ha.Engine.from_directory(path)
+        assert info.value.code == "NOT_A_DATA_DIRECTORY"
+
+
+def test_two_files_for_one_collection(tmp_path: Path, data_dir: Path) -> None:
+    shutil.copy(data_dir / "users.json", tmp_path / "users.json")
+    shutil.copy(data_dir / "users.json", tmp_path / "users.ndjson")
+    with pytest.raises(DataError, match="keep one") as info:
+        ha.Engine.from_directory(tmp_path)
+    assert info.value.code == "AMBIGUOUS_DATA_FILE"
+
+
+def test_an_unreadable_file_chains_the_os_error(tmp_path: Path) -> None:
+    (tmp_path / "users.json.gz").write_bytes(b"this is not gzip at all\n")
+    with pytest.raises(DataError, match="users.json.gz") as info:
+        ha.Engine.from_directory(tmp_path)
+    assert info.value.code == "READ_FAILED"
+    assert isinstance(info.value.__cause__, OSError)
+
+
+@pytest.mark.parametrize(
+    "code,exception,cause",
+    [
+        ("INVALID_ARGUMENT", InvalidInputError, None),
+        ("READ_FAILED", DataError, FileNotFoundError),
+        ("NOT_A_DATA_DIRECTORY", DataError, None),
+        ("AMBIGUOUS_DATA_FILE", DataError, None),
+        ("WRITE_FAILED", StorageError, PermissionError),
+        ("STORAGE_ERROR", StorageError, None),
+        ("ENCODE_FAILED", StorageError, None),
+        ("INTERNAL_ERROR", AnalyticsError, None),
+    ],
+)
+def test_every_core_error_code_is_mapped(code: str, exception: Type[AnalyticsError], cause: Any) -> None:
+    """Codes the data cannot trigger (storage, writes, a panic) go through the test hook."""
+    with pytest.raises(exception) as info:
+        ha._native._raise_for_test(code)
+    assert type(info.value) is exception
+    assert info.value.code == code
+    assert str(info.value)
+    if cause is None:
+        assert info.value.__cause__ is None
+    else:
+        os_error = info.value.__cause__
+        assert type(os_error) is cause and isinstance(os_error, OSError)
+        assert os_error.filename == "/nonexistent/halobuzz/users.json"
+
+
+def test_a_panic_becomes_an_analytics_error_and_the_engine_keeps_working(engine: ha.Engine) -> None:
+    with pytest.raises(AnalyticsError, match="internal error") as info:
+        ha._native._raise_for_test("INTERNAL_ERROR")
+    assert not isinstance(info.value, (InvalidInputError, DataError, StorageError))
+    assert engine.kpis("2026-04-01", "2026-04-01")["period"]["days"] == 1
+
+
+class Stop(Exception):
+    pass
+
+
+def test_a_raising_progress_callback_stops_the_backfill(fresh_engine: ha.Engine) -> None:
+    seen = []
+
+    def progress(p: Dict[str, Any]) -> None:
+        seen.append(p)
+        if p["done"] == 3:
+            raise Stop("enough")
+
+    with pytest.raises(Stop, match="enough"):
+        fresh_engine.backfill(FIRST, LAST, progress=progress)
+    assert [p["done"] for p in seen] == [1, 2, 3]
+    assert seen[0] == {"done": 1, "total": 30, "date": FIRST, "skipped": False}
+    # The days done stay stored; running again resumes after them.
+    again = fresh_engine.backfill(FIRST, LAST)
+    assert again == {"days": 30, "computed": 27, "skipped": 3, "rollups_written": again["rollups_written"]}

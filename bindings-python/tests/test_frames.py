@@ -1,0 +1,134 @@
+"""DataFrame helpers: shapes and dtypes, to_frame, and the message when pandas is missing."""
+
+from __future__ import annotations
+
+import sys
+
+import pandas as pd
+import pytest
+from pandas.api import types as ptypes
+
+import halobuzz_analytics as ha
+
+from conftest import FIRST, LAST
+
+
+def test_time_series_frame(engine: ha.Engine) -> None:
+    series = engine.time_series("engagement.avg_session_duration", FIRST, LAST, "week")
+    frame = engine.time_series_frame("engagement.avgSessionDuration", FIRST, LAST, "week")
+    assert list(frame.columns) == ["period", "from", "to", "value"]
+    assert frame.shape == (len(series["points"]), 4) == (5, 4)
+    for col in ("period", "from", "to"):
+        assert frame[col].dtype == "datetime64[ns]"
+    assert frame["value"].dtype == "float64"
+    assert frame["period"].dt.day_of_week.eq(0).all(), "weeks start on Monday"
+    assert frame["from"].iloc[0] == pd.Timestamp(FIRST) and frame["to"].iloc[-1] == pd.Timestamp(LAST)
+    assert frame["value"].tolist() == [p["value"] for p in series["points"]]
+    assert frame.attrs == {
+        "metric": "engagement.avg_session_duration",
+        "granularity": "week",
+        "country": "ALL",
+        "from": FIRST,
+        "to": LAST,
+    }
+    pd.testing.assert_frame_equal(ha.to_frame(series), frame)
+
+
+def test_none_values_are_nan(engine: ha.Engine) -> None:
+    # d30 retention needs signups 30 days before: none in the first days of the data.
+    frame = engine.time_series_frame("retention.d30_retention", FIRST, "2026-03-25")
+    assert frame["value"].dtype == "float64"
+    assert frame["value"].isna().all()
+    assert frame.shape == (5, 4)
+
+
+def test_kpis_frame(engine: ha.Engine) -> None:
+    frame = engine.kpis_frame(FIRST, LAST, ["ALL", "NP", "in"])
+    paths = ha.metric_paths()
+    assert list(frame.columns) == ["country", "from", "to", *paths]
+    assert frame.shape == (3, 3 + len(paths))
+    assert frame["country"].tolist() == ["ALL", "NP", "IN"]
+    assert frame["from"].dtype == "datetime64[ns]"
+    assert frame["engagement.active_users"].dtype == "int64"
+    assert frame["revenue.total"].dtype == "float64"
+    assert frame["retention.d30_retention"].dtype == "float64"
+    assert frame["revenue.by_og_tier.unknown"].dtype == "float64"
+    report = engine.kpis(FIRST, LAST, "NP")
+    row = frame.set_index("country").loc["NP"]
+    assert row["revenue.total"] == report["revenue"]["total"]
+    assert row["engagement.avg_session_duration"] == report["engagement"]["avg_session_duration"]
+    one = engine.kpis_frame(FIRST, LAST)
+    assert one.shape == (1, 3 + len(paths)) and one["country"].tolist() == ["ALL"]
+    pd.testing.assert_frame_equal(ha.to_frame(engine.kpis(FIRST, LAST)), one)
+
+
+def test_top_creators_frame(engine: ha.Engine) -> None:
+    frame = engine.top_creators_frame(FIRST, LAST)
+    top = engine.kpis(FIRST, LAST)["creators"]["top_creators"]
+    assert list(frame.columns) == ["rank", "host_id", "username", "revenue", "streams", "viewers"]
+    assert frame.shape == (len(top), 6) and 0 < len(top) <= 10
+    assert frame["rank"].tolist() == list(range(1, len(top) + 1))
+    assert [str(t) for t in frame.dtypes] == ["int64", "object", "object", "float64", "int64", "int64"]
+    assert frame["host_id"].tolist() == [t["host_id"] for t in top]
+    assert frame["revenue"].is_monotonic_decreasing
+    generic = ha.to_frame(top)
+    assert list(generic.columns) == ["host_id", "username", "revenue", "streams", "viewers"]
+    assert len(generic) == len(top)
+
+
+def test_quality_frames(engine: ha.Engine) -> None:
+    report = engine.quality_report()
+    collections = engine.quality_frame()
+    assert collections.shape == (8, 10)
+    assert collections["collection"].tolist() == [c["collection"] for c in report["collections"]]
+    for col in ("read", "valid", "invalid", "duplicates"):
+        assert collections[col].dtype == "int64"
+    for col in ("first", "last"):
+        assert str(collections[col].dtype) == "datetime64[ns, UTC]"
+    assert collections["missing_country_share"].dtype == "float64"
+    assert collections["issues_truncated"].dtype == "bool"
+    assert (collections["read"] == collections["valid"] + collections["invalid"] + collections["duplicates"]).all()
+    pd.testing.assert_frame_equal(ha.to_frame(report), collections)
+
+    invalid = engine.quality_frame("invalid")
+    assert list(invalid.columns) == ["collection", "field", "reason", "count"]
+    assert invalid["count"].dtype == "int64"
+    assert invalid["count"].sum() == collections["invalid"].sum() > 0
+
+    issues = engine.quality_frame("issues")
+    assert list(issues.columns) == ["collection", "kind", "id", "field", "reason", "detail", "line"]
+    assert str(issues["line"].dtype) == "Int64"
+    assert len(issues) == sum(len(c["issues"]) for c in report["collections"])
+    assert set(issues["kind"]) == {"invalid", "duplicate"}
+    assert issues["line"].notna().all(), "documents read from files have line numbers"
+
+
+def test_rollups_to_frame(fresh_engine: ha.Engine) -> None:
+    frame = ha.to_frame(fresh_engine.rollup_day("2026-04-01"))
+    assert frame["country"].iloc[0] == "ALL"
+    assert "facts.active" in frame.columns and "facts.coin_topups.npr" in frame.columns
+    assert frame["facts.active"].dtype == "int64"
+
+
+def test_to_frame_refuses_other_values() -> None:
+    with pytest.raises(TypeError, match="to_frame"):
+        ha.to_frame(42)
+    with pytest.raises(TypeError, match="to_frame"):
+        ha.to_frame({"something": 1})
+
+
+def test_missing_pandas_is_a_clear_import_error(engine: ha.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    calls = [
+        lambda: engine.time_series_frame("revenue.total", FIRST, LAST),
+        lambda: engine.kpis_frame(FIRST, LAST),
+        lambda: engine.top_creators_frame(FIRST, LAST),
+        lambda: engine.quality_frame(),
+        lambda: ha.to_frame(engine.time_series("revenue.total", FIRST, LAST)),
+    ]
+    for call in calls:
+        with pytest.raises(ImportError, match=r"need pandas.*pip install pandas") as info:
+            call()
+        assert info.value.name == "pandas"
+    # Everything else works without pandas.
+    assert engine.kpis(FIRST, LAST)["period"]["days"] == 30

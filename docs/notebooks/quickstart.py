@@ -1,0 +1,137 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # HaloBuzz analytics from Python: quickstart
+#
+# Generate a synthetic HaloBuzz dataset, check its quality, compute the KPIs of the last 30 days,
+# compare countries, and plot daily revenue with pandas and matplotlib.
+#
+# This is a notebook in the "percent" format: open it in Jupyter (with jupytext), VS Code or PyCharm,
+# or run it as a script (`python docs/notebooks/quickstart.py`). The test suite of
+# `bindings-python` runs it headless, so it stays in step with the package.
+#
+# Needs `pip install halobuzz-analytics pandas matplotlib` (or `bindings-python/scripts/test.sh`,
+# which builds the package into `bindings-python/.venv`).
+
+# %%
+import datetime as dt
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+import halobuzz_analytics as ha
+
+pd.set_option("display.width", 120)
+pd.set_option("display.max_columns", 12)
+
+# %% [markdown]
+# ## 1. Data
+#
+# `Engine.generate` simulates users, streams, gifts, top-ups, games and moderation, seeded and
+# deterministic. We inject a 45 % drop of money payments ten days before the end, to find it again
+# in the plot. `Engine.from_directory("path/to/mongoexport")` loads real exports the same way.
+#
+# There is deliberately no default USD to NPR rate: reports that meet USD amounts need one.
+
+# %%
+DAYS = 60
+DROP_DAY = dt.date(2026, 4, 24)  # the default 60-day window is 2026-03-06 .. 2026-05-04
+
+engine = ha.Engine.generate(
+    users=2000,
+    days=DAYS,
+    seed=42,
+    revenue_drop={"day": DROP_DAY, "pct": 45},
+    usd_to_npr="133.5",
+    read_env=False,  # ignore REPORTS_TZ, USD_TO_NPR, ... of this machine
+)
+manifest = engine.generation_manifest
+assert manifest is not None  # None only for an engine loaded from a directory
+start = dt.date.fromisoformat(manifest["start"])
+end = dt.date.fromisoformat(manifest["end"])
+print(engine)
+print(f"generated {sum(c['documents'] for c in manifest['collections'])} documents, {start} .. {end}")
+
+# %% [markdown]
+# ## 2. Data quality
+#
+# Invalid and duplicate documents are skipped, never counted in a KPI, and reported here.
+
+# %%
+quality = engine.quality_frame()
+print(quality[["collection", "read", "valid", "invalid", "duplicates", "missing_country_share"]])
+quality
+
+# %%
+engine.quality_frame("invalid").head(10)
+
+# %% [markdown]
+# ## 3. Daily rollups
+#
+# KPIs are computed from daily rollups. `kpis()` rolls up missing days itself; an explicit backfill
+# shows progress (a `tqdm` bar works too) and can be stopped with Ctrl-C or by raising in the callback.
+
+# %%
+def report_progress(p):
+    if p["done"] % 20 == 0 or p["done"] == p["total"]:
+        print(f"rolled up {p['done']}/{p['total']} days (last: {p['date']})")
+
+
+summary = engine.backfill(start, end, progress=report_progress)
+summary
+
+# %% [markdown]
+# ## 4. KPIs of the last 30 days
+#
+# Results are plain dicts: the JSON contract with snake_case names (`byOGTier` becomes `by_og_tier`).
+
+# %%
+last30 = (end - dt.timedelta(days=29), end)
+report = engine.kpis(*last30)
+revenue = report["revenue"]
+print(f"revenue {revenue['total']:,.2f} NPR ({revenue['growth']:+.1f}% vs the previous 30 days)")
+print(f"DAU {report['engagement']['dau']:.1f}, MAU {report['engagement']['mau']}, "
+      f"payer rate {report['monetization']['payer_rate']:.1f}%")
+{k: revenue[k] for k in ("total", "coin_topups", "og_subscriptions", "refunds", "by_og_tier")}
+
+# %% [markdown]
+# Countries side by side: one row per country, one column per metric path.
+
+# %%
+by_country = engine.kpis_frame(*last30, country=["ALL", "NP", "IN", "UNKNOWN"])
+columns = ["country", "revenue.total", "engagement.dau", "monetization.arpu", "retention.d7_retention"]
+print(by_country[columns])
+by_country[columns]
+
+# %%
+engine.top_creators_frame(*last30).head(5)
+
+# %% [markdown]
+# ## 5. A time series
+#
+# Daily revenue over the whole window, with the injected drop marked.
+
+# %%
+daily = engine.time_series_frame("revenue.total", start, end)
+weekly = engine.time_series_frame("engagement.avg_session_duration", start, end, granularity="week")
+
+fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(10, 7), constrained_layout=True)
+ax1.plot(daily["period"], daily["value"], marker=".")
+ax1.axvline(pd.Timestamp(DROP_DAY), color="tab:red", linestyle="--", label="injected 45% drop")
+ax1.set_title("Daily revenue (NPR)")
+ax1.legend()
+ax2.bar(weekly["period"], weekly["value"], width=5)
+ax2.set_title("Average session length per week (minutes)")
+print(f"plotted {len(daily)} days; revenue on {DROP_DAY}: "
+      f"{daily.set_index('period').loc[pd.Timestamp(DROP_DAY), 'value']:,.2f} NPR "
+      f"(median day {daily['value'].median():,.2f})")
