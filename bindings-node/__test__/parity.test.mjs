@@ -1,0 +1,193 @@
+// The binding's results are the Rust engine's JSON: the same data gives, field for field and in the same
+// order, what `halobuzz-analytics … --json` prints.
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+
+import { addDays, analytics, cli, cliJson, DATASET, engineConfig, generateDataset } from './helpers.mjs'
+
+const { Engine, metricPaths } = analytics
+
+/** Same values and the same key order: the JSON text the CLI printed, re-serialised compactly. */
+function assertSameJson(actual, expected) {
+  assert.deepStrictEqual(actual, expected)
+  assert.equal(JSON.stringify(actual), JSON.stringify(expected))
+}
+
+let data
+let engine
+
+before(async () => {
+  data = generateDataset()
+  engine = await Engine.fromDirectory(data.dir, engineConfig())
+})
+after(() => data?.cleanup())
+
+describe('kpis equal `halobuzz-analytics kpis --json`', () => {
+  const ranges = () => {
+    const { start, end } = data.manifest
+    return [
+      ['the whole window', start, end],
+      ['the last 7 days', addDays(end, -6), end],
+      ['the Sydney DST-change day', '2026-04-05', '2026-04-05'],
+      ['a range before the data', addDays(start, -20), addDays(start, -1)],
+    ]
+  }
+
+  for (const country of ['ALL', 'NP', 'UNKNOWN']) {
+    test(`country ${country}`, async () => {
+      for (const [, from, to] of ranges()) {
+        const expected = cliJson(['kpis', '--data', data.dir, '--from', from, '--to', to, '--country', country, '--usd-to-npr', '133.5'])
+        assertSameJson(await engine.kpis({ from, to, country }), expected)
+      }
+    })
+  }
+
+  test('from raw records (`--raw`)', async () => {
+    const { start, end } = data.manifest
+    const expected = cliJson(['kpis', '--data', data.dir, '--from', start, '--to', end, '--raw', '--usd-to-npr', '133.5'])
+    assertSameJson(await engine.kpisFromRaw({ from: start, to: end }), expected)
+    // And the rollup path agrees with the raw one.
+    assertSameJson(await engine.kpis({ from: start, to: end }), expected)
+  })
+
+  test('in another time zone (`--tz`)', async () => {
+    const kathmandu = await Engine.fromDirectory(data.dir, engineConfig({ tz: 'Asia/Kathmandu' }))
+    const { start, end } = data.manifest
+    const expected = cliJson(['kpis', '--data', data.dir, '--from', start, '--to', end, '--tz', 'Asia/Kathmandu', '--usd-to-npr', '133.5'])
+    const report = await kathmandu.kpis({ from: start, to: end })
+    assert.equal(report.period.timezone, 'Asia/Kathmandu')
+    assertSameJson(report, expected)
+  })
+
+  test('lower-case country codes are accepted', async () => {
+    const { start, end } = data.manifest
+    assertSameJson(await engine.kpis({ from: start, to: end, country: 'np' }), await engine.kpis({ from: start, to: end, country: 'NP' }))
+  })
+
+  test('a country left out, undefined or null is ALL', async () => {
+    const { start, end } = data.manifest
+    const all = await engine.kpis({ from: start, to: end, country: 'ALL' })
+    for (const country of [undefined, null, '', 'all']) {
+      assertSameJson(await engine.kpis({ from: start, to: end, country }), all)
+    }
+    assertSameJson(await engine.kpis({ from: start, to: end }), all)
+  })
+
+  test('nulls stay null and dates are ISO strings', async () => {
+    // Years before any document: every ratio has a zero denominator.
+    const report = await engine.kpis({ from: '2001-01-10', to: '2001-01-20' })
+    assert.equal(report.revenue.growth, null)
+    assert.equal(report.monetization.arpu, null)
+    assert.equal(typeof report.period.from, 'string')
+    assert.match(report.period.previousFrom, /^\d{4}-\d{2}-\d{2}$/)
+  })
+})
+
+describe('timeSeries equals `halobuzz-analytics timeseries --json`', () => {
+  const cases = [
+    ['revenue.total', 'week', 'ALL'],
+    ['engagement.dau', 'day', 'ALL'],
+    ['monetization.arpu', 'month', 'ALL'],
+    ['retention.d1Retention', 'week', 'NP'],
+    ['revenue.byPaymentMethod.esewa', 'day', 'NP'],
+    ['revenue.byOGTier.unknown', 'month', 'ALL'],
+    ['gaming.houseEdge', 'daily', 'UNKNOWN'],
+  ]
+  for (const [metric, granularity, country] of cases) {
+    test(`${metric} per ${granularity}, ${country}`, async () => {
+      const { start, end } = data.manifest
+      const expected = cliJson([
+        'timeseries', '--data', data.dir, '--from', start, '--to', end,
+        '--metric', metric, '--granularity', granularity, '--country', country, '--usd-to-npr', '133.5',
+      ])
+      assertSameJson(await engine.timeSeries({ metric, from: start, to: end, granularity, country }), expected)
+    })
+  }
+
+  test('metricPaths() lists every path the engine accepts', async () => {
+    const paths = metricPaths()
+    assert.ok(paths.includes('revenue.total') && paths.includes('engagement.dau'))
+    assert.ok(paths.every((p) => !p.startsWith('period.')))
+    const { end } = data.manifest
+    for (const metric of paths) {
+      const series = await engine.timeSeries({ metric, from: end, to: end })
+      assert.equal(series.points.length, 1, metric)
+    }
+  })
+})
+
+test('qualityReport() equals `halobuzz-analytics quality --json`', async () => {
+  assertSameJson(await engine.qualityReport(), cliJson(['quality', '--data', data.dir]))
+})
+
+test('rollupDay() returns the documents `halobuzz-analytics rollup --out` writes', async () => {
+  const day = addDays(data.manifest.start, 3)
+  const out = join(data.dir, 'rollups.jsonl')
+  cli(['rollup', '--data', data.dir, '--date', day, '--out', out])
+  const expected = readFileSync(out, 'utf8').trim().split('\n').map((line) => JSON.parse(line))
+  const docs = await engine.rollupDay(day)
+  assert.equal(docs.length, expected.length)
+  assert.equal(docs[0].country, 'ALL')
+  const withoutTime = ({ computedAt, ...rest }) => {
+    assert.match(computedAt, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/)
+    return rest
+  }
+  assert.deepStrictEqual(docs.map(withoutTime), expected.map(withoutTime))
+  // What was stored is what was returned.
+  assert.deepStrictEqual(await engine.rollupsOfDay(day), docs)
+  assert.deepStrictEqual(await engine.rollupsOfDay('1999-01-01'), [])
+})
+
+test('Engine.fromGenerator() holds the same data as `halobuzz-analytics generate`', async () => {
+  const generated = await Engine.fromGenerator(DATASET, engineConfig())
+  const manifest = generated.generationManifest
+  assert.deepStrictEqual(manifest, data.manifest)
+  assert.equal(engine.generationManifest, null)
+  const { start, end } = manifest
+  assertSameJson(await generated.kpis({ from: start, to: end }), await engine.kpis({ from: start, to: end }))
+  const { collections } = await generated.qualityReport()
+  const fromFiles = (await engine.qualityReport()).collections
+  // Counts agree; line numbers exist only for documents read from files.
+  const counts = ({ collection, read, valid, invalid, duplicates, invalidByField }) =>
+    ({ collection, read, valid, invalid, duplicates, invalidByField })
+  assert.deepStrictEqual(collections.map(counts), fromFiles.map(counts))
+})
+
+test('backfill() reports every day and skips what is already rolled up', async () => {
+  const fresh = await Engine.fromDirectory(data.dir, engineConfig())
+  const { start, end } = data.manifest
+  const seen = []
+  const first = await fresh.backfill({ from: start, to: end }, (p) => seen.push(p))
+  assert.deepStrictEqual(Object.keys(first), ['days', 'computed', 'skipped', 'rollupsWritten'])
+  assert.equal(first.days, DATASET.days)
+  assert.equal(first.computed, DATASET.days)
+  assert.equal(seen.length, DATASET.days)
+  assert.deepStrictEqual(seen.map((p) => p.done), Array.from({ length: DATASET.days }, (_, i) => i + 1))
+  assert.deepStrictEqual(seen[0], { done: 1, total: DATASET.days, date: start, skipped: false })
+  const again = await fresh.backfill({ from: start, to: end })
+  assert.deepStrictEqual(again, { days: DATASET.days, computed: 0, skipped: DATASET.days, rollupsWritten: 0 })
+  const forced = await fresh.backfill({ from: start, to: end, force: true })
+  assert.deepStrictEqual(forced, first)
+})
+
+test('config.env reads the old service variables, and options override them', async () => {
+  const { start, end } = data.manifest
+  const fromEnv = await Engine.fromDirectory(data.dir, {
+    env: { REPORTS_TZ: 'Asia/Kathmandu', USD_TO_NPR: '133.5', ANALYTICS_PSEUDONYM_KEY: engineConfig().pseudonymKey, UNRELATED: undefined },
+  })
+  const expected = cliJson(['kpis', '--data', data.dir, '--from', start, '--to', end, '--tz', 'Asia/Kathmandu', '--usd-to-npr', '133.5'])
+  assertSameJson(await fromEnv.kpis({ from: start, to: end }), expected)
+  const overridden = await Engine.fromDirectory(data.dir, { ...engineConfig(), env: { REPORTS_TZ: 'Asia/Kathmandu' }, tz: 'Australia/Sydney' })
+  assert.equal((await overridden.kpis({ from: start, to: end })).period.timezone, 'Australia/Sydney')
+})
+
+test('revealUserIds puts raw host ids in topCreators', async () => {
+  const { start, end } = data.manifest
+  const revealing = await Engine.fromDirectory(data.dir, engineConfig({ revealUserIds: true }))
+  const expected = cliJson(['kpis', '--data', data.dir, '--from', start, '--to', end, '--reveal-user-ids', '--usd-to-npr', '133.5'])
+  const report = await revealing.kpis({ from: start, to: end })
+  assertSameJson(report, expected)
+  assert.match(report.creators.topCreators[0].hostId, /^[0-9a-f]{24}$/)
+})

@@ -1,0 +1,35 @@
+// Compiled (not run) by types.test.mjs with `tsc --strict`: index.d.ts is valid TypeScript, the README's
+// way of using the package type-checks, and misuse is a type error.
+import { Engine, metricPaths } from '../index'
+import type { BackfillProgress, KpiReport, QualityIssue, RollupDocument, TimeSeries } from '../index'
+
+declare const console: { log(...values: unknown[]): void }
+declare const process: { env: Record<string, string | undefined> }
+
+export async function usage(): Promise<void> {
+  const engine: Engine = await Engine.fromDirectory('./data', { env: process.env, usdToNpr: 133.5, alerts: { dropPct: 10 } })
+  const generated = await Engine.fromGenerator({ users: 10, seed: 1, revenueDrop: { day: '2026-04-01', pct: 30 } }, { tz: 'Asia/Kathmandu' })
+  const report: KpiReport = await engine.kpis({ from: '2026-03-01', to: '2026-03-31', country: 'NP' })
+  const growth: number | null = report.revenue.growth
+  const tier: number | undefined = report.revenue.byOGTier.unknown
+  const trend: 'improving' | 'stable' | 'declining' = report.safety.trend
+  const series: TimeSeries = await engine.timeSeries({ metric: metricPaths()[0], from: '2026-03-01', to: '2026-03-31', granularity: 'week' })
+  const summary = await engine.backfill({ from: '2026-03-01', to: '2026-03-31', force: true }, (p: BackfillProgress) => console.log(p.done, p.date))
+  const quality = await engine.qualityReport()
+  const issue: QualityIssue | undefined = quality.collections[0]?.issues[0]
+  const docs: RollupDocument[] = await engine.rollupDay('2026-03-01')
+  const raw: KpiReport = await engine.kpisFromRaw({ from: '2026-03-01', to: '2026-03-31' })
+  console.log(growth, tier, trend, series.points[0]?.value, summary.rollupsWritten, issue?.kind, docs.length, raw.period.days)
+  console.log(generated.generationManifest?.start, engine.generationManifest === null)
+
+  // @ts-expect-error days are 'YYYY-MM-DD' strings, not Dates
+  await engine.kpis({ from: new Date(), to: '2026-03-31' })
+  // @ts-expect-error `to` is required
+  await engine.kpis({ from: '2026-03-01' })
+  // @ts-expect-error growth may be null
+  report.revenue.growth.toFixed(1)
+  // @ts-expect-error the metric is required
+  await engine.timeSeries({ from: '2026-03-01', to: '2026-03-31' })
+  // @ts-expect-error the directory is a path string
+  await Engine.fromDirectory(42)
+}
