@@ -1,5 +1,22 @@
 //! `halobuzz-analytics`: the command-line front end. Parses arguments, calls the core, prints.
 
+/// `print!` that ends the process quietly when stdout is closed (`… --json | head`) instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::emit(format_args!($($arg)*), false)
+    };
+}
+
+/// `println!` with the same behaviour as [`out!`].
+macro_rules! outln {
+    () => {
+        $crate::emit(format_args!(""), true)
+    };
+    ($($arg:tt)*) => {
+        $crate::emit(format_args!($($arg)*), true)
+    };
+}
+
 mod progress;
 mod render;
 
@@ -215,6 +232,26 @@ enum Mode {
     Canonical,
 }
 
+/// Writes to stdout; a closed pipe ends the process with success (the reader has what it wanted), any
+/// other write error with failure.
+fn emit(args: std::fmt::Arguments<'_>, newline: bool) {
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout.write_fmt(args).and_then(|()| {
+        if newline {
+            stdout.write_all(b"\n")
+        } else {
+            Ok(())
+        }
+    });
+    if let Err(e) = written {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to standard output: {e}");
+        std::process::exit(1);
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -261,7 +298,7 @@ fn run(cli: Cli) -> Result<(), halobuzz_analytics::Error> {
             })?;
             bar.finish_and_clear();
             let docs: u64 = manifest.collections.iter().map(|c| c.documents).sum();
-            println!(
+            outln!(
                 "wrote {docs} documents for {users} users over {days} days ({} … {}) to {}",
                 manifest.start,
                 manifest.end,
@@ -269,7 +306,7 @@ fn run(cli: Cli) -> Result<(), halobuzz_analytics::Error> {
             );
             for c in &manifest.collections {
                 let invalid: u64 = c.invalid.iter().map(|i| i.count).sum();
-                println!(
+                outln!(
                     "  {:<16} {:>9} documents  ({} invalid, {} duplicates injected)",
                     c.collection.name(),
                     c.documents,
@@ -295,9 +332,9 @@ fn run(cli: Cli) -> Result<(), halobuzz_analytics::Error> {
                 with_backfill_bar(&engine, range, |e| e.kpis(range, country))?
             };
             if json {
-                println!("{}", to_json(&report)?);
+                outln!("{}", to_json(&report)?);
             } else {
-                print!("{}", render::report(&report));
+                out!("{}", render::report(&report));
             }
             Ok(())
         }
@@ -320,9 +357,9 @@ fn run(cli: Cli) -> Result<(), halobuzz_analytics::Error> {
                     .collect::<Result<Vec<_>, Error>>()
             })?;
             match (json, series.as_slice()) {
-                (true, [one]) => println!("{}", to_json(one)?),
-                (true, many) => println!("{}", to_json(&many)?),
-                (false, many) => many.iter().for_each(|s| print!("{}", render::series(s))),
+                (true, [one]) => outln!("{}", to_json(one)?),
+                (true, many) => outln!("{}", to_json(&many)?),
+                (false, many) => many.iter().for_each(|s| out!("{}", render::series(s))),
             }
             Ok(())
         }
@@ -333,7 +370,7 @@ fn run(cli: Cli) -> Result<(), halobuzz_analytics::Error> {
                 Some(path) => write_rollups(&path, &rollups),
                 None => {
                     for r in &rollups {
-                        println!(
+                        outln!(
                             "{} {:<8} active {:>7}  streams {:>5}  messages {:>7}",
                             r.date,
                             r.country.key(),
@@ -355,9 +392,13 @@ fn run(cli: Cli) -> Result<(), halobuzz_analytics::Error> {
             let range = range.range()?;
             let engine = engine.engine()?;
             let (summary, took) = progress::backfill(&engine, range, force)?;
-            println!(
+            outln!(
                 "{} days: {} rolled up ({} documents), {} skipped, in {:.2?}",
-                summary.days, summary.computed, summary.rollups_written, summary.skipped, took
+                summary.days,
+                summary.computed,
+                summary.rollups_written,
+                summary.skipped,
+                took
             );
             if let Some(path) = out {
                 let mut all = Vec::new();
@@ -377,9 +418,9 @@ fn run(cli: Cli) -> Result<(), halobuzz_analytics::Error> {
         Command::Quality { data, json } => {
             let store = progress::load(&data, &LoadOptions::default(), load_directory)?;
             if json {
-                println!("{}", to_json(store.quality())?);
+                outln!("{}", to_json(store.quality())?);
             } else {
-                print!("{}", store.quality().to_table());
+                out!("{}", store.quality().to_table());
             }
             Ok(())
         }
@@ -412,7 +453,7 @@ fn write_rollups(path: &std::path::Path, rollups: &[DailyRollup]) -> Result<(), 
         writeln!(file, "{line}").map_err(write_err)?;
     }
     file.flush().map_err(write_err)?;
-    println!("wrote {} rollups to {}", rollups.len(), path.display());
+    outln!("wrote {} rollups to {}", rollups.len(), path.display());
     Ok(())
 }
 
@@ -442,7 +483,7 @@ fn demo(out: Option<PathBuf>, users: u32, days: u32, seed: u64) -> Result<(), Er
         ..gen
     };
     gen.validate()?;
-    println!(
+    outln!(
         "1. Generating {users} users over {days} days ({} … {}), seed {seed}, with a 45% revenue drop on {}",
         gen.start_date(),
         gen.end_date(),
@@ -454,43 +495,45 @@ fn demo(out: Option<PathBuf>, users: u32, days: u32, seed: u64) -> Result<(), Er
     })?;
     bar.finish_and_clear();
     let docs: u64 = manifest.collections.iter().map(|c| c.documents).sum();
-    println!("   wrote {docs} documents to {}\n", dir.display());
+    outln!("   wrote {docs} documents to {}\n", dir.display());
 
-    println!("2. Loading and checking the data");
+    outln!("2. Loading and checking the data");
     let started = std::time::Instant::now();
     let store = progress::load(&dir, &LoadOptions::default(), load_directory)?;
     let secs = started.elapsed().as_secs_f64();
-    println!(
+    outln!(
         "   loaded in {secs:.2} s ({:.0} documents/s)\n",
         docs as f64 / secs.max(1e-9)
     );
-    print!("{}", indent(&store.quality().to_table()));
+    out!("{}", indent(&store.quality().to_table()));
 
     let config = Config::from_env()?.with_usd_to_npr(DEMO_USD_TO_NPR)?;
     let engine = Engine::new(Arc::new(store), config);
     let all = DateRange::new(gen.start_date(), gen.end_date())?;
-    println!(
+    outln!(
         "\n3. Back-filling daily rollups for {} … {}",
-        all.from, all.to
+        all.from,
+        all.to
     );
     let (summary, took) = progress::backfill(&engine, all, false)?;
-    println!(
+    outln!(
         "   {} days, {} rollup documents, in {took:.2?}\n",
-        summary.computed, summary.rollups_written
+        summary.computed,
+        summary.rollups_written
     );
 
     let last30 = DateRange::new(add_days(all.to, -29), all.to)?;
-    println!("4. KPIs of the last 30 days (USD at {DEMO_USD_TO_NPR} NPR)\n");
+    outln!("4. KPIs of the last 30 days (USD at {DEMO_USD_TO_NPR} NPR)\n");
     let report = engine.kpis(last30, CountryFilter::All)?;
-    print!("{}", indent(&render::report(&report)));
-    println!();
+    out!("{}", indent(&render::report(&report)));
+    outln!();
     let series = engine.time_series(
         "revenue.total",
         last30,
         Granularity::Day,
         CountryFilter::All,
     )?;
-    print!("{}", indent(&render::series(&series)));
+    out!("{}", indent(&render::series(&series)));
     Ok(())
 }
 

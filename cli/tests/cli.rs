@@ -198,3 +198,23 @@ fn bad_input_is_a_clear_error_and_a_failing_exit_code() {
         );
     }
 }
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let (ok, _, err) = run(&["generate", "--out", data, "--users", "200", "--days", "10"]);
+    assert!(ok, "{err}");
+    // Like `… --json | head -1`: the reader goes away before the output is written.
+    let mut child = bin()
+        .args(["quality", "--data", data, "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?} {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
