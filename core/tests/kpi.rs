@@ -715,13 +715,27 @@ fn concurrent_backfills_compute_each_day_once() {
         })
         .collect();
     let summaries: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
-    assert_eq!(summaries.iter().map(|s| s.computed).sum::<u64>(), 30, "{summaries:?}");
+    assert_eq!(
+        summaries.iter().map(|s| s.computed).sum::<u64>(),
+        30,
+        "{summaries:?}"
+    );
     assert!(summaries.iter().all(|s| s.computed + s.skipped == 30));
 }
 
 #[test]
 fn metric_paths_follow_the_report_order() {
     let paths = halobuzz_analytics::kpi::timeseries::metric_paths();
-    assert_eq!(&paths[..3], ["revenue.total", "revenue.coinTopups", "revenue.ogSubscriptions"]);
-    assert_eq!(paths.last().map(String::as_str), Some("gaming.avgGameDuration"));
+    assert_eq!(
+        &paths[..3],
+        [
+            "revenue.total",
+            "revenue.coinTopups",
+            "revenue.ogSubscriptions"
+        ]
+    );
+    assert_eq!(
+        paths.last().map(String::as_str),
+        Some("gaming.avgGameDuration")
+    );
 }
