@@ -33,6 +33,7 @@ use halobuzz_analytics::config::{parse_rate, Config};
 use halobuzz_analytics::generate::{write_directory, ExtJsonMode, GeneratorConfig, RevenueDrop};
 use halobuzz_analytics::kpi::{report_days, CountryFilter, DailyRollup};
 use halobuzz_analytics::load::{load_directory, LoadOptions};
+use halobuzz_analytics::store::{is_mongodb_uri, MongoStore, Store};
 use halobuzz_analytics::{Engine, Error};
 
 /// HaloBuzz business analytics: generate data, check its quality, compute KPIs.
@@ -155,23 +156,57 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
-    /// Load a mongoexport directory and print its data-quality report.
+    /// Check a mongoexport directory or a MongoDB database and print its data-quality report.
     Quality {
-        /// The data directory.
-        #[arg(long)]
-        data: PathBuf,
+        #[command(flatten)]
+        source: DataArgs,
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
     },
 }
 
+/// Where the raw collections are.
+#[derive(Debug, Args)]
+struct DataArgs {
+    /// A mongoexport data directory, or a MongoDB URI (`mongodb://…` or `mongodb+srv://…`): then the
+    /// collections are read from the database and rollups are written to its `analyticsdailykpis`.
+    #[arg(long)]
+    data: String,
+    /// The database of a MongoDB URI (default: the URI's path, else `halobuzz`).
+    #[arg(long)]
+    database: Option<String>,
+}
+
+impl DataArgs {
+    /// The store: a MongoDB connection for a URI, else the directory loaded into memory.
+    fn store(&self) -> Result<Arc<dyn Store>, Error> {
+        if is_mongodb_uri(&self.data) {
+            return Ok(Arc::new(MongoStore::connect(
+                &self.data,
+                self.database.as_deref(),
+            )?));
+        }
+        if self.database.is_some() {
+            return Err(Error::InvalidArgument {
+                name: "database",
+                reason: "--database applies only when --data is a mongodb:// URI".to_owned(),
+            });
+        }
+        let dir = PathBuf::from(&self.data);
+        Ok(Arc::new(progress::load(
+            &dir,
+            &LoadOptions::default(),
+            load_directory,
+        )?))
+    }
+}
+
 /// Where the data is and how to read it.
 #[derive(Debug, Args)]
 struct EngineArgs {
-    /// The mongoexport data directory.
-    #[arg(long)]
-    data: PathBuf,
+    #[command(flatten)]
+    source: DataArgs,
     /// Reporting time zone (default: REPORTS_TZ or Australia/Sydney).
     #[arg(long)]
     tz: Option<String>,
@@ -204,8 +239,7 @@ impl EngineArgs {
 
     fn engine(&self) -> Result<Engine, Error> {
         let config = self.config()?;
-        let store = progress::load(&self.data, &LoadOptions::default(), load_directory)?;
-        Ok(Engine::new(Arc::new(store), config))
+        Ok(Engine::new(self.source.store()?, config))
     }
 }
 
@@ -415,12 +449,13 @@ fn run(cli: Cli) -> Result<(), halobuzz_analytics::Error> {
             days,
             seed,
         } => demo(out, users, days, seed),
-        Command::Quality { data, json } => {
-            let store = progress::load(&data, &LoadOptions::default(), load_directory)?;
+        Command::Quality { source, json } => {
+            // A MongoDB store computes the report with a full validating pass on request.
+            let quality = source.store()?.quality_report()?;
             if json {
-                outln!("{}", to_json(store.quality())?);
+                outln!("{}", to_json(&quality)?);
             } else {
-                out!("{}", store.quality().to_table());
+                out!("{}", quality.to_table());
             }
             Ok(())
         }

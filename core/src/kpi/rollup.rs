@@ -178,13 +178,35 @@ pub(crate) fn accumulate(
 
     store.each::<Livestream>(Some(range), |s| acc.stream(s))?;
 
-    store.each::<Message>(Some(range), |m| {
-        // Messages have no country of their own: their author's.
-        acc.add(m.created_at, dir.country(&m.user_id), |f| {
-            f.active.insert(m.user_id);
-            f.messages_sent += u64::from(!m.is_deleted);
-        });
-    })?;
+    // Messages are the largest collection and feed only per-author facts, so a store that can count them
+    // per author on the server does, one local day at a time (a day's instants are exactly the messages
+    // `add` would put on it); otherwise every message is scanned.
+    let mut pushed_down = Vec::new();
+    for d in days.iter() {
+        match store.messages_by_author(cal.day_range(d))? {
+            Some(authors) => pushed_down.push((d, authors)),
+            None => break,
+        }
+    }
+    if pushed_down.len() == days.iter().count() {
+        for (d, authors) in pushed_down {
+            for a in authors {
+                // Messages have no country of their own: their author's.
+                acc.add_on(d, dir.country(&a.user_id), |f| {
+                    f.active.insert(a.user_id);
+                    f.messages_sent += a.not_deleted;
+                });
+            }
+        }
+    } else {
+        store.each::<Message>(Some(range), |m| {
+            // Messages have no country of their own: their author's.
+            acc.add(m.created_at, dir.country(&m.user_id), |f| {
+                f.active.insert(m.user_id);
+                f.messages_sent += u64::from(!m.is_deleted);
+            });
+        })?;
+    }
 
     let mut round_ids: BTreeSet<String> = BTreeSet::new();
     let mut stake_rounds: Vec<(DateTime<Utc>, Option<Country>, String)> = Vec::new();
@@ -290,7 +312,11 @@ struct Accumulator<'a> {
 impl Accumulator<'_> {
     /// Applies `f` to the facts of the document's day, for its country and for `ALL`.
     fn add(&mut self, at: DateTime<Utc>, country: Option<Country>, f: impl Fn(&mut Facts)) {
-        let day = self.cal.day_of(at);
+        self.add_on(self.cal.day_of(at), country, f);
+    }
+
+    /// Applies `f` to the facts of local day `day`, for `country` and for `ALL`.
+    fn add_on(&mut self, day: NaiveDate, country: Option<Country>, f: impl Fn(&mut Facts)) {
         f(self.out.entry((day, CountryFilter::All)).or_default());
         f(self
             .out

@@ -7,6 +7,8 @@
 //! analytics documents, unique by `(appId, date, country)` like the platform's analytics collections.
 
 pub(crate) mod memory;
+#[cfg(feature = "mongodb")]
+pub mod mongo;
 
 use std::fmt;
 
@@ -20,6 +22,8 @@ use crate::quality::QualityReport;
 use crate::Result;
 
 pub use memory::{InMemoryStore, InMemoryStoreBuilder};
+#[cfg(feature = "mongodb")]
+pub use mongo::{is_mongodb_uri, MongoDocumentSink, MongoReadStats, MongoStore, MongoStoreOptions};
 
 /// Something that takes raw documents of the platform's collections, one at a time: the in-memory store's
 /// builder (which validates and keeps them) or the generator's mongoexport writer.
@@ -149,6 +153,17 @@ raw_record! {
     AnalyticsEvent => Analyticsevents,
 }
 
+/// The valid messages of one author in a time range ([`Store::messages_by_author`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthorMessages {
+    /// The author (`messages.userId`).
+    pub user_id: bson::oid::ObjectId,
+    /// Valid messages.
+    pub messages: u64,
+    /// Valid messages not deleted (`isDeleted` false or absent).
+    pub not_deleted: u64,
+}
+
 /// The analytics collections the engine writes (one document per key).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum AnalyticsCollection {
@@ -198,6 +213,15 @@ pub trait Store: Send + Sync {
 
     /// What has been read and rejected so far.
     fn quality_report(&self) -> Result<QualityReport>;
+
+    /// Push-down: the valid `messages` of `range` counted per author by the store itself (a database
+    /// aggregation), so the engine does not move every message; `None` (the default) when the store has
+    /// no such shortcut and the engine scans `messages` itself. Must count exactly the documents a scan of
+    /// `range` would visit.
+    fn messages_by_author(&self, range: TimeRange) -> Result<Option<Vec<AuthorMessages>>> {
+        let _ = range;
+        Ok(None)
+    }
 
     /// Inserts or replaces the document of `key` (idempotent).
     fn upsert_analytics(
