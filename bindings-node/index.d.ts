@@ -300,7 +300,9 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 export declare class Engine {
   /**
    * Loads a mongoexport data directory (`<collection>.json` / `.ndjson`, optionally `.gz`, one
-   * Extended JSON document per line) into a new engine. Invalid and duplicate documents are skipped
+   * Extended JSON document per line) into a new engine, or connects to MongoDB when `dir` is a
+   * `mongodb://` or `mongodb+srv://` URI (database: the URI's path, else `halobuzz`; rollups are then
+   * written to its `analyticsdailykpis`; an unreachable server rejects with `STORAGE_ERROR`). Invalid and duplicate documents are skipped
    * and counted in `qualityReport()`. A relative `dir` is resolved against the process's working
    * directory. Rejects with `NOT_A_DATA_DIRECTORY`, `READ_FAILED`, `AMBIGUOUS_DATA_FILE` or, for a bad
    * `config`, `INVALID_ARGUMENT`.

@@ -138,6 +138,11 @@ describe('data directory errors keep the core codes', () => {
     await rejects(() => Engine.fromDirectory(file), 'NOT_A_DATA_DIRECTORY', /a-file\.json/)
   })
 
+  test('a MongoDB URI instead of a directory: an unreachable server is STORAGE_ERROR naming the host', async () => {
+    // Port 1 on loopback: nothing listens there; the store gives up after its 5 s server-selection timeout.
+    await rejects(() => Engine.fromDirectory('mongodb://127.0.0.1:1/halobuzz'), 'STORAGE_ERROR', /127\.0\.0\.1:1/)
+  })
+
   test('AMBIGUOUS_DATA_FILE', async () => {
     const dir = join(scratch, 'ambiguous')
     mkdirSync(dir)

@@ -13,7 +13,7 @@ use halobuzz_analytics::config::Config;
 use halobuzz_analytics::generate::{generate, GenerationManifest, GeneratorConfig};
 use halobuzz_analytics::kpi::DailyRollup;
 use halobuzz_analytics::load::{load_directory, LoadOptions};
-use halobuzz_analytics::store::InMemoryStoreBuilder;
+use halobuzz_analytics::store::{is_mongodb_uri, InMemoryStoreBuilder, MongoStore, Store};
 use napi::bindgen_prelude::{
     AsyncTask, FnArgs, FromNapiValue, Function, JsObjectValue, JsValue, Object, Undefined, Unknown,
 };
@@ -81,20 +81,25 @@ impl Task for Open {
         Ok(catch_panic(move || {
             let (source, config) =
                 args.ok_or_else(|| Failure::Panic("a task ran twice".to_owned()))??;
-            let (store, manifest) = match source {
+            let (store, manifest): (Arc<dyn Store>, _) = match source {
+                // A MongoDB URI instead of a directory: the database is the URI's path (else `halobuzz`).
+                Source::Directory(dir) if is_mongodb_uri(&dir.to_string_lossy()) => (
+                    Arc::new(MongoStore::connect(&dir.to_string_lossy(), None)?),
+                    None,
+                ),
                 Source::Directory(dir) => (
-                    load_directory(&dir, &LoadOptions::default(), &|_, _| {})?,
+                    Arc::new(load_directory(&dir, &LoadOptions::default(), &|_, _| {})?),
                     None,
                 ),
                 Source::Generator(gen) => {
                     let mut builder = InMemoryStoreBuilder::new();
                     let manifest = generate(&gen, &mut builder, &mut |_, _| {})?;
-                    (builder.build(), Some(manifest))
+                    (Arc::new(builder.build()), Some(manifest))
                 }
             };
             Ok(Engine {
                 shared: Arc::new(Shared {
-                    engine: halobuzz_analytics::Engine::new(Arc::new(store), config),
+                    engine: halobuzz_analytics::Engine::new(store, config),
                     manifest,
                 }),
             })
@@ -244,7 +249,9 @@ fn rollup_documents(rollups: &[DailyRollup]) -> Outcome<String> {
 #[napi]
 impl Engine {
     /// Loads a mongoexport data directory (`<collection>.json` / `.ndjson`, optionally `.gz`, one
-    /// Extended JSON document per line) into a new engine. Invalid and duplicate documents are skipped
+    /// Extended JSON document per line) into a new engine, or connects to MongoDB when `dir` is a
+    /// `mongodb://` or `mongodb+srv://` URI (database: the URI's path, else `halobuzz`; rollups are then
+    /// written to its `analyticsdailykpis`; an unreachable server rejects with `STORAGE_ERROR`). Invalid and duplicate documents are skipped
     /// and counted in `qualityReport()`. A relative `dir` is resolved against the process's working
     /// directory. Rejects with `NOT_A_DATA_DIRECTORY`, `READ_FAILED`, `AMBIGUOUS_DATA_FILE` or, for a bad
     /// `config`, `INVALID_ARGUMENT`.

@@ -97,6 +97,10 @@ impl PyEngine {
 impl PyEngine {
     /// Loads a directory of mongoexport files (``<collection>.json`` / ``.ndjson``, optionally ``.gz``).
     ///
+    /// A ``mongodb://`` or ``mongodb+srv://`` URI instead of a directory connects to that database (the
+    /// URI's path, else ``halobuzz``); rollups are then written to its ``analyticsdailykpis``, and an
+    /// unreachable server raises :class:`StorageError`.
+    ///
     /// Invalid and duplicate documents are skipped and counted in :meth:`quality_report`.
     /// The configuration starts from the environment variables of the previous service
     /// (``REPORTS_TZ``, ``ANALYTICS_APP_ID``, ``USD_TO_NPR``, ``ANALYTICS_PSEUDONYM_KEY``,
@@ -140,8 +144,8 @@ impl PyEngine {
             read_env,
         }
         .build()?;
-        let store = compute(py, || crate::load::load(&path))?;
-        Ok(PyEngine::new(Engine::new(Arc::new(store), config), None))
+        let store = compute(py, || crate::load::open(&path))?;
+        Ok(PyEngine::new(Engine::new(store, config), None))
     }
 
     /// Generates a seeded synthetic HaloBuzz dataset in memory and returns an engine over it.

@@ -123,6 +123,13 @@ def test_not_a_data_directory(tmp_path: Path) -> None:
         assert info.value.code == "NOT_A_DATA_DIRECTORY"
 
 
+def test_a_mongodb_uri_is_accepted_and_an_unreachable_server_is_a_storage_error() -> None:
+    # Port 1 on loopback: nothing listens there; the store gives up after its 5 s server-selection timeout.
+    with pytest.raises(StorageError, match=r"127\.0\.0\.1:1") as info:
+        ha.Engine.from_directory("mongodb://127.0.0.1:1/halobuzz")
+    assert info.value.code == "STORAGE_ERROR"
+
+
 def test_two_files_for_one_collection(tmp_path: Path, data_dir: Path) -> None:
     shutil.copy(data_dir / "users.json", tmp_path / "users.json")
     shutil.copy(data_dir / "users.json", tmp_path / "users.ndjson")

@@ -65,7 +65,7 @@ class Engine:
         alerts: Mapping[str, _Number] | None = None,
         read_env: bool = True,
     ) -> Engine:
-        """Loads a directory of mongoexport files."""
+        """Loads a directory of mongoexport files, or connects to MongoDB for a ``mongodb://`` URI."""
 
     @staticmethod
     def generate(
