@@ -29,7 +29,7 @@ use crate::calendar::{day_text, parse_day, parse_range};
 use crate::config::EngineConfig;
 use crate::error::{catch_panic, invalid_argument, Failure, Outcome};
 use crate::generate::GeneratorOptions;
-use crate::kpi::{KpiQuery, TimeSeriesQuery};
+use crate::kpi::{KpiQuery, ReportArgs, TimeSeriesQuery};
 use crate::task::{parse_json, to_json, Job};
 
 /// The days to back-fill, and whether to recompute days that already have a rollup.
@@ -109,6 +109,17 @@ impl Task for Open {
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
         output.map_err(|f| f.into_js(&env))
     }
+}
+
+/// The `{ from, to, country }` argument of `kpis` and `kpisFromRaw`.
+fn kpi_query(env: &Env, query: Option<Unknown<'_>>) -> Outcome<ReportArgs> {
+    args::required_options::<KpiQuery>(
+        env,
+        "query",
+        query,
+        "{ from: '2026-03-01', to: '2026-03-31', country: 'NP' }",
+    )
+    .and_then(|q| q.parse())
 }
 
 /// The configuration argument (checked before any data is read, so a bad time zone fails fast).
@@ -426,13 +437,7 @@ impl Engine {
         ts_return_type = "Promise<KpiReport>"
     )]
     pub fn kpis(&self, env: Env, query: Option<Unknown<'_>>) -> AsyncTask<Job> {
-        let parsed = args::required_options::<KpiQuery>(
-            &env,
-            "query",
-            query,
-            "{ from: '2026-03-01', to: '2026-03-31', country: 'NP' }",
-        )
-        .and_then(|q| q.parse());
+        let parsed = kpi_query(&env, query);
         let shared = self.shared.clone();
         Job::spawn(move || {
             let q = parsed?;
@@ -448,13 +453,7 @@ impl Engine {
         ts_return_type = "Promise<KpiReport>"
     )]
     pub fn kpis_from_raw(&self, env: Env, query: Option<Unknown<'_>>) -> AsyncTask<Job> {
-        let parsed = args::required_options::<KpiQuery>(
-            &env,
-            "query",
-            query,
-            "{ from: '2026-03-01', to: '2026-03-31', country: 'NP' }",
-        )
-        .and_then(|q| q.parse());
+        let parsed = kpi_query(&env, query);
         let shared = self.shared.clone();
         Job::spawn(move || {
             let q = parsed?;
