@@ -7,7 +7,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -70,11 +70,6 @@ fn frame<'py>(
 pub(crate) struct PyEngine {
     inner: Engine,
     manifest: Option<GenerationManifest>,
-    /// Held by every call that reads or writes rollups. The core replaces a day's rollups by a delete
-    /// then upserts, so a report computed in another thread at that moment could miss the day; and two
-    /// threads would compute the same missing day twice. Taken inside the GIL-free part of a call (never
-    /// while waiting for the GIL), so it cannot deadlock with the GIL.
-    rollups: Mutex<()>,
 }
 
 impl PyEngine {
@@ -82,14 +77,7 @@ impl PyEngine {
         PyEngine {
             inner: engine,
             manifest,
-            rollups: Mutex::new(()),
         }
-    }
-
-    /// Runs `f` on the engine holding the rollups lock (call it inside [`compute`]).
-    fn with_rollups<T>(&self, f: impl FnOnce(&Engine) -> T) -> T {
-        let _guard = self.rollups.lock().unwrap_or_else(PoisonError::into_inner);
-        f(&self.inner)
     }
 }
 
@@ -243,7 +231,7 @@ impl PyEngine {
         date: &Bound<'py, PyAny>,
     ) -> PyResult<Vec<Bound<'py, PyAny>>> {
         let date = date_arg("date", date)?;
-        let rollups = compute(py, || self.with_rollups(|e| e.rollup_day(date)))?;
+        let rollups = compute(py, || self.inner.rollup_day(date))?;
         rollups_to_py(py, &rollups)
     }
 
@@ -255,7 +243,7 @@ impl PyEngine {
         date: &Bound<'py, PyAny>,
     ) -> PyResult<Vec<Bound<'py, PyAny>>> {
         let date = date_arg("date", date)?;
-        let rollups = compute(py, || self.with_rollups(|e| e.rollups_of_day(date)))?;
+        let rollups = compute(py, || self.inner.rollups_of_day(date))?;
         rollups_to_py(py, &rollups)
     }
 
@@ -295,7 +283,8 @@ impl PyEngine {
         };
         for (i, date) in range.iter().enumerate() {
             let day = compute(py, || {
-                self.with_rollups(|e| e.backfill(DateRange::day(date), force, &mut |_| {}))
+                self.inner
+                    .backfill(DateRange::day(date), force, &mut |_| {})
             })?;
             summary.computed += day.computed;
             summary.skipped += day.skipped;
@@ -328,7 +317,7 @@ impl PyEngine {
         country: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (range, country) = (range_arg(start, end)?, country_arg(country)?);
-        let report = compute(py, || self.with_rollups(|e| e.kpis(range, country)))?;
+        let report = compute(py, || self.inner.kpis(range, country))?;
         to_py(py, &report)
     }
 
@@ -367,7 +356,7 @@ impl PyEngine {
         let (range, country) = (range_arg(start, end)?, country_arg(country)?);
         let granularity = granularity_arg(granularity)?;
         let series = compute(py, || {
-            self.with_rollups(|e| e.time_series(&metric, range, granularity, country))
+            self.inner.time_series(&metric, range, granularity, country)
         })?;
         series_to_py(py, &series)
     }
@@ -422,7 +411,10 @@ impl PyEngine {
         let range = range_arg(start, end)?;
         let countries = country.filters()?;
         let reports: Vec<KpiReport> = compute(py, || {
-            self.with_rollups(|e| countries.iter().map(|c| e.kpis(range, *c)).collect())
+            countries
+                .iter()
+                .map(|c| self.inner.kpis(range, *c))
+                .collect()
         })?;
         let reports = PyList::new(
             py,

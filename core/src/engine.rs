@@ -1,7 +1,7 @@
 //! The [`Engine`]: one store and one configuration, and every capability as a method. Bindings and the
 //! CLI call only this.
 
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -66,7 +66,7 @@ pub struct Engine {
     directory: RwLock<Option<Arc<UserDirectory>>>,
     /// Serialises rollup writes: concurrent requests that need the same missing day compute it once, and
     /// nobody reads a day while this engine is replacing it.
-    rollup_writes: Mutex<()>,
+    rollup_writes: RwLock<()>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -85,7 +85,7 @@ impl Engine {
             store,
             config,
             directory: RwLock::new(None),
-            rollup_writes: Mutex::new(()),
+            rollup_writes: RwLock::new(()),
         }
     }
 
@@ -136,8 +136,16 @@ impl Engine {
     }
 
     /// The rollup write lock; it guards no data, so a panic while holding it leaves nothing to repair.
-    fn write_lock(&self) -> MutexGuard<'_, ()> {
-        self.rollup_writes.lock().unwrap_or_else(|e| e.into_inner())
+    fn write_lock(&self) -> RwLockWriteGuard<'_, ()> {
+        self.rollup_writes
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Held while reading rollups: a store may replace a day by a delete then inserts (the document
+    /// default of `replace_daily_rollups`), so a reader must not run in between.
+    fn read_lock(&self) -> RwLockReadGuard<'_, ()> {
+        self.rollup_writes.read().unwrap_or_else(|e| e.into_inner())
     }
 
     fn compute_and_write_day(&self, date: NaiveDate) -> Result<Vec<DailyRollup>> {
@@ -228,6 +236,7 @@ impl Engine {
     /// finished day that has none, and computing unfinished days on the fly.
     fn facts_from_rollups(&self, days: DateRange, country: CountryFilter) -> Result<FactsByDay> {
         self.backfill(days, false, &mut |_| {})?;
+        let _reading = self.read_lock();
         let mut out = FactsByDay::new();
         let mut countries = vec![CountryFilter::All];
         if country != CountryFilter::All {
@@ -257,6 +266,7 @@ impl Engine {
 
     /// The stored rollups of one day (all countries), `ALL` first.
     pub fn rollups_of_day(&self, date: NaiveDate) -> Result<Vec<DailyRollup>> {
+        let _reading = self.read_lock();
         let mut out = self
             .store
             .daily_rollups(&self.config.app_id, None, date, date)?;
