@@ -1,10 +1,12 @@
-//! Typed records of the raw collections of `shared/spec/DATA.md`, and the validating decoder that makes
-//! them from BSON documents (rules in `docs/data-contract.md`).
+//! Typed records of the raw collections of `shared/spec/DATA.md`, the validating decoder that makes them
+//! from BSON documents (rules in `docs/data-contract.md`), and what it reports for the documents it rejects.
 
 mod collection;
 pub mod decode;
+mod invalid;
 mod records;
 
 pub use collection::{Collection, UnknownCollection};
 pub use decode::{decode, DecodeContext, DedupeKey};
+pub use invalid::{Invalid, InvalidReason};
 pub use records::*;
