@@ -9,8 +9,34 @@ use chrono::{DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveTime, TimeZo
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::store::TimeRange;
 use crate::{Error, Result};
+
+/// A half-open instant range `[start, end)`: a reporting day is one of these in the reporting time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TimeRange {
+    /// First instant inside.
+    pub start: DateTime<Utc>,
+    /// First instant after.
+    pub end: DateTime<Utc>,
+}
+
+impl TimeRange {
+    /// The range `[start, end)`; an error when `end` is before `start`.
+    pub fn new(start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Self> {
+        if end < start {
+            return Err(Error::invalid_argument(
+                "time range",
+                format!("end {end} is before start {start}"),
+            ));
+        }
+        Ok(TimeRange { start, end })
+    }
+
+    /// Whether `t` is inside.
+    pub fn contains(&self, t: DateTime<Utc>) -> bool {
+        self.start <= t && t < self.end
+    }
+}
 
 /// The reporting time zone with day arithmetic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,15 +196,25 @@ impl DateRange {
 }
 
 /// Time-series bucket size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Granularity {
     /// One bucket per local day.
+    #[default]
     Day,
     /// One bucket per Monday-started week.
     Week,
     /// One bucket per calendar month.
     Month,
+}
+
+impl<'de> Deserialize<'de> for Granularity {
+    /// The names [`FromStr`] accepts, so every front end reads the same words.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse()
+            .map_err(|e: Error| serde::de::Error::custom(e.serde_reason()))
+    }
 }
 
 impl FromStr for Granularity {

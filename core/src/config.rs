@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
+use crate::clock::ClockHandle;
 use crate::{Error, Result};
 
 /// Thresholds of the alert rules (METRICS.md "Alerts"), in percent or events per hour.
@@ -61,6 +62,10 @@ pub struct Config {
     /// Put raw user ids in outputs instead of pseudonyms (off unless the caller asks).
     #[serde(default)]
     pub reveal_user_ids: bool,
+    /// The clock that says which days are over and bounds valid dates (the system clock by default; a
+    /// fixed or stepping clock in tests and simulations). Never serialised.
+    #[serde(skip)]
+    pub clock: ClockHandle,
 }
 
 impl std::fmt::Debug for Config {
@@ -72,6 +77,7 @@ impl std::fmt::Debug for Config {
             .field("usd_to_npr", &self.usd_to_npr)
             .field("alerts", &self.alerts)
             .field("reveal_user_ids", &self.reveal_user_ids)
+            .field("clock", &self.clock)
             .finish_non_exhaustive()
     }
 }
@@ -89,6 +95,7 @@ impl Default for Config {
             alerts: AlertThresholds::default(),
             pseudonym_key: default_pseudonym_key(),
             reveal_user_ids: false,
+            clock: ClockHandle::default(),
         }
     }
 }
@@ -171,6 +178,13 @@ impl Config {
             crate::privacy::Pseudonymizer::reveal()
         } else {
             crate::privacy::Pseudonymizer::new(self.pseudonym_key.as_bytes())
+        }
+    }
+
+    /// The validation context of raw documents at the clock's current time.
+    pub fn decode_context(&self) -> crate::model::DecodeContext {
+        crate::model::DecodeContext {
+            now: self.clock.now(),
         }
     }
 

@@ -1,17 +1,20 @@
 //! The [`Engine`]: one store and one configuration, and every capability as a method. Bindings and the
 //! CLI call only this.
 
+use std::ops::ControlFlow;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{DateRange, Granularity};
 use crate::config::Config;
 use crate::kpi::compute::{days_needed, FactsWindow};
+use crate::kpi::persist::{read_rollups, replace_day};
 use crate::kpi::rollup::{accumulate, into_rollups, FactsByDay};
-use crate::kpi::timeseries::{field_value, unknown_metric};
-use crate::kpi::{CountryFilter, DailyRollup, KpiReport, TimePoint, TimeSeries, UserDirectory};
+use crate::kpi::{
+    CountryFilter, DailyRollup, KpiReport, Metric, TimePoint, TimeSeries, UserDirectory,
+};
 use crate::quality::QualityReport;
 use crate::store::Store;
 use crate::Result;
@@ -42,7 +45,13 @@ pub struct BackfillSummary {
     pub skipped: u64,
     /// Rollup documents written (`ALL` plus one per country per computed day).
     pub rollups_written: u64,
+    /// Whether the progress callback stopped the backfill before the end of the range (the days
+    /// rolled up until then are whole and stay stored; a later backfill resumes after them).
+    pub cancelled: bool,
 }
+
+/// What a progress callback answers: go on, or stop after the day just reported.
+pub type Progress<'a> = &'a mut dyn FnMut(BackfillProgress) -> ControlFlow<()>;
 
 /// The analytics engine over one store.
 ///
@@ -125,7 +134,7 @@ impl Engine {
 
     /// Whether a day is over (in the reporting zone): only finished days are stored as rollups.
     fn is_finished(&self, date: NaiveDate) -> bool {
-        self.config.calendar.day_range(date).end <= Utc::now()
+        self.config.calendar.day_range(date).end <= self.config.clock.now()
     }
 
     /// Computes the rollups of one day (`ALL` and every country seen) and writes them, replacing whatever
@@ -160,42 +169,41 @@ impl Engine {
             facts,
             &self.config.app_id,
             &self.config.calendar,
-            Utc::now(),
+            self.config.clock.now(),
         );
         self.write_day(date, &rollups)?;
         Ok(rollups)
     }
 
     fn write_day(&self, date: NaiveDate, rollups: &[DailyRollup]) -> Result<()> {
-        self.store
-            .replace_daily_rollups(&self.config.app_id, date, rollups)
+        replace_day(self.store.as_ref(), &self.config.app_id, date, rollups)
     }
 
     /// The days of `range` that have a current `ALL` rollup (same time zone and layout version).
     fn rolled_up_days(&self, range: DateRange) -> Result<Vec<NaiveDate>> {
         let tz = self.config.calendar.tz().name();
-        Ok(self
-            .store
-            .daily_rollups(
-                &self.config.app_id,
-                Some(CountryFilter::All),
-                range.from,
-                range.to,
-            )?
-            .into_iter()
-            .filter(|r| r.is_current(tz))
-            .map(|r| r.date)
-            .collect())
+        Ok(read_rollups(
+            self.store.as_ref(),
+            &self.config.app_id,
+            Some(CountryFilter::All),
+            range.from,
+            range.to,
+        )?
+        .into_iter()
+        .filter(|r| r.is_current(tz))
+        .map(|r| r.date)
+        .collect())
     }
 
     /// Rolls up every day of `range`, skipping days that already have a current rollup unless `force`.
     /// Resumable: an interrupted backfill run again picks up where it stopped. Days that are not over
-    /// yet are never stored.
+    /// yet are never stored. `progress` is called after each day; answering [`ControlFlow::Break`] stops
+    /// the backfill there (the summary then says `cancelled`), leaving only whole days stored.
     pub fn backfill(
         &self,
         range: DateRange,
         force: bool,
-        progress: &mut dyn FnMut(BackfillProgress),
+        progress: Progress<'_>,
     ) -> Result<BackfillSummary> {
         let done: std::collections::HashSet<NaiveDate> = if force {
             Default::default()
@@ -207,6 +215,7 @@ impl Engine {
             computed: 0,
             skipped: 0,
             rollups_written: 0,
+            cancelled: false,
         };
         for (i, date) in range.iter().enumerate() {
             let mut skipped = done.contains(&date) || !self.is_finished(date);
@@ -222,12 +231,16 @@ impl Engine {
             if skipped {
                 summary.skipped += 1;
             }
-            progress(BackfillProgress {
+            let report = BackfillProgress {
                 done: i as u64 + 1,
                 total: summary.days,
                 date,
                 skipped,
-            });
+            };
+            if progress(report).is_break() {
+                summary.cancelled = i as u64 + 1 < summary.days;
+                break;
+            }
         }
         Ok(summary)
     }
@@ -235,7 +248,7 @@ impl Engine {
     /// Loads the facts of `days` for `country` and `ALL` from the rollups, rolling up (and storing) any
     /// finished day that has none, and computing unfinished days on the fly.
     fn facts_from_rollups(&self, days: DateRange, country: CountryFilter) -> Result<FactsByDay> {
-        self.backfill(days, false, &mut |_| {})?;
+        self.backfill(days, false, &mut |_| ControlFlow::Continue(()))?;
         let _reading = self.read_lock();
         let mut out = FactsByDay::new();
         let mut countries = vec![CountryFilter::All];
@@ -243,10 +256,13 @@ impl Engine {
             countries.push(country);
         }
         for c in countries {
-            for r in self
-                .store
-                .daily_rollups(&self.config.app_id, Some(c), days.from, days.to)?
-            {
+            for r in read_rollups(
+                self.store.as_ref(),
+                &self.config.app_id,
+                Some(c),
+                days.from,
+                days.to,
+            )? {
                 out.insert((r.date, c), r.facts);
             }
         }
@@ -267,9 +283,7 @@ impl Engine {
     /// The stored rollups of one day (all countries), `ALL` first.
     pub fn rollups_of_day(&self, date: NaiveDate) -> Result<Vec<DailyRollup>> {
         let _reading = self.read_lock();
-        let mut out = self
-            .store
-            .daily_rollups(&self.config.app_id, None, date, date)?;
+        let mut out = read_rollups(self.store.as_ref(), &self.config.app_id, None, date, date)?;
         out.sort_by_key(|r| (r.country != CountryFilter::All, r.country));
         Ok(out)
     }
@@ -311,24 +325,14 @@ impl Engine {
         self.window(&facts, &dir, &ids).report(range, country)
     }
 
-    /// A numeric report field (`revenue.total`, `engagement.dau`, …) per day, week or month of `range`.
+    /// A metric of the catalog per day, week or month of `range`, each bucket computed over its own days.
     pub fn time_series(
         &self,
-        metric: &str,
+        metric: &Metric,
         range: DateRange,
         granularity: Granularity,
         country: CountryFilter,
     ) -> Result<TimeSeries> {
-        // Check the path before any work.
-        let (section, rest) = metric
-            .split_once('.')
-            .ok_or_else(|| unknown_metric(metric))?;
-        field_value(
-            &serde_json::to_value(KpiReport::example()).unwrap_or_default()[section],
-            section,
-            rest,
-        )
-        .map_err(|()| unknown_metric(metric))?;
         let buckets = granularity.buckets(range);
         let needed = buckets
             .iter()
@@ -341,23 +345,18 @@ impl Engine {
         let dir = self.directory()?;
         let ids = self.config.pseudonymizer();
         let window = self.window(&facts, &dir, &ids);
-        let (section, rest) = metric
-            .split_once('.')
-            .ok_or_else(|| unknown_metric(metric))?;
         let mut points = Vec::with_capacity(buckets.len());
         for b in buckets {
-            let json = window
-                .section(b.range, country, section)?
-                .ok_or_else(|| unknown_metric(metric))?;
+            let report = window.section(b.range, country, metric.section)?;
             points.push(TimePoint {
                 period: b.start,
                 from: b.range.from,
                 to: b.range.to,
-                value: field_value(&json, section, rest).map_err(|()| unknown_metric(metric))?,
+                value: metric.value(&report),
             });
         }
         Ok(TimeSeries {
-            metric: metric.to_owned(),
+            metric: metric.id.to_owned(),
             granularity,
             country,
             from: range.from,

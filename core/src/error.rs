@@ -1,6 +1,9 @@
 //! The core's one error type. Every variant says what failed and where (file, collection, document, field),
-//! so the message alone tells a user what to fix. Bindings convert it once, keeping [`Error::code`].
+//! so the message alone tells a user what to fix, and keeps the error that caused it as its
+//! [`source`](std::error::Error::source). Bindings convert it once: the stable [`Error::code`] and the
+//! [`ErrorCategory`] decided here choose the JavaScript `code` and the Python exception class.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 use crate::model::Collection;
@@ -44,8 +47,9 @@ pub enum Error {
     /// An argument is out of its domain.
     #[error("invalid {name}: {reason}")]
     InvalidArgument {
-        /// The argument's name as the caller wrote it.
-        name: &'static str,
+        /// The argument's name as the caller wrote it (in the caller's spelling: `usdToNpr` from
+        /// JavaScript and JSON, `usd_to_npr` from Python, `--usd-to-npr` from the command line).
+        name: Cow<'static, str>,
         /// What is wrong and what is expected.
         reason: String,
     },
@@ -56,6 +60,9 @@ pub enum Error {
         what: String,
         /// The encoder's reason.
         reason: String,
+        /// The encoder's error.
+        #[source]
+        source: Option<BoxError>,
     },
     /// The storage backend failed.
     #[error("storage error on `{collection}`: {reason}")]
@@ -64,7 +71,31 @@ pub enum Error {
         collection: String,
         /// What failed.
         reason: String,
+        /// The driver's error, when there is one.
+        #[source]
+        source: Option<BoxError>,
     },
+    /// A bug: an invariant of the engine did not hold, or a panic was caught at a binding's edge.
+    #[error("internal error in halobuzz-analytics (a bug; please report it with the arguments used): {0}")]
+    Internal(String),
+}
+
+/// The error type kept as a cause.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What kind of failure an error is, for a caller deciding what to do about it (and for the bindings,
+/// which map categories, never codes, to their exception classes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ErrorCategory {
+    /// The caller asked for something invalid: fix the request or the configuration.
+    InvalidInput,
+    /// The data source (a directory, a file) cannot be used as it is.
+    Data,
+    /// The storage backend or the file system failed while reading or writing.
+    Storage,
+    /// A bug in the engine.
+    Internal,
 }
 
 impl Error {
@@ -78,12 +109,81 @@ impl Error {
             Error::InvalidArgument { .. } => "INVALID_ARGUMENT",
             Error::Encode { .. } => "ENCODE_FAILED",
             Error::Storage { .. } => "STORAGE_ERROR",
+            Error::Internal(_) => "INTERNAL_ERROR",
         }
     }
 
-    pub(crate) fn invalid_argument(name: &'static str, reason: impl Into<String>) -> Self {
+    /// The category of the error (decided here once for every front end).
+    pub fn category(&self) -> ErrorCategory {
+        match self {
+            Error::InvalidArgument { .. } => ErrorCategory::InvalidInput,
+            Error::Read { .. } | Error::AmbiguousDataFile { .. } | Error::NotADataDirectory(_) => {
+                ErrorCategory::Data
+            }
+            Error::Write { .. } | Error::Encode { .. } | Error::Storage { .. } => {
+                ErrorCategory::Storage
+            }
+            Error::Internal(_) => ErrorCategory::Internal,
+        }
+    }
+
+    /// A storage failure without a further cause.
+    pub fn storage(collection: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Storage {
+            collection: collection.into(),
+            reason: reason.into(),
+            source: None,
+        }
+    }
+
+    /// A storage failure caused by `source` (a driver error).
+    pub fn storage_caused(
+        collection: impl Into<String>,
+        reason: impl Into<String>,
+        source: impl Into<BoxError>,
+    ) -> Self {
+        Error::Storage {
+            collection: collection.into(),
+            reason: reason.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// An encoding failure of `what`, caused by `source`.
+    pub fn encode<E>(what: impl Into<String>, source: E) -> Self
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        Error::Encode {
+            what: what.into(),
+            reason: source.to_string(),
+            source: Some(Box::new(source)),
+        }
+    }
+
+    /// What to tell serde when a value read inside a request is invalid: the reason alone, since the
+    /// request layer names the field itself.
+    pub fn serde_reason(&self) -> String {
+        match self {
+            Error::InvalidArgument { reason, .. } => reason.clone(),
+            other => other.to_string(),
+        }
+    }
+
+    /// The message of a panic payload caught at a boundary, as an [`Error::Internal`].
+    pub fn from_panic(payload: &(dyn std::any::Any + Send)) -> Self {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".to_owned());
+        Error::Internal(message)
+    }
+
+    /// An invalid argument `name` (as the caller spells it), with what is wrong and what is expected.
+    pub fn invalid_argument(name: impl Into<Cow<'static, str>>, reason: impl Into<String>) -> Self {
         Error::InvalidArgument {
-            name,
+            name: name.into(),
             reason: reason.into(),
         }
     }

@@ -13,7 +13,9 @@
 //! - [`kpi`]: daily rollups, range KPI reports and time series.
 //! - [`calendar`]: days, weeks and months in the reporting time zone.
 
+pub mod api;
 pub mod calendar;
+pub mod clock;
 pub mod config;
 mod engine;
 pub mod error;
@@ -21,12 +23,13 @@ pub mod generate;
 pub mod kpi;
 pub mod load;
 pub mod model;
+pub mod naming;
 pub mod privacy;
 pub mod quality;
 pub mod store;
 
-pub use engine::{BackfillProgress, BackfillSummary, Engine};
-pub use error::{Error, Result};
+pub use engine::{BackfillProgress, BackfillSummary, Engine, Progress};
+pub use error::{Error, ErrorCategory, Result};
 pub use model::Collection;
 pub use quality::{InvalidReason, QualityReport};
 

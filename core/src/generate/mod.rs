@@ -121,8 +121,8 @@ impl GeneratorConfig {
             return Err(Error::invalid_argument("days", "must be at least 1"));
         }
         for (name, rate) in [
-            ("invalid_rate", self.invalid_rate),
-            ("duplicate_rate", self.duplicate_rate),
+            ("invalidRate", self.invalid_rate),
+            ("duplicateRate", self.duplicate_rate),
         ] {
             if !(0.0..=0.5).contains(&rate) {
                 return Err(Error::invalid_argument(
@@ -144,13 +144,13 @@ impl GeneratorConfig {
         if let Some(drop) = &self.revenue_drop {
             if drop.day < start || drop.day > end {
                 return Err(Error::invalid_argument(
-                    "revenue_drop",
+                    "revenueDrop",
                     format!("day {} is outside the window {start} ..= {end}", drop.day),
                 ));
             }
             if !(drop.pct > 0.0 && drop.pct <= 100.0) {
                 return Err(Error::invalid_argument(
-                    "revenue_drop",
+                    "revenueDrop",
                     format!("percentage {} is not in (0, 100]", drop.pct),
                 ));
             }
@@ -252,10 +252,8 @@ pub fn write_directory(
     let manifest = generate(config, &mut writer, progress)?;
     writer.finish()?;
     let path = dir.join("manifest.json");
-    let mut text = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Encode {
-        what: "the generation manifest".to_owned(),
-        reason: e.to_string(),
-    })?;
+    let mut text = serde_json::to_string_pretty(&manifest)
+        .map_err(|e| Error::encode("the generation manifest", e))?;
     text.push('\n');
     std::fs::write(&path, text).map_err(|source| Error::Write { path, source })?;
     Ok(manifest)

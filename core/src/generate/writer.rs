@@ -136,16 +136,13 @@ impl DocumentSink for DirectoryWriter {
             ExtJsonMode::Canonical => Bson::Document(doc).into_canonical_extjson(),
         };
         self.line.clear();
-        serde_json::to_writer(&mut self.line, &value).map_err(|e| Error::Encode {
-            what: format!("a `{collection}` document as Extended JSON"),
-            reason: e.to_string(),
-        })?;
+        serde_json::to_writer(&mut self.line, &value)
+            .map_err(|e| Error::encode(format!("a `{collection}` document as Extended JSON"), e))?;
         self.line.push(b'\n');
         let Some((path, output)) = self.files.get_mut(index) else {
-            return Err(Error::Storage {
-                collection: collection.name().to_owned(),
-                reason: "no output file for this collection".to_owned(),
-            });
+            return Err(Error::Internal(format!(
+                "the generator has no output file for `{collection}`"
+            )));
         };
         output
             .writer()

@@ -7,12 +7,14 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::catalog::Section;
 use super::directory::UserDirectory;
 use super::facts::{Facts, Money};
 use super::report::*;
-use super::rollup::{CountryFilter, FactsByDay};
+use super::rollup::FactsByDay;
 use crate::calendar::{add_days, DateRange};
 use crate::config::Config;
+use crate::model::CountryFilter;
 use crate::privacy::Pseudonymizer;
 use crate::Result;
 
@@ -139,48 +141,43 @@ impl FactsWindow<'_> {
         })
     }
 
-    /// One section of the report as JSON (`revenue`, `engagement`, …), computing only what it needs:
-    /// the time series asks for one metric per bucket.
+    /// One section of the report (the others stay empty), computing only what it needs: the time
+    /// series asks for one metric per bucket.
     pub fn section(
         &self,
         range: DateRange,
         c: CountryFilter,
-        name: &str,
-    ) -> Result<Option<serde_json::Value>> {
+        section: Section,
+    ) -> Result<KpiReport> {
         let periods = || -> Result<(PeriodFacts, PeriodFacts)> {
             Ok((self.period(range, c)?, self.period(range.previous(), c)?))
         };
-        let json = |v: std::result::Result<serde_json::Value, serde_json::Error>| {
-            v.map_err(|e| crate::Error::Encode {
-                what: format!("the {name} section"),
-                reason: e.to_string(),
-            })
-        };
-        Ok(Some(match name {
-            "revenue" => {
+        let mut r = KpiReport::default();
+        match section {
+            Section::Revenue => {
                 let (cur, prev) = periods()?;
-                json(serde_json::to_value(self.revenue(&cur, &prev)?))?
+                r.revenue = self.revenue(&cur, &prev)?;
             }
-            "engagement" => {
+            Section::Engagement => {
                 let (cur, prev) = periods()?;
-                json(serde_json::to_value(self.engagement(range, c, &cur, &prev)))?
+                r.engagement = self.engagement(range, c, &cur, &prev);
             }
-            "monetization" => {
+            Section::Monetization => {
                 let (cur, prev) = periods()?;
-                json(serde_json::to_value(monetization(&cur, &prev)))?
+                r.monetization = monetization(&cur, &prev);
             }
-            "retention" => json(serde_json::to_value(self.retention(range, c)))?,
-            "creators" => {
+            Section::Retention => r.retention = self.retention(range, c),
+            Section::Creators => {
                 let (cur, prev) = (self.merged(range, c), self.merged(range.previous(), c));
-                json(serde_json::to_value(self.creators(range, &cur, &prev)))?
+                r.creators = self.creators(range, &cur, &prev);
             }
-            "safety" => {
+            Section::Safety => {
                 let (cur, prev) = periods()?;
-                json(serde_json::to_value(safety(&cur, &prev)))?
+                r.safety = safety(&cur, &prev);
             }
-            "gaming" => json(serde_json::to_value(gaming(&self.merged(range, c))))?,
-            _ => return Ok(None),
-        }))
+            Section::Gaming => r.gaming = gaming(&self.merged(range, c)),
+        }
+        Ok(r)
     }
 
     fn report_period(&self, range: DateRange, c: CountryFilter) -> ReportPeriod {

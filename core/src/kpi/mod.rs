@@ -4,17 +4,22 @@
 //! - [`facts`]: the additive facts (sums and distinct sets) of a country over some days;
 //! - [`rollup`]: what each raw document contributes, per local day and country ([`DailyRollup`]);
 //! - [`compute`]: range reports from facts ([`KpiReport`]);
-//! - [`timeseries`]: any numeric report field per day, week or month ([`TimeSeries`]).
+//! - [`catalog`]: every numeric metric with its id, unit, kind and accessor ([`Metric`]);
+//! - [`timeseries`]: any metric per day, week or month ([`TimeSeries`]).
 
+pub mod catalog;
 pub(crate) mod compute;
 pub mod directory;
 pub mod facts;
+pub(crate) mod persist;
 pub mod report;
 pub mod rollup;
 pub mod timeseries;
 
+pub use crate::model::CountryFilter;
+pub use catalog::{catalog, Metric, MetricId, MetricInfo, MetricKind, Section, Unit};
 pub use compute::days_needed as report_days;
 pub use directory::UserDirectory;
 pub use report::*;
-pub use rollup::{CountryFilter, DailyRollup};
-pub use timeseries::{TimePoint, TimeSeries};
+pub use rollup::DailyRollup;
+pub use timeseries::{metric_paths, TimePoint, TimeSeries};

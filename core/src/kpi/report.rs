@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::rollup::CountryFilter;
+use crate::model::CountryFilter;
 
 /// The period a report covers.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -6,7 +6,6 @@
 //! KPIs ([`super::compute`]) only merge facts.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -19,84 +18,7 @@ use super::facts::{method_index, Facts};
 use crate::calendar::{Calendar, DateRange};
 use crate::model::*;
 use crate::store::{DateField, RecordRef, Scan, Store, StoreExt};
-use crate::{Error, Result};
-
-/// The country selection of a report or rollup: everything, one country, or documents without one.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CountryFilter {
-    /// Every document (`ALL`).
-    #[default]
-    All,
-    /// Documents of one country.
-    Code(Country),
-    /// Documents whose country resolves to nothing (`UNKNOWN`).
-    Unknown,
-}
-
-impl CountryFilter {
-    /// The key used in rollups and reports: `ALL`, `NP`, `UNKNOWN`.
-    pub fn key(&self) -> String {
-        match self {
-            CountryFilter::All => "ALL".to_owned(),
-            CountryFilter::Code(c) => c.to_string(),
-            CountryFilter::Unknown => "UNKNOWN".to_owned(),
-        }
-    }
-
-    /// The selection a document of resolved country `c` belongs to (besides `ALL`).
-    pub fn of(c: Option<Country>) -> CountryFilter {
-        c.map_or(CountryFilter::Unknown, CountryFilter::Code)
-    }
-
-    /// Whether a user of `users.country` = `c` is selected (Retention section semantics).
-    pub fn selects(&self, c: Option<Country>) -> bool {
-        match self {
-            CountryFilter::All => true,
-            CountryFilter::Code(code) => c == Some(*code),
-            CountryFilter::Unknown => c.is_none(),
-        }
-    }
-}
-
-impl fmt::Display for CountryFilter {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.key())
-    }
-}
-
-impl FromStr for CountryFilter {
-    type Err = Error;
-
-    /// `ALL` (or empty), `UNKNOWN`, or an ISO-3166 alpha-2 code in any case.
-    fn from_str(s: &str) -> Result<Self> {
-        let t = s.trim();
-        if t.is_empty() || t.eq_ignore_ascii_case("all") {
-            Ok(CountryFilter::All)
-        } else if t.eq_ignore_ascii_case("unknown") {
-            Ok(CountryFilter::Unknown)
-        } else {
-            Country::parse(t).map(CountryFilter::Code).ok_or_else(|| {
-                Error::invalid_argument(
-                    "country",
-                    format!("`{s}` is not ALL, UNKNOWN or an ISO-3166 alpha-2 code such as NP"),
-                )
-            })
-        }
-    }
-}
-
-impl Serialize for CountryFilter {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(&self.key())
-    }
-}
-
-impl<'de> Deserialize<'de> for CountryFilter {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
+use crate::Result;
 
 /// The version of the rollup document layout; a stored rollup of another version is recomputed.
 pub const ROLLUP_VERSION: u32 = 1;
@@ -122,24 +44,6 @@ pub struct DailyRollup {
 }
 
 impl DailyRollup {
-    /// The rollup as a BSON document for an analytics collection.
-    pub fn to_document(&self) -> Result<bson::Document> {
-        bson::serialize_to_document(self).map_err(|e| Error::Encode {
-            what: format!("the rollup of {} {}", self.date, self.country),
-            reason: e.to_string(),
-        })
-    }
-
-    /// A rollup read back from its document; `what` names it in the error.
-    pub fn from_document(doc: bson::Document, what: &str) -> Result<DailyRollup> {
-        bson::deserialize_from_document(doc).map_err(|e| Error::Storage {
-            collection: crate::store::AnalyticsCollection::DailyKpis
-                .name()
-                .to_owned(),
-            reason: format!("rollup {what} cannot be read: {e}"),
-        })
-    }
-
     /// Whether it was cut in time zone `tz` with the current layout (otherwise it must be recomputed).
     pub fn is_current(&self, tz: &str) -> bool {
         self.timezone == tz && self.version == ROLLUP_VERSION
@@ -181,14 +85,11 @@ pub(crate) fn accumulate(
     // Messages are the largest collection and feed only per-author facts, so a store that can count them
     // per author on the server does, one local day at a time (a day's instants are exactly the messages
     // `add` would put on it); otherwise every message is scanned.
-    let mut pushed_down = Vec::new();
-    for d in days.iter() {
-        match store.messages_by_author(cal.day_range(d))? {
-            Some(authors) => pushed_down.push((d, authors)),
-            None => break,
-        }
-    }
-    if pushed_down.len() == days.iter().count() {
+    if let Some(pushdown) = store.pushdown() {
+        let pushed_down = days
+            .iter()
+            .map(|d| Ok((d, pushdown.messages_by_author(cal.day_range(d))?)))
+            .collect::<Result<Vec<_>>>()?;
         for (d, authors) in pushed_down {
             for a in authors {
                 // Messages have no country of their own: their author's.

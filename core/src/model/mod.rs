@@ -2,11 +2,13 @@
 //! from BSON documents (rules in `docs/data-contract.md`), and what it reports for the documents it rejects.
 
 mod collection;
+mod country_filter;
 pub mod decode;
 mod invalid;
 mod records;
 
 pub use collection::{Collection, UnknownCollection};
+pub use country_filter::CountryFilter;
 pub use decode::{decode, DecodeContext, DedupeKey};
 pub use invalid::{Invalid, InvalidReason};
 pub use records::*;

@@ -7,10 +7,10 @@ use std::sync::RwLock;
 
 use bson::oid::ObjectId;
 use bson::{Bson, Document};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use super::*;
-use crate::kpi::{CountryFilter, DailyRollup};
+use crate::calendar::TimeRange;
 use crate::model::decode::{decode, dedupe_key, DecodeContext, DedupeKey};
 use crate::quality::{Invalid, InvalidReason, QualityTally};
 use crate::Error;
@@ -295,8 +295,7 @@ impl InMemoryStoreBuilder {
             rounds_by_id,
             flags_by_review,
             quality,
-            analytics: RwLock::new(BTreeMap::new()),
-            rollups: RwLock::new(BTreeMap::new()),
+            documents: RwLock::new(HashMap::new()),
         }
     }
 }
@@ -372,17 +371,16 @@ fn quality_report(t: &Tables, tallies: Vec<QualityTally>) -> QualityReport {
 
 /// The embedded default store: every valid record in memory, sorted by date.
 ///
-/// Reads are lock-free; analytics documents (rollups) sit behind a read-write lock, so one store can be
-/// shared by many threads (`Arc<InMemoryStore>`).
+/// Reads are lock-free; analytics documents sit behind a read-write lock, so one store can be shared by
+/// many threads (`Arc<InMemoryStore>`). Documents are kept as the typed values they were stored as (a
+/// report reads a rollup's shared facts without decoding or copying them), sorted by key per collection.
 #[derive(Debug)]
 pub struct InMemoryStore {
     tables: Tables,
     rounds_by_id: HashMap<Box<str>, usize>,
     flags_by_review: Vec<usize>,
     quality: QualityReport,
-    analytics: RwLock<BTreeMap<(AnalyticsCollection, AnalyticsKey), Document>>,
-    /// Daily rollups kept typed (their facts shared), so a report reads them without decoding or copying.
-    rollups: RwLock<BTreeMap<(String, NaiveDate, CountryFilter), DailyRollup>>,
+    documents: RwLock<HashMap<&'static str, BTreeMap<DocKey, SharedDoc>>>,
 }
 
 /// The sub-slice of `items` (sorted by `date`) whose date is in `range`.
@@ -458,10 +456,25 @@ impl InMemoryStore {
         self.len() == 0
     }
 
-    fn lock_error(collection: AnalyticsCollection) -> Error {
-        Error::Storage {
-            collection: collection.name().to_owned(),
-            reason: "a writer panicked while holding the analytics lock".to_owned(),
+    fn lock_error(spec: &DocSpec) -> Error {
+        Error::storage(
+            spec.collection,
+            "a writer panicked while holding the analytics documents' lock",
+        )
+    }
+
+    /// Checks that a key has one value per key field (a capability's `key()` that disagrees with its
+    /// spec is a bug, reported rather than stored under a malformed key).
+    fn check_key(spec: &DocSpec, key: &DocKey) -> Result<()> {
+        if key.0.len() == spec.key_fields.len() {
+            Ok(())
+        } else {
+            Err(Error::Internal(format!(
+                "a `{}` key has {} values for the key fields {:?}",
+                spec.collection,
+                key.0.len(),
+                spec.key_fields
+            )))
         }
     }
 }
@@ -518,113 +531,40 @@ impl Store for InMemoryStore {
         Ok(self.quality.clone())
     }
 
-    fn replace_daily_rollups(
-        &self,
-        app_id: &str,
-        date: NaiveDate,
-        rollups: &[DailyRollup],
-    ) -> Result<()> {
-        let mut map = self
-            .rollups
-            .write()
-            .map_err(|_| Self::lock_error(AnalyticsCollection::DailyKpis))?;
-        let day = (app_id.to_owned(), date, CountryFilter::All)
-            ..=(app_id.to_owned(), date, CountryFilter::Unknown);
-        let stale: Vec<_> = map.range(day).map(|(k, _)| k.clone()).collect();
-        for k in stale {
-            map.remove(&k);
+    fn put_documents(&self, spec: &DocSpec, docs: &[(DocKey, SharedDoc)]) -> Result<()> {
+        for (key, _) in docs {
+            Self::check_key(spec, key)?;
         }
-        for r in rollups {
-            map.insert((app_id.to_owned(), r.date, r.country), r.clone());
+        let mut all = self.documents.write().map_err(|_| Self::lock_error(spec))?;
+        let collection = all.entry(spec.collection).or_default();
+        for (key, doc) in docs {
+            collection.insert(key.clone(), doc.clone());
         }
         Ok(())
     }
 
-    fn daily_rollups(
-        &self,
-        app_id: &str,
-        country: Option<CountryFilter>,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<DailyRollup>> {
-        let map = self
-            .rollups
-            .read()
-            .map_err(|_| Self::lock_error(AnalyticsCollection::DailyKpis))?;
-        if from > to {
-            return Ok(Vec::new());
-        }
-        let span = (app_id.to_owned(), from, CountryFilter::All)
-            ..=(app_id.to_owned(), to, CountryFilter::Unknown);
-        Ok(map
-            .range(span)
-            .filter(|(k, _)| country.is_none_or(|c| k.2 == c))
-            .map(|(_, r)| r.clone())
-            .collect())
-    }
-
-    fn upsert_analytics(
-        &self,
-        collection: AnalyticsCollection,
-        key: &AnalyticsKey,
-        doc: Document,
-    ) -> Result<()> {
-        let mut map = self
-            .analytics
-            .write()
-            .map_err(|_| Self::lock_error(collection))?;
-        map.insert((collection, key.clone()), doc);
-        Ok(())
-    }
-
-    fn delete_analytics_day(
-        &self,
-        collection: AnalyticsCollection,
-        app_id: &str,
-        date: NaiveDate,
-    ) -> Result<u64> {
-        let mut map = self
-            .analytics
-            .write()
-            .map_err(|_| Self::lock_error(collection))?;
-        let before = map.len();
-        map.retain(|(c, k), _| !(*c == collection && k.app_id == app_id && k.date == date));
-        Ok((before - map.len()) as u64)
-    }
-
-    fn get_analytics(
-        &self,
-        collection: AnalyticsCollection,
-        key: &AnalyticsKey,
-    ) -> Result<Option<Document>> {
-        let map = self
-            .analytics
-            .read()
-            .map_err(|_| Self::lock_error(collection))?;
-        Ok(map.get(&(collection, key.clone())).cloned())
-    }
-
-    fn find_analytics(
-        &self,
-        collection: AnalyticsCollection,
-        app_id: &str,
-        country: Option<&str>,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<(AnalyticsKey, Document)>> {
-        let map = self
-            .analytics
-            .read()
-            .map_err(|_| Self::lock_error(collection))?;
-        Ok(map
-            .iter()
-            .filter(|((c, k), _)| {
-                *c == collection
-                    && k.app_id == app_id
-                    && country.is_none_or(|x| k.country == x)
-                    && (from..=to).contains(&k.date)
+    fn find_documents(&self, spec: &DocSpec, filter: &DocFilter) -> Result<Vec<StoredDoc>> {
+        let resolved = filter.resolve(spec)?;
+        let all = self.documents.read().map_err(|_| Self::lock_error(spec))?;
+        Ok(all
+            .get(spec.collection)
+            .map(|c| {
+                c.iter()
+                    .filter(|(k, _)| DocFilter::matches_resolved(&resolved, k))
+                    .map(|(_, d)| StoredDoc::Shared(d.clone()))
+                    .collect()
             })
-            .map(|((_, k), d)| (k.clone(), d.clone()))
-            .collect())
+            .unwrap_or_default())
+    }
+
+    fn delete_documents(&self, spec: &DocSpec, filter: &DocFilter) -> Result<u64> {
+        let resolved = filter.resolve(spec)?;
+        let mut all = self.documents.write().map_err(|_| Self::lock_error(spec))?;
+        let Some(c) = all.get_mut(spec.collection) else {
+            return Ok(0);
+        };
+        let before = c.len();
+        c.retain(|k, _| !DocFilter::matches_resolved(&resolved, k));
+        Ok((before - c.len()) as u64)
     }
 }

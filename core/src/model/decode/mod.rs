@@ -26,9 +26,15 @@ pub struct DecodeContext {
 }
 
 impl DecodeContext {
-    /// A context with the current wall-clock time.
+    /// A context at `clock`'s current time.
+    pub fn at(clock: &dyn crate::clock::Clock) -> Self {
+        DecodeContext { now: clock.now() }
+    }
+
+    /// A context at the system clock's current time (for code that has no engine configuration yet,
+    /// such as a loader called on its own).
     pub fn now() -> Self {
-        DecodeContext { now: Utc::now() }
+        Self::at(&crate::clock::SystemClock)
     }
 
     fn max_millis(&self) -> i64 {

@@ -1,0 +1,151 @@
+//! The engine's configuration as a request: every option optional, the previous service's environment
+//! variables optionally read first, every value validated here (so the CLI, Node and Python accept and
+//! refuse the same configurations, with the same messages).
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::Calendar;
+use crate::config::{parse_rate, Config};
+use crate::{Error, Result};
+
+/// A number or its decimal text (`133.5` or `"133.5"`; text keeps an exact decimal exact).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Decimalish {
+    /// Decimal text.
+    Text(String),
+    /// A number (its shortest decimal form is used: `133.5`, not `133.500000001`).
+    Number(serde_json::Number),
+}
+
+impl Decimalish {
+    fn text(&self) -> String {
+        match self {
+            Decimalish::Text(s) => s.clone(),
+            Decimalish::Number(n) => n.to_string(),
+        }
+    }
+}
+
+/// Alert thresholds; each one left out keeps its default (METRICS.md "Alerts").
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AlertOptions {
+    /// Revenue below its 7-day mean by more than this % (default 15).
+    pub drop_pct: Option<f64>,
+    /// Payer rate below its 7-day mean by more than this % (default 10).
+    pub payer_drop_pct: Option<f64>,
+    /// Moderation flags in one clock hour (default 50).
+    pub abuse_threshold: Option<u64>,
+    /// `error_event`s in one clock hour (default 100).
+    pub infra_threshold: Option<u64>,
+    /// Churn rate above its 7-day mean by more than this % (default 20).
+    pub churn_threshold: Option<f64>,
+    /// DAU below its 7-day mean by more than this % (default 15).
+    pub engagement_drop_pct: Option<f64>,
+}
+
+/// How to configure an engine. Options given here win over the environment variables.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConfigOptions {
+    /// Read the previous service's variables from the process environment first (`REPORTS_TZ`,
+    /// `ANALYTICS_APP_ID`, `USD_TO_NPR`, `ANALYTICS_PSEUDONYM_KEY`, `ALERT_*`).
+    #[serde(default)]
+    pub read_env: bool,
+    /// The same variables given explicitly (read after the process environment, if both).
+    pub env: Option<HashMap<String, Option<String>>>,
+    /// Reporting time zone, an IANA name (default `Australia/Sydney`).
+    #[serde(alias = "tz")]
+    pub timezone: Option<String>,
+    /// Application id, the first part of every analytics key (default `halobuzz`).
+    pub app_id: Option<String>,
+    /// NPR per USD. No default: a report that meets a USD amount without a rate fails.
+    pub usd_to_npr: Option<Decimalish>,
+    /// Key of the keyed hash that pseudonymises user ids in outputs.
+    pub pseudonym_key: Option<String>,
+    /// Put raw user ids in outputs instead of pseudonyms (default `false`).
+    pub reveal_user_ids: Option<bool>,
+    /// Alert thresholds.
+    pub alerts: Option<AlertOptions>,
+}
+
+impl ConfigOptions {
+    /// The configuration: the defaults, then the environment (if asked), then every option given.
+    pub fn into_config(self) -> Result<Config> {
+        let mut vars: HashMap<String, String> = HashMap::new();
+        if self.read_env {
+            vars.extend(std::env::vars());
+        }
+        if let Some(env) = self.env {
+            vars.extend(env.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
+        }
+        let mut c = Config::from_vars(&vars)?;
+        if let Some(tz) = self.timezone {
+            c.calendar = Calendar::parse(&tz).map_err(|_| {
+                Error::invalid_argument(
+                    "timezone",
+                    format!("`{tz}` is not an IANA time zone name such as `Australia/Sydney`"),
+                )
+            })?;
+        }
+        if let Some(app) = self.app_id {
+            if app.trim().is_empty() {
+                return Err(Error::invalid_argument("appId", "must not be empty"));
+            }
+            c.app_id = app;
+        }
+        if let Some(rate) = self.usd_to_npr {
+            c.usd_to_npr = Some(parse_rate(&rate.text())?);
+        }
+        if let Some(key) = self.pseudonym_key {
+            if key.is_empty() {
+                return Err(Error::invalid_argument("pseudonymKey", "must not be empty"));
+            }
+            c.pseudonym_key = key;
+        }
+        if let Some(reveal) = self.reveal_user_ids {
+            c.reveal_user_ids = reveal;
+        }
+        if let Some(a) = self.alerts {
+            let t = &mut c.alerts;
+            for (name, value, slot) in [
+                ("alerts.dropPct", a.drop_pct, &mut t.drop_pct),
+                (
+                    "alerts.payerDropPct",
+                    a.payer_drop_pct,
+                    &mut t.payer_drop_pct,
+                ),
+                (
+                    "alerts.churnThreshold",
+                    a.churn_threshold,
+                    &mut t.churn_threshold,
+                ),
+                (
+                    "alerts.engagementDropPct",
+                    a.engagement_drop_pct,
+                    &mut t.engagement_drop_pct,
+                ),
+            ] {
+                if let Some(x) = value {
+                    if !(x.is_finite() && x >= 0.0) {
+                        return Err(Error::invalid_argument(
+                            name,
+                            format!("{x} is not a non-negative number"),
+                        ));
+                    }
+                    *slot = x;
+                }
+            }
+            if let Some(n) = a.abuse_threshold {
+                t.abuse_threshold = n;
+            }
+            if let Some(n) = a.infra_threshold {
+                t.infra_threshold = n;
+            }
+        }
+        Ok(c)
+    }
+}
