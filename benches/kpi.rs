@@ -3,6 +3,7 @@
 //! `cargo bench -p halobuzz-analytics --bench kpi` (set `HALOBUZZ_BENCH_USERS` / `HALOBUZZ_BENCH_DAYS` to
 //! change the dataset; the default is about 5.4M documents over 120 days).
 
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -52,12 +53,18 @@ fn bench(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(40));
     group.throughput(Throughput::Elements(events));
     group.bench_function("backfill_all_days_forced", |b| {
-        b.iter(|| engine.backfill(all, true, &mut |_| {}).expect("backfill"))
+        b.iter(|| {
+            engine
+                .backfill(all, true, &mut |_| ControlFlow::Continue(()))
+                .expect("backfill")
+        })
     });
     group.finish();
 
     let last90 = DateRange::new(add_days(all.to, -89), all.to).expect("range");
-    engine.backfill(all, false, &mut |_| {}).expect("backfill");
+    engine
+        .backfill(all, false, &mut |_| ControlFlow::Continue(()))
+        .expect("backfill");
     let mut group = c.benchmark_group("range_query");
     group.sample_size(20);
     group.bench_function("kpis_90_days_all", |b| {

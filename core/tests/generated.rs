@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
 
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use halobuzz_analytics::calendar::{add_days, DateRange};
@@ -105,7 +106,9 @@ fn kpis_from_rollups_equal_kpis_from_raw_events_over_30_days() {
     );
     let range = DateRange::new(add_days(gen.end_date(), -29), gen.end_date()).unwrap();
     let all = DateRange::new(gen.start_date(), gen.end_date()).unwrap();
-    let summary = engine.backfill(all, false, &mut |_| {}).unwrap();
+    let summary = engine
+        .backfill(all, false, &mut |_| ControlFlow::Continue(()))
+        .unwrap();
     assert_eq!(summary.computed, all.days() as u64);
     for c in ["ALL", "NP", "IN", "UNKNOWN"] {
         let country: CountryFilter = c.parse().unwrap();
@@ -125,7 +128,7 @@ fn kpis_from_rollups_equal_kpis_from_raw_events_over_30_days() {
     // The injected drop shows in the daily series.
     let series = engine
         .time_series(
-            "revenue.coinTopups",
+            halobuzz_analytics::kpi::Metric::parse("revenue.coinTopups").unwrap(),
             range,
             halobuzz_analytics::calendar::Granularity::Day,
             CountryFilter::All,

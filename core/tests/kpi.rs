@@ -6,17 +6,18 @@
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
 
+mod common;
+
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use bson::{doc, oid::ObjectId, Document};
 use chrono::NaiveDate;
+use common::bson_store::BsonOnly;
 use halobuzz_analytics::calendar::{DateRange, Granularity};
 use halobuzz_analytics::config::Config;
-use halobuzz_analytics::kpi::{CountryFilter, KpiReport, SafetyTrend};
-use halobuzz_analytics::store::{
-    AnalyticsCollection, AnalyticsKey, DocumentSink, InMemoryStore, InMemoryStoreBuilder,
-    RecordRef, Scan, Store,
-};
+use halobuzz_analytics::kpi::{CountryFilter, DailyRollup, KpiReport, Metric, SafetyTrend};
+use halobuzz_analytics::store::{AnalyticsStore, DocFilter, DocumentSink, InMemoryStoreBuilder};
 use halobuzz_analytics::{Collection, Engine};
 
 fn oid(n: u8) -> ObjectId {
@@ -32,6 +33,10 @@ fn at(s: &str) -> bson::DateTime {
 
 fn day(s: &str) -> NaiveDate {
     s.parse().unwrap()
+}
+
+fn m(id: &str) -> &'static Metric {
+    Metric::parse(id).unwrap()
 }
 
 const A: u8 = 1; // NP, signs up Apr 1
@@ -462,7 +467,7 @@ fn weekly_and_monthly_buckets_across_a_month_end() {
     let e = engine();
     let r = DateRange::new(day("2026-03-30"), day("2026-04-12")).unwrap();
     let s = e
-        .time_series("revenue.total", r, Granularity::Week, CountryFilter::All)
+        .time_series(m("revenue.total"), r, Granularity::Week, CountryFilter::All)
         .unwrap();
     let points: Vec<_> = s
         .points
@@ -489,12 +494,22 @@ fn weekly_and_monthly_buckets_across_a_month_end() {
     );
     // Daily active users: Apr 1 2, Apr 2 1, Apr 4 5, Apr 5 3 → 11 / 7; then Apr 6 2 → 2 / 7.
     let dau = e
-        .time_series("engagement.dau", r, Granularity::Week, CountryFilter::All)
+        .time_series(
+            m("engagement.dau"),
+            r,
+            Granularity::Week,
+            CountryFilter::All,
+        )
         .unwrap();
     assert!(close(dau.points[0].value.unwrap(), 11.0 / 7.0));
     assert!(close(dau.points[1].value.unwrap(), 2.0 / 7.0));
     let monthly = e
-        .time_series("revenue.total", r, Granularity::Month, CountryFilter::All)
+        .time_series(
+            m("revenue.total"),
+            r,
+            Granularity::Month,
+            CountryFilter::All,
+        )
         .unwrap();
     let values: Vec<_> = monthly.points.iter().map(|p| (p.period, p.value)).collect();
     assert_eq!(
@@ -507,7 +522,7 @@ fn weekly_and_monthly_buckets_across_a_month_end() {
     // A bucket without data keeps its null ratio.
     let arppu = e
         .time_series(
-            "monetization.arppu",
+            m("monetization.arppu"),
             r,
             Granularity::Day,
             CountryFilter::All,
@@ -515,9 +530,7 @@ fn weekly_and_monthly_buckets_across_a_month_end() {
         .unwrap();
     assert_eq!(arppu.points.len(), 14);
     assert_eq!(arppu.points[0].value, None);
-    let err = e
-        .time_series("revenue.totl", r, Granularity::Day, CountryFilter::All)
-        .unwrap_err();
+    let err = Metric::parse("revenue.totl").unwrap_err();
     assert!(err.to_string().contains("revenue.total"), "{err}");
 }
 
@@ -531,7 +544,7 @@ fn rollups_equal_raw_and_rerunning_a_day_replaces_it() {
     }
     let count = |e: &Engine| {
         e.store()
-            .daily_rollups("halobuzz", None, day("2026-01-01"), day("2026-12-31"))
+            .find_docs::<DailyRollup>(&DocFilter::all().eq("appId", "halobuzz"))
             .unwrap()
             .len()
     };
@@ -541,21 +554,27 @@ fn rollups_equal_raw_and_rerunning_a_day_replaces_it() {
     let keys: Vec<String> = again.iter().map(|r| r.country.key()).collect();
     assert_eq!(keys, ["ALL", "IN", "NP", "UNKNOWN"]);
     assert_eq!(count(&e), before);
-    let np = e
+    let np: Vec<DailyRollup> = e
         .store()
-        .daily_rollups(
-            "halobuzz",
-            Some("NP".parse().unwrap()),
-            day("2026-04-04"),
-            day("2026-04-04"),
+        .find_docs(
+            &DocFilter::all()
+                .eq("date", day("2026-04-04"))
+                .eq("country", "NP"),
         )
         .unwrap();
     assert_eq!(np.len(), 1);
     // A backfill over rolled-up days skips them unless forced.
-    let s = e.backfill(r, false, &mut |_| {}).unwrap();
+    let s = e
+        .backfill(r, false, &mut |_| ControlFlow::Continue(()))
+        .unwrap();
     assert_eq!((s.computed, s.skipped), (0, 30));
     let mut seen = 0;
-    let s = e.backfill(r, true, &mut |_| seen += 1).unwrap();
+    let s = e
+        .backfill(r, true, &mut |_| {
+            seen += 1;
+            ControlFlow::Continue(())
+        })
+        .unwrap();
     assert_eq!((s.computed, s.skipped, seen), (30, 0, 30));
 }
 
@@ -583,7 +602,7 @@ fn every_metric_path_of_a_series_equals_the_report_of_its_bucket() {
                 .map(|b| serde_json::to_value(e.kpis(b.range, c).unwrap()).unwrap())
                 .collect();
             for path in &paths {
-                let series = e.time_series(path, r, g, c).unwrap();
+                let series = e.time_series(m(path), r, g, c).unwrap();
                 for (p, report) in series.points.iter().zip(&reports) {
                     let expected = report
                         .pointer(&format!("/{}", path.replace('.', "/")))
@@ -600,70 +619,13 @@ fn every_metric_path_of_a_series_equals_the_report_of_its_bucket() {
     }
 }
 
-/// A store that keeps rollups only as BSON documents (the trait's default rollup methods), as a database
-/// store does: reports must be the same as with the in-memory store's typed rollups.
-struct DocumentOnly(InMemoryStore);
-
-impl Store for DocumentOnly {
-    fn scan(
-        &self,
-        scan: &Scan,
-        visit: &mut dyn FnMut(RecordRef<'_>),
-    ) -> halobuzz_analytics::Result<()> {
-        self.0.scan(scan, visit)
-    }
-    fn game_rounds(
-        &self,
-        ids: &[&str],
-        visit: &mut dyn FnMut(&halobuzz_analytics::model::GameRound),
-    ) -> halobuzz_analytics::Result<()> {
-        self.0.game_rounds(ids, visit)
-    }
-    fn quality_report(&self) -> halobuzz_analytics::Result<halobuzz_analytics::QualityReport> {
-        self.0.quality_report()
-    }
-    fn upsert_analytics(
-        &self,
-        c: AnalyticsCollection,
-        k: &AnalyticsKey,
-        d: bson::Document,
-    ) -> halobuzz_analytics::Result<()> {
-        self.0.upsert_analytics(c, k, d)
-    }
-    fn delete_analytics_day(
-        &self,
-        c: AnalyticsCollection,
-        app: &str,
-        date: NaiveDate,
-    ) -> halobuzz_analytics::Result<u64> {
-        self.0.delete_analytics_day(c, app, date)
-    }
-    fn get_analytics(
-        &self,
-        c: AnalyticsCollection,
-        k: &AnalyticsKey,
-    ) -> halobuzz_analytics::Result<Option<bson::Document>> {
-        self.0.get_analytics(c, k)
-    }
-    fn find_analytics(
-        &self,
-        c: AnalyticsCollection,
-        app: &str,
-        country: Option<&str>,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> halobuzz_analytics::Result<Vec<(AnalyticsKey, bson::Document)>> {
-        self.0.find_analytics(c, app, country, from, to)
-    }
-}
-
 #[test]
 fn rollups_stored_as_documents_give_the_same_reports() {
     let mut builder = InMemoryStoreBuilder::new();
     for (c, d) in fixture() {
         builder.accept(c, d).unwrap();
     }
-    let docs = DocumentOnly(builder.build());
+    let docs = BsonOnly::new(builder.build());
     let config = Config {
         reveal_user_ids: true,
         ..Config::default().with_usd_to_npr("133.5").unwrap()
@@ -681,17 +643,15 @@ fn rollups_stored_as_documents_give_the_same_reports() {
     }
     // Re-running a day replaces its documents: one per country, no leftovers.
     by_documents.rollup_day(day("2026-04-04")).unwrap();
-    let stored = by_documents
+    let stored: Vec<DailyRollup> = by_documents
         .store()
-        .find_analytics(
-            AnalyticsCollection::DailyKpis,
-            "halobuzz",
-            None,
-            day("2026-04-04"),
-            day("2026-04-04"),
+        .find_docs(
+            &DocFilter::all()
+                .eq("appId", "halobuzz")
+                .eq("date", day("2026-04-04")),
         )
         .unwrap();
-    let keys: Vec<String> = stored.iter().map(|(k, _)| k.country.clone()).collect();
+    let keys: Vec<String> = stored.iter().map(|r| r.country.key()).collect();
     assert_eq!(keys, ["ALL", "IN", "NP", "UNKNOWN"]);
     // Read back, they carry the same facts as the typed ones.
     let facts = |e: &Engine| -> Vec<(String, halobuzz_analytics::kpi::facts::Facts)> {
@@ -711,7 +671,10 @@ fn concurrent_backfills_compute_each_day_once() {
     let threads: Vec<_> = (0..6)
         .map(|_| {
             let e = e.clone();
-            std::thread::spawn(move || e.backfill(r, false, &mut |_| {}).unwrap())
+            std::thread::spawn(move || {
+                e.backfill(r, false, &mut |_| ControlFlow::Continue(()))
+                    .unwrap()
+            })
         })
         .collect();
     let summaries: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();

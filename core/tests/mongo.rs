@@ -10,8 +10,11 @@
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -19,14 +22,15 @@ use std::time::{Duration, Instant};
 use bson::{Bson, Document};
 use chrono::{TimeZone, Utc};
 use halobuzz_analytics::calendar::{add_days, DateRange};
+use halobuzz_analytics::clock::{ClockHandle, FixedClock};
 use halobuzz_analytics::config::Config;
 use halobuzz_analytics::generate::{generate, GeneratorConfig};
 use halobuzz_analytics::kpi::{CountryFilter, DailyRollup};
 use halobuzz_analytics::model::DecodeContext;
 use halobuzz_analytics::quality::Issue;
 use halobuzz_analytics::store::{
-    AnalyticsCollection, DocumentSink, InMemoryStore, InMemoryStoreBuilder, MongoDocumentSink,
-    MongoStore, MongoStoreOptions, Store,
+    AnalyticsDoc, AnalyticsStore, DocFilter, DocumentSink, InMemoryStore, InMemoryStoreBuilder,
+    MongoDocumentSink, MongoStore, MongoStoreOptions, Store,
 };
 use halobuzz_analytics::{Collection, Engine, Error, QualityReport};
 
@@ -54,7 +58,7 @@ fn ctx() -> DecodeContext {
 
 fn options() -> MongoStoreOptions {
     MongoStoreOptions {
-        context: Some(ctx()),
+        clock: ClockHandle::new(FixedClock(ctx().now)),
         ..MongoStoreOptions::default()
     }
 }
@@ -120,7 +124,21 @@ fn seeded(uri: &str, test: &str, gen: &GeneratorConfig) -> (MongoStore, InMemory
 }
 
 fn config() -> Config {
-    Config::default().with_usd_to_npr("133.5").unwrap()
+    Config {
+        clock: ClockHandle::new(FixedClock(ctx().now)),
+        ..Config::default().with_usd_to_npr("133.5").unwrap()
+    }
+}
+
+/// The stored rollups of `app` in `range`.
+fn rollups(store: &dyn Store, app: &str, range: DateRange) -> Vec<DailyRollup> {
+    store
+        .find_docs(
+            &DocFilter::all()
+                .eq("appId", app)
+                .between("date", range.from, range.to),
+        )
+        .unwrap()
 }
 
 #[test]
@@ -192,22 +210,20 @@ fn backfill_twice_leaves_one_document_per_key_under_a_unique_index() {
     let mongo = Arc::new(mongo);
     let engine = Engine::new(mongo.clone(), config());
     let all = DateRange::new(gen.start_date(), gen.end_date()).unwrap();
-    let first = engine.backfill(all, false, &mut |_| {}).unwrap();
-    assert_eq!(first.computed, 10);
-    let again = engine.backfill(all, false, &mut |_| {}).unwrap();
-    assert_eq!((again.computed, again.skipped), (0, 10));
-    let forced = engine.backfill(all, true, &mut |_| {}).unwrap();
-    assert_eq!(forced.rollups_written, first.rollups_written);
-    let stored = mongo
-        .find_analytics(
-            AnalyticsCollection::DailyKpis,
-            "halobuzz",
-            None,
-            all.from,
-            all.to,
-        )
+    let first = engine
+        .backfill(all, false, &mut |_| ControlFlow::Continue(()))
         .unwrap();
-    let mut keys: Vec<_> = stored.iter().map(|(k, _)| k.clone()).collect();
+    assert_eq!(first.computed, 10);
+    let again = engine
+        .backfill(all, false, &mut |_| ControlFlow::Continue(()))
+        .unwrap();
+    assert_eq!((again.computed, again.skipped), (0, 10));
+    let forced = engine
+        .backfill(all, true, &mut |_| ControlFlow::Continue(()))
+        .unwrap();
+    assert_eq!(forced.rollups_written, first.rollups_written);
+    let stored = rollups(mongo.as_ref(), "halobuzz", all);
+    let mut keys: Vec<_> = stored.iter().map(|r| (r.date, r.country)).collect();
     assert_eq!(keys.len() as u64, first.rollups_written);
     keys.dedup();
     assert_eq!(
@@ -216,7 +232,7 @@ fn backfill_twice_leaves_one_document_per_key_under_a_unique_index() {
         "one document per key"
     );
     let indexes = mongo
-        .analytics_index_names(AnalyticsCollection::DailyKpis)
+        .analytics_index_names(DailyRollup::SPEC.collection)
         .unwrap();
     assert!(
         indexes.iter().any(|n| n == "appId_1_date_1_country_1"),
@@ -340,7 +356,9 @@ fn a_backfill_cut_mid_way_fails_clearly_and_resumes_to_the_same_rollups() {
 
     // The uninterrupted reference.
     let reference = Engine::new(Arc::new(memory), config());
-    reference.backfill(all, false, &mut |_| {}).unwrap();
+    reference
+        .backfill(all, false, &mut |_| ControlFlow::Continue(()))
+        .unwrap();
 
     let upstream = uri
         .trim_start_matches("mongodb://")
@@ -364,6 +382,7 @@ fn a_backfill_cut_mid_way_fails_clearly_and_resumes_to_the_same_rollups() {
             if p.done == 3 {
                 proxy.cut();
             }
+            ControlFlow::Continue(())
         })
         .unwrap_err();
     assert_eq!(err.code(), "STORAGE_ERROR");
@@ -375,17 +394,14 @@ fn a_backfill_cut_mid_way_fails_clearly_and_resumes_to_the_same_rollups() {
 
     // Resume on a healthy connection: the days already written are skipped.
     let resumed = Engine::new(direct.clone(), config());
-    let summary = resumed.backfill(all, false, &mut |_| {}).unwrap();
+    let summary = resumed
+        .backfill(all, false, &mut |_| ControlFlow::Continue(()))
+        .unwrap();
     assert_eq!(summary.skipped, 3, "{summary:?}");
     let app = &config().app_id;
     assert_eq!(
-        facts(direct.daily_rollups(app, None, all.from, all.to).unwrap()),
-        facts(
-            reference
-                .store()
-                .daily_rollups(app, None, all.from, all.to)
-                .unwrap()
-        )
+        facts(rollups(direct.as_ref(), app, all)),
+        facts(rollups(reference.store(), app, all))
     );
     direct.drop_database().unwrap();
 }
@@ -523,7 +539,9 @@ fn measure_reads() {
         engine.directory().unwrap();
         let before = s.read_stats();
         let started = Instant::now();
-        let summary = engine.backfill(range, true, &mut |_| {}).unwrap();
+        let summary = engine
+            .backfill(range, true, &mut |_| ControlFlow::Continue(()))
+            .unwrap();
         let secs = started.elapsed().as_secs_f64();
         let got = s.read_stats();
         let (docs, bytes) = (got.documents - before.documents, got.bytes - before.bytes);
@@ -533,10 +551,7 @@ fn measure_reads() {
             summary.rollups_written
         );
         // The stored rollups (not a report: that would also roll up the previous period).
-        reports.push(facts(
-            s.daily_rollups(&engine.config().app_id, None, range.from, range.to)
-                .unwrap(),
-        ));
+        reports.push(facts(rollups(s.as_ref(), &engine.config().app_id, range)));
     }
     assert_eq!(reports[0], reports[1]);
     // HB_KEEP_DB=1 keeps the database (to try the CLI on it: `--data $MONGODB_URI --database <name>`).
@@ -557,4 +572,21 @@ impl DocumentSink for NoNan<'_, '_> {
         }
         self.0.accept(collection, doc)
     }
+}
+
+#[test]
+fn two_document_types_round_trip_with_their_own_unique_indexes() {
+    let Some(uri) = server_uri() else { return };
+    let name = format!("docs_{}", std::process::id());
+    let store = MongoStore::connect_with(&uri, Some(&name), options()).unwrap();
+    common::docs::round_trip_two_document_types(&store);
+    for (collection, index) in [
+        ("testdaynotes", "appId_1_date_1_country_1"),
+        ("testruleevents", "rule_1_seq_1"),
+        ("testruleevents", "status_1"),
+    ] {
+        let names = store.analytics_index_names(collection).unwrap();
+        assert!(names.iter().any(|n| n == index), "{collection}: {names:?}");
+    }
+    store.drop_database().unwrap();
 }
