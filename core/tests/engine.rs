@@ -1,0 +1,119 @@
+//! The engine's clock and cancellation: which days count as over is decided by the configured clock
+//! alone (so these tests give the same answer at any hour, in any machine zone), and a backfill stopped
+//! from its progress callback leaves only whole days stored.
+
+#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use halobuzz_analytics::calendar::DateRange;
+use halobuzz_analytics::clock::{Clock, ClockHandle, SteppingClock};
+use halobuzz_analytics::config::Config;
+use halobuzz_analytics::generate::{generate, GeneratorConfig};
+use halobuzz_analytics::store::InMemoryStoreBuilder;
+use halobuzz_analytics::Engine;
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn instant(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+/// A small generated platform around the Sydney DST end (2026-04-05), with a clock of the test's own.
+fn engine(clock: Arc<dyn Clock>) -> Engine {
+    let gen = GeneratorConfig {
+        users: 150,
+        days: 14,
+        start: Some(day("2026-03-29")),
+        ..GeneratorConfig::default()
+    };
+    let mut builder = InMemoryStoreBuilder::new();
+    generate(&gen, &mut builder, &mut |_, _| {}).unwrap();
+    let config = Config {
+        clock: ClockHandle::shared(clock),
+        ..Config::default().with_usd_to_npr("133.5").unwrap()
+    };
+    Engine::new(Arc::new(builder.build()), config)
+}
+
+fn go_on(_: halobuzz_analytics::BackfillProgress) -> ControlFlow<()> {
+    ControlFlow::Continue(())
+}
+
+#[test]
+fn the_clock_alone_decides_which_days_are_over() {
+    // Sunday 2026-04-05 is 25 hours long in Sydney: [Apr 4 13:00Z, Apr 5 14:00Z).
+    let clock = Arc::new(SteppingClock::new(instant("2026-04-05T13:59:59Z")));
+    let e = engine(clock.clone());
+    let range = DateRange::new(day("2026-04-04"), day("2026-04-05")).unwrap();
+    let s = e.backfill(range, false, &mut go_on).unwrap();
+    assert_eq!((s.computed, s.skipped), (1, 1), "{s:?}");
+    assert!(e.rollups_of_day(day("2026-04-05")).unwrap().is_empty());
+    // A report still covers the unfinished day, computed on the fly and not stored.
+    let live = e
+        .kpis(DateRange::day(day("2026-04-05")), Default::default())
+        .unwrap();
+    assert_eq!(
+        live,
+        e.kpis_from_raw(DateRange::day(day("2026-04-05")), Default::default())
+            .unwrap()
+    );
+    assert!(e.rollups_of_day(day("2026-04-05")).unwrap().is_empty());
+    // One second later the 25-hour day is over and is stored.
+    clock.advance(Duration::seconds(1));
+    let s = e.backfill(range, false, &mut go_on).unwrap();
+    assert_eq!((s.computed, s.skipped), (1, 1), "{s:?}");
+    let stored = e.rollups_of_day(day("2026-04-05")).unwrap();
+    assert_eq!(stored[0].country.key(), "ALL");
+    // The rollup records when it was computed: the clock's time, not the machine's.
+    assert_eq!(stored[0].computed_at, instant("2026-04-05T14:00:00Z"));
+}
+
+#[test]
+fn a_cancelled_backfill_leaves_only_whole_days() {
+    let clock = Arc::new(SteppingClock::new(instant("2026-06-01T00:00:00Z")));
+    let e = engine(clock);
+    let range = DateRange::new(day("2026-03-29"), day("2026-04-11")).unwrap();
+    let mut reports = Vec::new();
+    let s = e
+        .backfill(range, false, &mut |p| {
+            reports.push(p.date);
+            if p.done == 3 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .unwrap();
+    assert!(s.cancelled, "{s:?}");
+    assert_eq!((s.computed, s.skipped), (3, 0), "{s:?}");
+    assert_eq!(reports.len(), 3);
+    for (i, d) in range.iter().enumerate() {
+        let stored = e.rollups_of_day(d).unwrap();
+        if i < 3 {
+            // A whole day: its ALL rollup (which marks it done) and its countries.
+            assert_eq!(stored[0].country.key(), "ALL", "{d}");
+            assert!(stored.len() > 1, "{d}");
+        } else {
+            assert!(stored.is_empty(), "{d} was never reached");
+        }
+    }
+    // A later backfill resumes after the stored days.
+    let s = e.backfill(range, false, &mut go_on).unwrap();
+    assert_eq!((s.computed, s.skipped, s.cancelled), (11, 3, false));
+    // Stopping after the last day is not a cancellation.
+    let s = e
+        .backfill(range, true, &mut |p| {
+            if p.done == p.total {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .unwrap();
+    assert!(!s.cancelled);
+}
