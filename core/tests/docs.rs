@@ -1,6 +1,8 @@
 //! The analytics-document layer on the in-memory store and on a store that keeps only BSON (as a
 //! database does): two document types round-trip with their own keys.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
+
 mod common;
 
 use common::bson_store::BsonOnly;

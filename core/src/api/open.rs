@@ -71,7 +71,6 @@ pub fn open_store(
         DataSource::Directory(dir) => {
             let options = LoadOptions {
                 context: config.decode_context(),
-                ..LoadOptions::default()
             };
             Ok(Arc::new(load_directory(dir, &options, progress)?))
         }
