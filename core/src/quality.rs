@@ -10,11 +10,11 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::Collection;
+use crate::model::{Collection, Warning};
 
 // Defined next to the decoder so `model` does not depend on the report; re-exported because the report is
 // where callers meet them (`quality::InvalidReason`).
-pub use crate::model::{Invalid, InvalidReason};
+pub use crate::model::{Invalid, InvalidReason, WarningReason};
 
 /// How many documents failed with one (field, reason) pair.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -24,6 +24,18 @@ pub struct InvalidCount {
     pub field: Option<String>,
     /// The reason.
     pub reason: InvalidReason,
+    /// Number of documents.
+    pub count: u64,
+}
+
+/// How many valid documents had one (field, warning) pair.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WarningCount {
+    /// The field.
+    pub field: String,
+    /// The warning.
+    pub reason: WarningReason,
     /// Number of documents.
     pub count: u64,
 }
@@ -55,6 +67,11 @@ pub struct CollectionQuality {
     pub invalid_by_reason: BTreeMap<InvalidReason, u64>,
     /// Invalid documents by (field, reason), most frequent first.
     pub invalid_by_field: Vec<InvalidCount>,
+    /// Valid documents kept with part of them ignored (an unknown country code, an OG tier outside
+    /// 1–5): they count in every total; these say how often.
+    pub warnings: u64,
+    /// Warnings by (field, reason), most frequent first.
+    pub warnings_by_field: Vec<WarningCount>,
     /// Primary-date span of the valid documents (`null` when there are none).
     pub date_span: Option<DateSpan>,
     /// Share (0–1) of valid documents whose country resolves to `UNKNOWN` (own field, else their
@@ -219,6 +236,23 @@ impl QualityReport {
         if !any {
             out.push_str("\nNo invalid documents.\n");
         }
+        let mut warned = false;
+        for c in &self.collections {
+            for w in &c.warnings_by_field {
+                if !warned {
+                    out.push_str("\nValid documents kept with a warning (they count in every total):\n");
+                    warned = true;
+                }
+                let _ = writeln!(
+                    out,
+                    "  {:<16} {:<24} {:<18} {:>8}",
+                    c.collection.name(),
+                    w.field,
+                    w.reason.as_str(),
+                    w.count
+                );
+            }
+        }
         out
     }
 }
@@ -231,6 +265,8 @@ pub(crate) struct QualityTally {
     valid: u64,
     duplicates: u64,
     invalid: BTreeMap<(Option<String>, InvalidReason), u64>,
+    warned: u64,
+    warnings: BTreeMap<(&'static str, WarningReason), u64>,
     first: Option<DateTime<Utc>>,
     last: Option<DateTime<Utc>>,
     issues: Vec<Issue>,
@@ -245,6 +281,8 @@ impl QualityTally {
             valid: 0,
             duplicates: 0,
             invalid: BTreeMap::new(),
+            warned: 0,
+            warnings: BTreeMap::new(),
             first: None,
             last: None,
             issues: Vec::new(),
@@ -261,6 +299,17 @@ impl QualityTally {
         if let Some(d) = date {
             self.first = Some(self.first.map_or(d, |f| f.min(d)));
             self.last = Some(self.last.map_or(d, |l| l.max(d)));
+        }
+    }
+
+    /// The warnings of a valid document (counted once per document, and once per field and reason).
+    pub(crate) fn warnings(&mut self, warnings: &[Warning]) {
+        if warnings.is_empty() {
+            return;
+        }
+        self.warned += 1;
+        for w in warnings {
+            *self.warnings.entry((w.field, w.reason)).or_insert(0) += 1;
         }
     }
 
@@ -303,6 +352,16 @@ impl QualityTally {
         }
         invalid_by_field.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.cmp(b)));
         let invalid = invalid_by_field.iter().map(|c| c.count).sum();
+        let mut warnings_by_field: Vec<WarningCount> = self
+            .warnings
+            .into_iter()
+            .map(|((field, reason), count)| WarningCount {
+                field: field.to_owned(),
+                reason,
+                count,
+            })
+            .collect();
+        warnings_by_field.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.cmp(b)));
         CollectionQuality {
             collection: self.collection,
             read: self.read,
@@ -311,6 +370,8 @@ impl QualityTally {
             duplicates: self.duplicates,
             invalid_by_reason,
             invalid_by_field,
+            warnings: self.warned,
+            warnings_by_field,
             date_span: self
                 .first
                 .zip(self.last)

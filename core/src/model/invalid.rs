@@ -28,11 +28,15 @@ pub enum InvalidReason {
     NonFinite,
     /// A date before 2000-01-01 or after now + 1 day.
     DateOutOfRange,
+    /// A number beyond its documented plausible maximum (`docs/data-contract.md` "Bounds").
+    OutOfRange,
+    /// A document larger than the maximum document size (16 MiB by default, MongoDB's own limit).
+    TooLarge,
 }
 
 impl InvalidReason {
     /// Every reason, in report order.
-    pub const ALL: [InvalidReason; 8] = [
+    pub const ALL: [InvalidReason; 10] = [
         InvalidReason::MalformedJson,
         InvalidReason::MissingField,
         InvalidReason::WrongType,
@@ -41,6 +45,8 @@ impl InvalidReason {
         InvalidReason::NegativeValue,
         InvalidReason::NonFinite,
         InvalidReason::DateOutOfRange,
+        InvalidReason::OutOfRange,
+        InvalidReason::TooLarge,
     ];
 
     /// The snake_case name used in reports.
@@ -54,6 +60,8 @@ impl InvalidReason {
             InvalidReason::NegativeValue => "negative_value",
             InvalidReason::NonFinite => "non_finite",
             InvalidReason::DateOutOfRange => "date_out_of_range",
+            InvalidReason::OutOfRange => "out_of_range",
+            InvalidReason::TooLarge => "too_large",
         }
     }
 }
@@ -94,4 +102,51 @@ impl fmt::Display for Invalid {
         }
         write!(f, ": {}", self.detail)
     }
+}
+
+/// Why a valid document was kept with part of it ignored: it counts, but the quality report says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningReason {
+    /// A country string that is not an ISO 3166-1 alpha-2 code (`QQ`, `Nepal`): the document's
+    /// country is unknown, its money and activity still count.
+    UnknownCountry,
+    /// An OG purchase whose `metadata.ogTier` is not 1–5: it counts under `byOGTier.unknown`.
+    UnknownOgTier,
+}
+
+impl WarningReason {
+    /// The snake_case name used in reports.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            WarningReason::UnknownCountry => "unknown_country",
+            WarningReason::UnknownOgTier => "unknown_og_tier",
+        }
+    }
+}
+
+impl fmt::Display for WarningReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One warning on a valid document: the field and why part of it was ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Warning {
+    /// The dotted field.
+    pub field: &'static str,
+    /// Why.
+    pub reason: WarningReason,
+}
+
+/// A value of a document as an error or report may show it: at most 40 characters, control characters
+/// escaped, so that a hostile document can neither flood a report nor drive a terminal.
+pub fn shown(value: &str) -> String {
+    const MAX: usize = 40;
+    let mut out: String = value.chars().take(MAX).flat_map(char::escape_debug).collect();
+    if value.chars().nth(MAX).is_some() {
+        out.push('…');
+    }
+    out
 }

@@ -4,11 +4,11 @@
 mod collection;
 mod country_filter;
 pub mod decode;
-mod invalid;
+pub(crate) mod invalid;
 mod records;
 
 pub use collection::{Collection, UnknownCollection};
 pub use country_filter::CountryFilter;
-pub use decode::{decode, DecodeContext, DedupeKey};
-pub use invalid::{Invalid, InvalidReason};
+pub use decode::{decode, decode_with_warnings, DecodeContext, DedupeKey};
+pub use invalid::{shown, Invalid, InvalidReason, Warning, WarningReason};
 pub use records::*;

@@ -17,11 +17,15 @@ use serde::{Deserialize, Serialize};
 pub struct Country([u8; 2]);
 
 impl Country {
-    /// Parses a code leniently as the platform writes it: trimmed, any case. `None` unless two ASCII letters.
+    /// Parses a code leniently as the platform writes it (trimmed, any case), and strictly as to what
+    /// it names: `None` unless it is an assigned ISO 3166-1 alpha-2 code (`QQ` is two letters but no
+    /// country).
     pub fn parse(s: &str) -> Option<Country> {
         match s.trim().as_bytes() {
             [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
-                Some(Country([a.to_ascii_uppercase(), b.to_ascii_uppercase()]))
+                let code = [a.to_ascii_uppercase(), b.to_ascii_uppercase()];
+                let text = std::str::from_utf8(&code).ok()?;
+                rust_iso3166::from_alpha2(text).map(|_| Country(code))
             }
             _ => None,
         }

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::*;
 use crate::calendar::TimeRange;
-use crate::model::decode::{decode, dedupe_key, DecodeContext, DedupeKey};
+use crate::model::decode::{decode_with_warnings, dedupe_key, DecodeContext, DedupeKey};
 use crate::quality::{Invalid, InvalidReason, QualityTally};
 use crate::Error;
 
@@ -77,7 +77,7 @@ pub(crate) enum Parsed {
     /// A document: its duplicate key, and its record or why it is invalid.
     Document {
         key: Option<DedupeKey>,
-        result: std::result::Result<Record, Invalid>,
+        result: std::result::Result<(Record, Vec<Warning>), Invalid>,
     },
 }
 
@@ -86,7 +86,7 @@ impl Parsed {
     pub(crate) fn document(collection: Collection, doc: &Document, ctx: &DecodeContext) -> Parsed {
         Parsed::Document {
             key: dedupe_key(collection, doc),
-            result: decode(collection, doc, ctx),
+            result: decode_with_warnings(collection, doc, ctx),
         }
     }
 
@@ -158,8 +158,9 @@ impl CollectionIngest {
             self.seen.insert(key);
         }
         match result {
-            Ok(record) => {
+            Ok((record, warnings)) => {
                 self.tally.valid(record.primary_date());
+                self.tally.warnings(&warnings);
                 self.tables.push(record);
             }
             Err(mut invalid) => {

@@ -16,7 +16,8 @@ use rust_decimal::Decimal;
 
 use self::reader::Reader;
 use super::records::*;
-use super::{Collection, Invalid};
+use super::invalid::shown;
+use super::{Collection, Invalid, Warning};
 
 /// What the decoder needs to know beyond the document: the upper bound of valid dates.
 #[derive(Debug, Clone, Copy)]
@@ -82,7 +83,7 @@ pub fn dedupe_key(collection: Collection, doc: &Document) -> Option<DedupeKey> {
 pub fn display_id(doc: &Document) -> Option<String> {
     match doc.get("_id")? {
         Bson::ObjectId(o) => Some(o.to_hex()),
-        Bson::String(s) => Some(s.clone()),
+        Bson::String(s) => Some(shown(s)),
         Bson::Int32(i) => Some(i.to_string()),
         Bson::Int64(i) => Some(i.to_string()),
         _ => None,
@@ -95,8 +96,18 @@ pub fn decode(
     doc: &Document,
     ctx: &DecodeContext,
 ) -> Result<Record, Invalid> {
+    decode_with_warnings(collection, doc, ctx).map(|(record, _)| record)
+}
+
+/// [`decode`], with the warnings of a valid document (a part ignored, such as an unknown country code),
+/// which the data-quality report counts.
+pub fn decode_with_warnings(
+    collection: Collection,
+    doc: &Document,
+    ctx: &DecodeContext,
+) -> Result<(Record, Vec<Warning>), Invalid> {
     let r = Reader::new(doc, ctx);
-    match collection {
+    let record = match collection {
         Collection::Users => decode_user(&r).map(Record::User),
         Collection::Transactions => decode_transaction(&r).map(Record::Transaction),
         Collection::Livestreams => decode_livestream(&r).map(Record::Livestream),
@@ -105,7 +116,8 @@ pub fn decode(
         Collection::Gamerounds => decode_round(&r).map(Record::GameRound),
         Collection::Moderationflags => decode_flag(&r).map(Record::ModerationFlag),
         Collection::Analyticsevents => decode_event(&r).map(Record::AnalyticsEvent),
-    }
+    }?;
+    Ok((record, r.into_warnings()))
 }
 
 fn decode_user(r: &Reader<'_>) -> Result<User, Invalid> {
@@ -150,7 +162,12 @@ fn decode_transaction(r: &Reader<'_>) -> Result<Transaction, Invalid> {
         MoneyCurrency::from_wire,
         MoneyCurrency::WIRE_NAMES,
     )?;
-    let og_tier = r.opt_small_int("metadata.ogTier", 1, 5)?;
+    // Only an OG purchase has a tier; an odd one elsewhere is nobody's concern.
+    let og_tier = if kind.is_og_purchase() {
+        r.og_tier("metadata.ogTier")
+    } else {
+        None
+    };
     let stream_id = r.opt_stream_ref("metadata.streamId")?;
     let country = r.country("metadata.country")?;
     Ok(Transaction {

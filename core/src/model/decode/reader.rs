@@ -4,6 +4,7 @@
 //! per-collection decoders in [`super`] read like the field table of `docs/data-contract.md` and every
 //! collection classifies a bad number, date or enum the same way.
 
+use std::cell::RefCell;
 use std::str::FromStr;
 
 use bson::oid::ObjectId;
@@ -12,17 +13,44 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::{display_id, DecodeContext, MIN_MILLIS};
-use crate::model::{Country, Invalid, InvalidReason, StreamRef};
+use crate::model::invalid::shown;
+use crate::model::{Country, Invalid, InvalidReason, StreamRef, Warning, WarningReason};
+
+/// The documented plausible maxima (`docs/data-contract.md` "Bounds"): beyond them a value is a bug or an
+/// attack, and accepting it could overflow a total. A money or coin amount of one document.
+pub(super) const MAX_AMOUNT: i64 = 1_000_000_000_000;
+/// A per-document counter (viewers, gifts, likes, comments).
+pub(super) const MAX_COUNT: u64 = 1_000_000_000_000;
+/// A duration in seconds (one year).
+pub(super) const MAX_SECONDS: f64 = 31_536_000.0;
 
 /// Field access with the contract's type rules; every failure becomes an [`Invalid`] naming the field.
 pub(super) struct Reader<'a> {
     doc: &'a Document,
     ctx: &'a DecodeContext,
+    warnings: RefCell<Vec<Warning>>,
 }
 
 impl<'a> Reader<'a> {
     pub(super) fn new(doc: &'a Document, ctx: &'a DecodeContext) -> Self {
-        Reader { doc, ctx }
+        Reader {
+            doc,
+            ctx,
+            warnings: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The warnings collected while reading (a valid document with part of it ignored).
+    pub(super) fn into_warnings(self) -> Vec<Warning> {
+        self.warnings.into_inner()
+    }
+
+    fn warn(&self, field: &'static str, reason: WarningReason) {
+        self.warnings.borrow_mut().push(Warning { field, reason });
+    }
+
+    fn out_of_range(&self, field: &str, detail: String) -> Invalid {
+        self.fail(field, InvalidReason::OutOfRange, detail)
     }
 
     fn fail(&self, field: &str, reason: InvalidReason, detail: String) -> Invalid {
@@ -172,26 +200,46 @@ impl<'a> Reader<'a> {
                 self.fail(
                     field,
                     InvalidReason::InvalidEnum,
-                    format!("`{s}` is not one of {}", names.join(", ")),
+                    format!("`{}` is not one of {}", shown(s), names.join(", ")),
                 )
             }),
             Some(other) => Err(self.wrong_type(field, "a string", other)),
         }
     }
 
-    pub(super) fn country(&self, field: &str) -> Result<Option<Country>, Invalid> {
+    /// A country code. A string that is no ISO 3166-1 alpha-2 code leaves the document valid with an
+    /// unknown country (its money and activity still count) and a warning in the quality report.
+    pub(super) fn country(&self, field: &'static str) -> Result<Option<Country>, Invalid> {
         match self.get(field) {
             None => Ok(None),
             Some(Bson::String(s)) if s.trim().is_empty() => Ok(None),
-            Some(Bson::String(s)) => Country::parse(s).map(Some).ok_or_else(|| {
-                self.fail(
-                    field,
-                    InvalidReason::InvalidValue,
-                    format!("`{s}` is not an ISO-3166 alpha-2 country code"),
-                )
-            }),
+            Some(Bson::String(s)) => {
+                let code = Country::parse(s);
+                if code.is_none() {
+                    self.warn(field, WarningReason::UnknownCountry);
+                }
+                Ok(code)
+            }
             Some(other) => Err(self.wrong_type(field, "a country code string", other)),
         }
+    }
+
+    /// An OG tier 1–5; anything else present (7, 0, 2.5, "gold") is an unknown tier with a warning:
+    /// the purchase itself is valid and counts under `byOGTier.unknown` (METRICS.md).
+    pub(super) fn og_tier(&self, field: &'static str) -> Option<u8> {
+        let v = self.get(field)?;
+        let tier = match v {
+            Bson::Int32(i) => u8::try_from(*i).ok(),
+            Bson::Int64(i) => u8::try_from(*i).ok(),
+            Bson::Double(f) if f.fract() == 0.0 && (1.0..=5.0).contains(f) => Some(*f as u8),
+            Bson::Decimal128(d) => d.to_string().parse::<u8>().ok(),
+            _ => None,
+        }
+        .filter(|t| (1..=5).contains(t));
+        if tier.is_none() {
+            self.warn(field, WarningReason::UnknownOgTier);
+        }
+        tier
     }
 
     pub(super) fn opt_stream_ref(&self, field: &str) -> Result<Option<StreamRef>, Invalid> {
@@ -209,10 +257,9 @@ impl<'a> Reader<'a> {
     /// A number as an exact decimal. Doubles are taken at their shortest round-trip form (9.99 → 9.99).
     fn as_decimal(&self, field: &str, v: &Bson) -> Result<Decimal, Invalid> {
         let too_large = || {
-            self.fail(
+            self.out_of_range(
                 field,
-                InvalidReason::InvalidValue,
-                format!("{v} does not fit a 96-bit decimal"),
+                format!("{} does not fit a 96-bit decimal", shown(&v.to_string())),
             )
         };
         match v {
@@ -270,6 +317,12 @@ impl<'a> Reader<'a> {
         if d.is_sign_negative() && !d.is_zero() && !allow_negative {
             return Err(self.negative(field, d));
         }
+        if d.abs() > Decimal::from(MAX_AMOUNT) {
+            return Err(self.out_of_range(
+                field,
+                format!("{d} is beyond the largest plausible amount, {MAX_AMOUNT}"),
+            ));
+        }
         Ok(d)
     }
 
@@ -294,13 +347,13 @@ impl<'a> Reader<'a> {
                 format!("{d} is not a whole count"),
             ));
         }
-        u64::try_from(d).map_err(|_| {
-            self.fail(
+        match u64::try_from(d) {
+            Ok(n) if n <= MAX_COUNT => Ok(n),
+            _ => Err(self.out_of_range(
                 field,
-                InvalidReason::InvalidValue,
-                format!("{d} is too large"),
-            )
-        })
+                format!("{d} is beyond the largest plausible count, {MAX_COUNT}"),
+            )),
+        }
     }
 
     pub(super) fn opt_small_int(
@@ -355,6 +408,12 @@ impl<'a> Reader<'a> {
         }
         if s < 0.0 {
             return Err(self.negative(field, s));
+        }
+        if s > MAX_SECONDS {
+            return Err(self.out_of_range(
+                field,
+                format!("{s} s is beyond the longest plausible duration, {MAX_SECONDS} s (a year)"),
+            ));
         }
         Ok(s)
     }

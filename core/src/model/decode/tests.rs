@@ -178,13 +178,18 @@ fn every_reason_is_reported_with_its_field() {
         ),
         (
             t,
-            tx(r#","metadata":{"ogTier":7}"#),
-            ("metadata.ogTier", InvalidReason::InvalidValue),
+            tx("").replace("\"amount\":500", r#""amount":{"$numberDecimal":"5e28"}"#),
+            ("amount", InvalidReason::OutOfRange),
         ),
         (
             t,
-            tx(r#","metadata":{"country":"Nepal"}"#),
-            ("metadata.country", InvalidReason::InvalidValue),
+            tx("").replace("\"amount\":500", r#""amount":{"$numberDecimal":"9e40"}"#),
+            ("amount", InvalidReason::OutOfRange),
+        ),
+        (
+            t,
+            tx(r#","metadata":{"country":7}"#),
+            ("metadata.country", InvalidReason::WrongType),
         ),
         (
             t,
@@ -232,6 +237,20 @@ fn every_reason_is_reported_with_its_field() {
                 r#"{{"_id":{OID},"hostId":{UID},"status":"ended","duration":60,"totalViewers":3,"totalCoins":0,"peakViewers":-1,"createdAt":{{"$date":"2026-03-01T05:00:00Z"}}}}"#
             ),
             ("peakViewers", InvalidReason::NegativeValue),
+        ),
+        (
+            Collection::Livestreams,
+            format!(
+                r#"{{"_id":{OID},"hostId":{UID},"status":"ended","duration":60,"totalViewers":1e19,"totalCoins":0,"createdAt":{{"$date":"2026-03-01T05:00:00Z"}}}}"#
+            ),
+            ("totalViewers", InvalidReason::OutOfRange),
+        ),
+        (
+            Collection::Livestreams,
+            format!(
+                r#"{{"_id":{OID},"hostId":{UID},"status":"ended","duration":1e308,"totalViewers":3,"totalCoins":0,"createdAt":{{"$date":"2026-03-01T05:00:00Z"}}}}"#
+            ),
+            ("duration", InvalidReason::OutOfRange),
         ),
         (
             Collection::Analyticsevents,
@@ -400,4 +419,63 @@ fn gamerounds_are_keyed_by_round_id() {
         dedupe_key(Collection::Users, &doc),
         Some(DedupeKey::Oid(_))
     ));
+}
+
+#[test]
+fn unknown_countries_and_og_tiers_keep_the_document_with_a_warning() {
+    use crate::model::{decode_with_warnings, Warning, WarningReason};
+    let og = |meta: &str| {
+        tx(meta)
+            .replace("\"recharge\"", "\"og_subscription\"")
+            .replace("\"coins\"", "\"NPR\"")
+    };
+    let judge = |text: &str| {
+        let doc = parse_extended_json(text).unwrap();
+        decode_with_warnings(Collection::Transactions, &doc, &ctx()).unwrap()
+    };
+    for (meta, tier, warnings) in [
+        (r#","metadata":{"ogTier":3}"#, Some(3), vec![]),
+        (
+            r#","metadata":{"ogTier":7}"#,
+            None,
+            vec![("metadata.ogTier", WarningReason::UnknownOgTier)],
+        ),
+        (
+            r#","metadata":{"ogTier":"gold","country":"QQ"}"#,
+            None,
+            vec![
+                ("metadata.ogTier", WarningReason::UnknownOgTier),
+                ("metadata.country", WarningReason::UnknownCountry),
+            ],
+        ),
+        (r#","metadata":{}"#, None, vec![]),
+    ] {
+        let (record, got) = judge(&og(meta));
+        let Record::Transaction(t) = record else {
+            panic!("not a transaction")
+        };
+        assert_eq!(t.og_tier, tier, "{meta}");
+        assert_eq!(t.country, None, "{meta}");
+        let want: Vec<Warning> = warnings
+            .into_iter()
+            .map(|(field, reason)| Warning { field, reason })
+            .collect();
+        assert_eq!(got, want, "{meta}");
+    }
+    // A recharge's tier is nobody's concern: no warning.
+    let (_, got) = judge(&tx(r#","metadata":{"ogTier":9}"#));
+    assert!(got.is_empty());
+    // Hostile text is shown short and escaped.
+    let e = invalid(
+        Collection::Transactions,
+        &tx("").replace("\"recharge\"", &format!("\"\\u001b[31m{}\"", "x".repeat(500))),
+    );
+    assert_eq!(e.1, InvalidReason::InvalidEnum);
+    let shown = json(
+        Collection::Transactions,
+        &tx("").replace("\"recharge\"", &format!("\"\\u001b[31m{}\"", "x".repeat(500))),
+    )
+    .unwrap_err()
+    .detail;
+    assert!(!shown.contains('\u{1b}') && shown.len() < 200, "{shown}");
 }
