@@ -195,15 +195,30 @@ impl Config {
     }
 }
 
-/// A positive exact rate.
+/// The largest plausible NPR per USD (about 750 times today's rate): beyond it a rate is a typo or an
+/// attack, and products with it could overflow a total.
+pub const MAX_USD_TO_NPR: u32 = 100_000;
+
+/// A positive exact rate, at most [`MAX_USD_TO_NPR`].
 pub fn parse_rate(s: &str) -> Result<Decimal> {
-    s.trim()
+    let rate = s
+        .trim()
         .parse::<Decimal>()
         .ok()
         .filter(|d| d.is_sign_positive() && !d.is_zero())
         .ok_or_else(|| {
-            Error::invalid_argument("usdToNpr", format!("`{s}` is not a positive number"))
-        })
+            Error::invalid_argument(
+                "usdToNpr",
+                format!("`{}` is not a positive number", crate::model::shown(s)),
+            )
+        })?;
+    if rate > Decimal::from(MAX_USD_TO_NPR) {
+        return Err(Error::invalid_argument(
+            "usdToNpr",
+            format!("{rate} is beyond the largest plausible rate, {MAX_USD_TO_NPR} NPR per USD"),
+        ));
+    }
+    Ok(rate)
 }
 
 #[cfg(test)]

@@ -75,6 +75,13 @@ pub enum Error {
         #[source]
         source: Option<BoxError>,
     },
+    /// A sum of valid values does not fit its type: the data holds more (or larger) documents than any
+    /// plausible platform; no total is reported rather than a wrapped one.
+    #[error("a total overflowed: {what}; check the data for implausible values (see the data-quality report)")]
+    Overflow {
+        /// Which total.
+        what: String,
+    },
     /// A bug: an invariant of the engine did not hold, or a panic was caught at a binding's edge.
     #[error("internal error in halobuzz-analytics (a bug; please report it with the arguments used): {0}")]
     Internal(String),
@@ -109,6 +116,7 @@ impl Error {
             Error::InvalidArgument { .. } => "INVALID_ARGUMENT",
             Error::Encode { .. } => "ENCODE_FAILED",
             Error::Storage { .. } => "STORAGE_ERROR",
+            Error::Overflow { .. } => "OVERFLOW",
             Error::Internal(_) => "INTERNAL_ERROR",
         }
     }
@@ -117,9 +125,10 @@ impl Error {
     pub fn category(&self) -> ErrorCategory {
         match self {
             Error::InvalidArgument { .. } => ErrorCategory::InvalidInput,
-            Error::Read { .. } | Error::AmbiguousDataFile { .. } | Error::NotADataDirectory(_) => {
-                ErrorCategory::Data
-            }
+            Error::Read { .. }
+            | Error::AmbiguousDataFile { .. }
+            | Error::NotADataDirectory(_)
+            | Error::Overflow { .. } => ErrorCategory::Data,
             Error::Write { .. } | Error::Encode { .. } | Error::Storage { .. } => {
                 ErrorCategory::Storage
             }

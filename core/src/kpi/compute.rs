@@ -44,7 +44,8 @@ impl PeriodFacts {
         if self.active == 0 {
             return None;
         }
-        let incidents = (self.facts.flagged + 5 * self.facts.banned) as f64;
+        // In floating point: a weighted incident rate, where exactness is not at stake and nothing wraps.
+        let incidents = self.facts.flagged as f64 + 5.0 * self.facts.banned as f64;
         let w = incidents * 1000.0 / self.active as f64;
         Some((100.0 - w / 10.0).clamp(0.0, 100.0))
     }
@@ -82,7 +83,14 @@ fn growth_dec(current: Decimal, previous: Decimal) -> Option<f64> {
     if previous.is_zero() {
         return None;
     }
-    ((current - previous) / previous * Decimal::ONE_HUNDRED).to_f64()
+    // Checked: a tiny previous total and a huge current one would overflow a decimal quotient; the
+    // growth is then computed in floating point, where it is merely very large.
+    current
+        .checked_sub(previous)
+        .and_then(|d| d.checked_div(previous))
+        .and_then(|q| q.checked_mul(Decimal::ONE_HUNDRED))
+        .and_then(|g| g.to_f64())
+        .or_else(|| growth(num(current), num(previous)))
 }
 
 impl FactsWindow<'_> {
@@ -98,26 +106,34 @@ impl FactsWindow<'_> {
         self.by_day.get(&(d, c)).map(|f| f.as_ref())
     }
 
-    fn merged(&self, range: DateRange, c: CountryFilter) -> Facts {
+    /// The facts of `range` merged; an error when one of their sums overflowed.
+    fn merged(&self, range: DateRange, c: CountryFilter) -> Result<Facts> {
         let mut f = Facts::default();
         for d in range.iter() {
             if let Some(x) = self.day(d, c) {
                 f.merge(x);
             }
         }
+        f.check(|| format!("the facts of {} … {} for {c}", range.from, range.to))?;
         f.normalize();
-        f
+        Ok(f)
     }
 
     fn period(&self, range: DateRange, c: CountryFilter) -> Result<PeriodFacts> {
-        let facts = self.merged(range, c);
+        let facts = self.merged(range, c)?;
         let daily_active: usize = range
             .iter()
             .filter_map(|d| self.day(d, c))
             .map(|f| f.active.len())
             .sum();
-        let total = self.to_npr(&facts.coin_topups)? + self.to_npr(&facts.og_subscriptions)?
-            - self.to_npr(&facts.refunds)?;
+        let refunds = self.to_npr(&facts.refunds)?;
+        let total = self
+            .to_npr(&facts.coin_topups)?
+            .checked_add(self.to_npr(&facts.og_subscriptions)?)
+            .and_then(|t| t.checked_sub(refunds))
+            .ok_or_else(|| crate::Error::Overflow {
+                what: format!("revenue of {} … {} for {c}", range.from, range.to),
+            })?;
         Ok(PeriodFacts {
             dau: daily_active as f64 / range.days() as f64,
             total,
@@ -135,7 +151,7 @@ impl FactsWindow<'_> {
             engagement: self.engagement(range, c, &cur, &prev),
             monetization: monetization(&cur, &prev),
             retention: self.retention(range, c),
-            creators: self.creators(range, &cur.facts, &prev.facts),
+            creators: self.creators(range, &cur.facts, &prev.facts)?,
             safety: safety(&cur, &prev),
             gaming: gaming(&cur.facts),
         })
@@ -168,14 +184,14 @@ impl FactsWindow<'_> {
             }
             Section::Retention => r.retention = self.retention(range, c),
             Section::Creators => {
-                let (cur, prev) = (self.merged(range, c), self.merged(range.previous(), c));
-                r.creators = self.creators(range, &cur, &prev);
+                let (cur, prev) = (self.merged(range, c)?, self.merged(range.previous(), c)?);
+                r.creators = self.creators(range, &cur, &prev)?;
             }
             Section::Safety => {
                 let (cur, prev) = periods()?;
                 r.safety = safety(&cur, &prev);
             }
-            Section::Gaming => r.gaming = gaming(&self.merged(range, c)),
+            Section::Gaming => r.gaming = gaming(&self.merged(range, c)?),
         }
         Ok(r)
     }
@@ -354,10 +370,16 @@ impl FactsWindow<'_> {
         }
     }
 
-    fn creators(&self, range: DateRange, cur: &Facts, prev: &Facts) -> CreatorKpis {
+    fn creators(&self, range: DateRange, cur: &Facts, prev: &Facts) -> Result<CreatorKpis> {
         let hosts = &cur.hosts;
         let n = hosts.len() as u64;
         let revenues: Vec<Decimal> = hosts.values().map(|h| h.revenue).collect();
+        let revenue_sum = revenues
+            .iter()
+            .try_fold(Decimal::ZERO, |acc, r| acc.checked_add(*r))
+            .ok_or_else(|| crate::Error::Overflow {
+                what: format!("host revenue of {} … {}", range.from, range.to),
+            })?;
         let new_ever: FxHashSet<ObjectId> = range
             .iter()
             .filter_map(|d| self.day(d, CountryFilter::All))
@@ -372,10 +394,10 @@ impl FactsWindow<'_> {
                 .then(b.1.streams.cmp(&a.1.streams))
                 .then(a.0.cmp(b.0))
         });
-        CreatorKpis {
+        Ok(CreatorKpis {
             active_hosts: n,
             top_host_revenue: revenues.iter().max().copied().map(num),
-            avg_host_revenue: ratio(revenues.iter().sum(), n).map(num),
+            avg_host_revenue: ratio(revenue_sum, n).map(num),
             new_hosts: hosts.keys().filter(|h| new_ever.contains(h)).count() as u64,
             host_retention_rate: pct(returning, prev.hosts.len() as u64),
             top_creators: ranked
@@ -389,7 +411,7 @@ impl FactsWindow<'_> {
                     viewers: h.viewers,
                 })
                 .collect(),
-        }
+        })
     }
 }
 
@@ -424,7 +446,8 @@ fn safety(cur: &PeriodFacts, prev: &PeriodFacts) -> SafetyKpis {
         flagged_content: f.flagged,
         banned_users: f.banned,
         appeals_processed: f.appeals,
-        moderation_actions: f.warn_block + f.banned,
+        // Both are counts of documents, each below 2^63: their sum cannot reach u64::MAX.
+        moderation_actions: f.warn_block.saturating_add(f.banned),
         safety_score: score,
         trend,
     }

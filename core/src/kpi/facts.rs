@@ -15,6 +15,33 @@ use serde::{Deserialize, Serialize};
 use crate::model::{MoneyCurrency, PaymentMethod};
 use crate::{Error, Result};
 
+/// A number that sums with overflow checking.
+pub(crate) trait Summable: Copy {
+    /// `self + v`, or `None` on overflow.
+    fn checked_sum(self, v: Self) -> Option<Self>;
+}
+
+impl Summable for u64 {
+    fn checked_sum(self, v: Self) -> Option<Self> {
+        self.checked_add(v)
+    }
+}
+
+impl Summable for Decimal {
+    fn checked_sum(self, v: Self) -> Option<Self> {
+        self.checked_add(v)
+    }
+}
+
+/// Adds `v` into `slot` with checked arithmetic: on overflow the sum is left as it was and `overflow` is
+/// set, and whoever reads the facts reports an error. A total is never wrapped and never panics.
+pub(crate) fn add<T: Summable>(slot: &mut T, v: T, overflow: &mut bool) {
+    match slot.checked_sum(v) {
+        Some(x) => *slot = x,
+        None => *overflow = true,
+    }
+}
+
 /// An exact amount of money kept per currency until it is reported.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Money {
@@ -27,18 +54,18 @@ pub struct Money {
 }
 
 impl Money {
-    /// Adds `amount` in `currency`.
-    pub fn add(&mut self, amount: Decimal, currency: MoneyCurrency) {
+    /// Adds `amount` in `currency` (checked: see [`add`]).
+    pub(crate) fn add(&mut self, amount: Decimal, currency: MoneyCurrency, overflow: &mut bool) {
         match currency {
-            MoneyCurrency::Npr => self.npr += amount,
-            MoneyCurrency::Usd => self.usd += amount,
+            MoneyCurrency::Npr => add(&mut self.npr, amount, overflow),
+            MoneyCurrency::Usd => add(&mut self.usd, amount, overflow),
         }
     }
 
-    /// Adds another money value.
-    pub fn merge(&mut self, other: &Money) {
-        self.npr += other.npr;
-        self.usd += other.usd;
+    /// Adds another money value (checked).
+    pub(crate) fn merge(&mut self, other: &Money, overflow: &mut bool) {
+        add(&mut self.npr, other.npr, overflow);
+        add(&mut self.usd, other.usd, overflow);
     }
 
     /// The value in NPR; USD needs the rate, and its absence is an error rather than a guess.
@@ -55,7 +82,12 @@ impl Money {
                 ),
             )
         })?;
-        Ok(self.npr + self.usd * rate)
+        self.usd
+            .checked_mul(rate)
+            .and_then(|usd| usd.checked_add(self.npr))
+            .ok_or_else(|| Error::Overflow {
+                what: format!("{} NPR + {} USD at {rate} NPR per USD", self.npr, self.usd),
+            })
     }
 }
 
@@ -269,39 +301,44 @@ pub struct Facts {
     /// `durationSec` of each round referenced by a stake (rounds not found are absent). Keys are shared
     /// strings: merging 90 days of rounds copies pointers, not text.
     pub rounds: BTreeMap<Arc<str>, f64>,
+    /// Whether a sum overflowed (never stored: facts that overflowed are an error, not a rollup).
+    #[serde(skip)]
+    pub overflow: bool,
 }
 
 impl Facts {
     /// Adds `other` into `self`: sums add, sets unite (call [`Facts::normalize`] afterwards).
     pub fn merge(&mut self, o: &Facts) {
-        self.coin_topups.merge(&o.coin_topups);
-        self.og_subscriptions.merge(&o.og_subscriptions);
-        self.refunds.merge(&o.refunds);
+        let mut overflow = self.overflow || o.overflow;
+        let of = &mut overflow;
+        self.coin_topups.merge(&o.coin_topups, of);
+        self.og_subscriptions.merge(&o.og_subscriptions, of);
+        self.refunds.merge(&o.refunds, of);
         for (a, b) in self.by_payment_method.iter_mut().zip(&o.by_payment_method) {
-            a.merge(b);
+            a.merge(b, of);
         }
         for (a, b) in self.by_og_tier.iter_mut().zip(&o.by_og_tier) {
-            a.merge(b);
+            a.merge(b, of);
         }
-        self.gift_revenue += o.gift_revenue;
-        self.platform_fees += o.platform_fees;
-        self.session_ends += o.session_ends;
-        self.session_seconds += o.session_seconds;
-        self.streams += o.streams;
-        self.stream_seconds += o.stream_seconds;
-        self.stream_viewers += o.stream_viewers;
-        self.battles += o.battles;
-        self.gifts_sent += o.gifts_sent;
-        self.messages_sent += o.messages_sent;
-        self.topup_count += o.topup_count;
-        self.topup_coins += o.topup_coins;
-        self.flagged += o.flagged;
-        self.banned += o.banned;
-        self.appeals += o.appeals;
-        self.warn_block += o.warn_block;
-        self.games_played += o.games_played;
-        self.stakes += o.stakes;
-        self.payouts += o.payouts;
+        add(&mut self.gift_revenue, o.gift_revenue, of);
+        add(&mut self.platform_fees, o.platform_fees, of);
+        add(&mut self.session_ends, o.session_ends, of);
+        add(&mut self.session_seconds, o.session_seconds, of);
+        add(&mut self.streams, o.streams, of);
+        add(&mut self.stream_seconds, o.stream_seconds, of);
+        add(&mut self.stream_viewers, o.stream_viewers, of);
+        add(&mut self.battles, o.battles, of);
+        add(&mut self.gifts_sent, o.gifts_sent, of);
+        add(&mut self.messages_sent, o.messages_sent, of);
+        add(&mut self.topup_count, o.topup_count, of);
+        add(&mut self.topup_coins, o.topup_coins, of);
+        add(&mut self.flagged, o.flagged, of);
+        add(&mut self.banned, o.banned, of);
+        add(&mut self.appeals, o.appeals, of);
+        add(&mut self.warn_block, o.warn_block, of);
+        add(&mut self.games_played, o.games_played, of);
+        add(&mut self.stakes, o.stakes, of);
+        add(&mut self.payouts, o.payouts, of);
         self.active.merge(&o.active);
         self.payers.merge(&o.payers);
         self.og_buyers.merge(&o.og_buyers);
@@ -310,12 +347,22 @@ impl Facts {
         self.new_hosts.merge(&o.new_hosts);
         for (id, h) in &o.hosts {
             let e = self.hosts.entry(*id).or_default();
-            e.revenue += h.revenue;
-            e.streams += h.streams;
-            e.viewers += h.viewers;
+            add(&mut e.revenue, h.revenue, of);
+            add(&mut e.streams, h.streams, of);
+            add(&mut e.viewers, h.viewers, of);
         }
         for (id, d) in &o.rounds {
             self.rounds.insert(id.clone(), *d);
+        }
+        self.overflow = overflow;
+    }
+
+    /// An error if a sum of these facts overflowed; `what` says whose facts they are.
+    pub(crate) fn check(&self, what: impl FnOnce() -> String) -> Result<()> {
+        if self.overflow {
+            Err(Error::Overflow { what: what() })
+        } else {
+            Ok(())
         }
     }
 

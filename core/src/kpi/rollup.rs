@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::directory::UserDirectory;
-use super::facts::{method_index, Facts};
+use super::facts::{add, method_index, Facts};
 use crate::calendar::{Calendar, DateRange};
 use crate::model::*;
 use crate::store::{DateField, RecordRef, Scan, Store, StoreExt};
@@ -95,7 +95,7 @@ pub(crate) fn accumulate(
                 // Messages have no country of their own: their author's.
                 acc.add_on(d, dir.country(&a.user_id), |f| {
                     f.active.insert(a.user_id);
-                    f.messages_sent += a.not_deleted;
+                    add(&mut f.messages_sent, a.not_deleted, &mut f.overflow);
                 });
             }
         }
@@ -104,7 +104,11 @@ pub(crate) fn accumulate(
             // Messages have no country of their own: their author's.
             acc.add(m.created_at, dir.country(&m.user_id), |f| {
                 f.active.insert(m.user_id);
-                f.messages_sent += u64::from(!m.is_deleted);
+                add(
+                    &mut f.messages_sent,
+                    u64::from(!m.is_deleted),
+                    &mut f.overflow,
+                );
             });
         })?;
     }
@@ -116,10 +120,10 @@ pub(crate) fn accumulate(
         acc.add(s.created_at, country, |f| {
             f.active.insert(s.user_id);
             f.players.insert(s.user_id);
-            f.games_played += 1;
-            f.stakes += s.stake_amount;
+            add(&mut f.games_played, 1, &mut f.overflow);
+            add(&mut f.stakes, s.stake_amount, &mut f.overflow);
             if s.result == StakeResult::Won {
-                f.payouts += s.win_amount;
+                add(&mut f.payouts, s.win_amount, &mut f.overflow);
             }
         });
         if !round_ids.contains(&s.round_id) {
@@ -148,8 +152,16 @@ pub(crate) fn accumulate(
     store.each::<ModerationFlag>(Some(range), |m| {
         let country = m.country.or_else(|| dir.country(&m.user_id));
         acc.add(m.created_at, country, |f| {
-            f.flagged += u64::from(m.action != FlagAction::Allow);
-            f.warn_block += u64::from(matches!(m.action, FlagAction::Warn | FlagAction::Block));
+            add(
+                &mut f.flagged,
+                u64::from(m.action != FlagAction::Allow),
+                &mut f.overflow,
+            );
+            add(
+                &mut f.warn_block,
+                u64::from(matches!(m.action, FlagAction::Warn | FlagAction::Block)),
+                &mut f.overflow,
+            );
         });
     })?;
     let reviewed = Scan {
@@ -163,7 +175,7 @@ pub(crate) fn accumulate(
                 (m.reviewed_at, m.status)
             {
                 acc.add(at, m.country.or_else(|| dir.country(&m.user_id)), |f| {
-                    f.appeals += 1
+                    add(&mut f.appeals, 1, &mut f.overflow)
                 });
             }
         }
@@ -179,24 +191,25 @@ pub(crate) fn accumulate(
             }
             match e.event_name {
                 EventName::SessionEnd => {
-                    f.session_ends += 1;
-                    f.session_seconds += decimal_seconds(e.duration_sec.unwrap_or(0.0));
+                    add(&mut f.session_ends, 1, &mut f.overflow);
+                    let seconds = decimal_seconds(e.duration_sec.unwrap_or(0.0));
+                    add(&mut f.session_seconds, seconds, &mut f.overflow);
                 }
-                EventName::BattleJoined => f.battles += 1,
-                EventName::UserBanned => f.banned += 1,
+                EventName::BattleJoined => add(&mut f.battles, 1, &mut f.overflow),
+                EventName::UserBanned => add(&mut f.banned, 1, &mut f.overflow),
                 _ => {}
             }
         });
     })?;
 
-    Ok(acc
-        .out
+    acc.out
         .into_iter()
-        .map(|(k, mut f)| {
+        .map(|((day, country), mut f)| {
+            f.check(|| format!("the facts of {day} for {country}"))?;
             f.normalize();
-            (k, Arc::new(f))
+            Ok(((day, country), Arc::new(f)))
         })
-        .collect())
+        .collect()
 }
 
 /// Seconds as an exact decimal (the shortest form of the double, as for amounts).
@@ -238,20 +251,24 @@ impl Accumulator<'_> {
             }
             match t.kind {
                 TransactionType::Recharge => {
-                    f.topup_count += 1;
-                    f.topup_coins += t.coins().unwrap_or_default();
+                    add(&mut f.topup_count, 1, &mut f.overflow);
+                    add(
+                        &mut f.topup_coins,
+                        t.coins().unwrap_or_default(),
+                        &mut f.overflow,
+                    );
                     if let Some((amount, cur)) = money {
-                        f.coin_topups.add(amount, cur);
-                        f.by_payment_method[method].add(amount, cur);
+                        f.coin_topups.add(amount, cur, &mut f.overflow);
+                        f.by_payment_method[method].add(amount, cur, &mut f.overflow);
                         f.payers.insert(t.user_id);
                     }
                 }
                 k if k.is_og_purchase() => {
                     if let Some((amount, cur)) = money {
-                        f.og_subscriptions.add(amount, cur);
-                        f.by_payment_method[method].add(amount, cur);
+                        f.og_subscriptions.add(amount, cur, &mut f.overflow);
+                        f.by_payment_method[method].add(amount, cur, &mut f.overflow);
                         let tier = t.og_tier.map_or(5, |n| usize::from(n) - 1);
-                        f.by_og_tier[tier].add(amount, cur);
+                        f.by_og_tier[tier].add(amount, cur, &mut f.overflow);
                         f.payers.insert(t.user_id);
                         f.og_buyers.insert(t.user_id);
                     }
@@ -259,18 +276,22 @@ impl Accumulator<'_> {
                 TransactionType::Refund => {
                     // Some writers store refunds negative: the refund is the absolute value.
                     if let Some((amount, cur)) = money {
-                        f.refunds.add(amount.abs(), cur);
-                        f.by_payment_method[method].add(-amount.abs(), cur);
+                        f.refunds.add(amount.abs(), cur, &mut f.overflow);
+                        f.by_payment_method[method].add(-amount.abs(), cur, &mut f.overflow);
                     }
                 }
                 TransactionType::GiftSent => {
-                    f.gifts_sent += 1;
+                    add(&mut f.gifts_sent, 1, &mut f.overflow);
                     if let Some(coins) = t.coins() {
-                        f.gift_revenue += coins;
-                        f.platform_fees += t.fees;
+                        add(&mut f.gift_revenue, coins, &mut f.overflow);
+                        add(&mut f.platform_fees, t.fees, &mut f.overflow);
                     }
                 }
-                TransactionType::PlatformFee => f.platform_fees += t.coins().unwrap_or_default(),
+                TransactionType::PlatformFee => add(
+                    &mut f.platform_fees,
+                    t.coins().unwrap_or_default(),
+                    &mut f.overflow,
+                ),
                 _ => {}
             }
         });
@@ -281,13 +302,14 @@ impl Accumulator<'_> {
         let seconds = decimal_seconds(s.duration_sec);
         self.add(s.created_at, country, |f| {
             f.active.insert(s.host_id);
-            f.streams += 1;
-            f.stream_seconds += seconds;
-            f.stream_viewers += s.total_viewers;
+            let of = &mut f.overflow;
+            add(&mut f.streams, 1, of);
+            add(&mut f.stream_seconds, seconds, of);
+            add(&mut f.stream_viewers, s.total_viewers, of);
             let h = f.hosts.entry(s.host_id).or_default();
-            h.revenue += s.total_coins;
-            h.streams += 1;
-            h.viewers += s.total_viewers;
+            add(&mut h.revenue, s.total_coins, of);
+            add(&mut h.streams, 1, of);
+            add(&mut h.viewers, s.total_viewers, of);
         });
         // A new host is one whose first stream ever (any country) is today; only `ALL` keeps the set.
         if self.dir.first_stream(&s.host_id) == Some(s.created_at) {
