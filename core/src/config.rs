@@ -62,6 +62,13 @@ pub struct Config {
     /// Put raw user ids in outputs instead of pseudonyms (off unless the caller asks).
     #[serde(default)]
     pub reveal_user_ids: bool,
+    /// The longest date range a request may span, in days (default 3,660, about ten years).
+    #[serde(default = "default_max_range_days")]
+    pub max_range_days: u32,
+    /// Minutes after a day's end before its rollup may be stored (default 60: "daily KPIs updated
+    /// within 1 hour of day end"), so that documents arriving late are in it.
+    #[serde(default = "default_settle_minutes")]
+    pub settle_minutes: u32,
     /// The clock that says which days are over and bounds valid dates (the system clock by default; a
     /// fixed or stepping clock in tests and simulations). Never serialised.
     #[serde(skip)]
@@ -77,10 +84,25 @@ impl std::fmt::Debug for Config {
             .field("usd_to_npr", &self.usd_to_npr)
             .field("alerts", &self.alerts)
             .field("reveal_user_ids", &self.reveal_user_ids)
+            .field("max_range_days", &self.max_range_days)
+            .field("settle_minutes", &self.settle_minutes)
             .field("clock", &self.clock)
             .finish_non_exhaustive()
     }
 }
+
+fn default_max_range_days() -> u32 {
+    3660
+}
+
+fn default_settle_minutes() -> u32 {
+    60
+}
+
+/// The bounds of the range options: a request of up to 100 years, a settle delay of up to a week.
+pub const MAX_RANGE_DAYS_LIMIT: u32 = 36_600;
+/// See [`MAX_RANGE_DAYS_LIMIT`].
+pub const SETTLE_MINUTES_LIMIT: u32 = 7 * 24 * 60;
 
 fn default_pseudonym_key() -> String {
     "halobuzz-analytics/default-pseudonym-key".to_owned()
@@ -95,6 +117,8 @@ impl Default for Config {
             alerts: AlertThresholds::default(),
             pseudonym_key: default_pseudonym_key(),
             reveal_user_ids: false,
+            max_range_days: default_max_range_days(),
+            settle_minutes: default_settle_minutes(),
             clock: ClockHandle::default(),
         }
     }
@@ -160,6 +184,33 @@ impl Config {
             }
             Ok(())
         };
+        let bounded = |k: &'static str, v: &mut u32, max: u32| -> Result<()> {
+            if let Some(s) = get(k) {
+                *v = s
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| {
+                        (1..=max).contains(n) || (k == "ANALYTICS_SETTLE_MINUTES" && *n == 0)
+                    })
+                    .ok_or_else(|| {
+                        Error::invalid_argument(
+                            k,
+                            format!("`{s}` is not a whole number up to {max}"),
+                        )
+                    })?;
+            }
+            Ok(())
+        };
+        bounded(
+            "ANALYTICS_MAX_RANGE_DAYS",
+            &mut c.max_range_days,
+            MAX_RANGE_DAYS_LIMIT,
+        )?;
+        bounded(
+            "ANALYTICS_SETTLE_MINUTES",
+            &mut c.settle_minutes,
+            SETTLE_MINUTES_LIMIT,
+        )?;
         pct("ALERT_DROP_PCT", &mut c.alerts.drop_pct)?;
         pct("ALERT_PAYER_DROP_PCT", &mut c.alerts.payer_drop_pct)?;
         count("ALERT_ABUSE_THRESHOLD", &mut c.alerts.abuse_threshold)?;

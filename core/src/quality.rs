@@ -240,7 +240,9 @@ impl QualityReport {
         for c in &self.collections {
             for w in &c.warnings_by_field {
                 if !warned {
-                    out.push_str("\nValid documents kept with a warning (they count in every total):\n");
+                    out.push_str(
+                        "\nValid documents kept with a warning (they count in every total):\n",
+                    );
                     warned = true;
                 }
                 let _ = writeln!(

@@ -46,8 +46,9 @@ fn go_on(_: halobuzz_analytics::BackfillProgress) -> ControlFlow<()> {
 
 #[test]
 fn the_clock_alone_decides_which_days_are_over() {
-    // Sunday 2026-04-05 is 25 hours long in Sydney: [Apr 4 13:00Z, Apr 5 14:00Z).
-    let clock = Arc::new(SteppingClock::new(instant("2026-04-05T13:59:59Z")));
+    // Sunday 2026-04-05 is 25 hours long in Sydney: [Apr 4 13:00Z, Apr 5 14:00Z). With the default
+    // settle delay of 60 minutes its rollup may be stored from 15:00Z on.
+    let clock = Arc::new(SteppingClock::new(instant("2026-04-05T14:59:59Z")));
     let e = engine(clock.clone());
     let range = DateRange::new(day("2026-04-04"), day("2026-04-05")).unwrap();
     let s = e.backfill(range, false, &mut go_on).unwrap();
@@ -63,14 +64,18 @@ fn the_clock_alone_decides_which_days_are_over() {
             .unwrap()
     );
     assert!(e.rollups_of_day(day("2026-04-05")).unwrap().is_empty());
-    // One second later the 25-hour day is over and is stored.
+    // Refused outright when asked for by name.
+    let e2 = e.rollup_day(day("2026-04-05")).unwrap_err();
+    assert_eq!(e2.code(), "INVALID_ARGUMENT");
+    assert!(e2.to_string().contains("not over yet"), "{e2}");
+    // One second later the 25-hour day has settled and is stored.
     clock.advance(Duration::seconds(1));
     let s = e.backfill(range, false, &mut go_on).unwrap();
     assert_eq!((s.computed, s.skipped), (1, 1), "{s:?}");
     let stored = e.rollups_of_day(day("2026-04-05")).unwrap();
     assert_eq!(stored[0].country.key(), "ALL");
     // The rollup records when it was computed: the clock's time, not the machine's.
-    assert_eq!(stored[0].computed_at, instant("2026-04-05T14:00:00Z"));
+    assert_eq!(stored[0].computed_at, instant("2026-04-05T15:00:00Z"));
 }
 
 #[test]
@@ -116,4 +121,94 @@ fn a_cancelled_backfill_leaves_only_whole_days() {
         })
         .unwrap();
     assert!(!s.cancelled);
+}
+
+#[test]
+fn requests_are_bounded_in_time_and_length() {
+    let clock = Arc::new(SteppingClock::new(instant("2026-06-01T00:00:00Z")));
+    let e = engine(clock);
+    let all = Default::default();
+    for (from, to) in [
+        ("0001-01-01", "9999-12-31"),
+        ("1999-12-31", "2000-01-02"),
+        ("2026-05-01", "2026-06-03"),
+        ("2000-01-01", "2026-05-01"),
+    ] {
+        let r = DateRange::new(day(from), day(to)).unwrap();
+        let err = e.kpis(r, all).unwrap_err();
+        assert_eq!(err.code(), "INVALID_ARGUMENT", "{from} {to}");
+        assert_eq!(
+            e.backfill(r, false, &mut go_on).unwrap_err().code(),
+            "INVALID_ARGUMENT"
+        );
+    }
+    // Tomorrow (today + 1 in Sydney) is the last day a request may name; it is computed live.
+    let r = DateRange::new(day("2026-06-01"), day("2026-06-02")).unwrap();
+    assert!(e.kpis(r, all).is_ok());
+    assert_eq!(
+        e.rollup_day(day("2099-01-01")).unwrap_err().code(),
+        "INVALID_ARGUMENT"
+    );
+    // Re-rolling the last days for late data: the two settled days before today.
+    let s = e.backfill_recent(2, &mut go_on).unwrap();
+    assert_eq!((s.days, s.computed), (2, 2));
+    assert_eq!(
+        e.backfill_recent(0, &mut go_on).unwrap_err().code(),
+        "INVALID_ARGUMENT"
+    );
+}
+
+/// Two engines over one store stand for two processes (each has its own in-process claims).
+#[test]
+fn a_day_being_replaced_is_never_seen_missing_or_half_written() {
+    use halobuzz_analytics::store::{AnalyticsStore, DocFilter};
+    let clock: Arc<dyn Clock> = Arc::new(SteppingClock::new(instant("2026-06-01T00:00:00Z")));
+    let writer = engine(clock.clone());
+    let store = writer.store_handle();
+    let config = writer.config().clone();
+    let reader = Arc::new(Engine::new(store.clone(), config.clone()));
+    let second_writer = Engine::new(store.clone(), config);
+    let d = day("2026-04-05");
+    let range = DateRange::day(d);
+    let expected = reader.kpis_from_raw(range, Default::default()).unwrap();
+    writer.rollup_day(d).unwrap();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let (reader, stop, expected) = (reader.clone(), stop.clone(), expected.clone());
+            std::thread::spawn(move || {
+                let mut reads = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let got = reader.kpis(range, Default::default()).unwrap();
+                    assert_eq!(got, expected, "a report saw a day half-replaced");
+                    let stored = reader.rollups_of_day(d).unwrap();
+                    assert_eq!(stored[0].country.key(), "ALL");
+                    reads += 1;
+                }
+                reads
+            })
+        })
+        .collect();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for _ in 0..40 {
+                writer.rollup_day(d).unwrap();
+            }
+        });
+        s.spawn(|| {
+            for _ in 0..40 {
+                second_writer.rollup_day(d).unwrap();
+            }
+        });
+    });
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let reads: usize = readers.into_iter().map(|t| t.join().unwrap()).sum();
+    assert!(reads > 0);
+    // One generation is left: the published one, whole.
+    let stored: Vec<halobuzz_analytics::kpi::DailyRollup> =
+        store.find_docs(&DocFilter::all().eq("date", d)).unwrap();
+    let generations: std::collections::BTreeSet<i64> =
+        stored.iter().map(|r| r.generation).collect();
+    assert_eq!(generations.len(), 1, "{generations:?}");
+    assert_eq!(stored.len(), writer.rollups_of_day(d).unwrap().len());
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
-use crate::config::{parse_rate, Config};
+use crate::config::{parse_rate, Config, MAX_RANGE_DAYS_LIMIT, SETTLE_MINUTES_LIMIT};
 use crate::{Error, Result};
 
 /// A number or its decimal text (`133.5` or `"133.5"`; text keeps an exact decimal exact).
@@ -70,6 +70,10 @@ pub struct ConfigOptions {
     pub reveal_user_ids: Option<bool>,
     /// Alert thresholds.
     pub alerts: Option<AlertOptions>,
+    /// The longest range a request may span, in days (1–36,600; default 3,660).
+    pub max_range_days: Option<u32>,
+    /// Minutes after a day's end before its rollup is stored (0–10,080; default 60).
+    pub settle_minutes: Option<u32>,
 }
 
 impl ConfigOptions {
@@ -108,6 +112,24 @@ impl ConfigOptions {
         }
         if let Some(reveal) = self.reveal_user_ids {
             c.reveal_user_ids = reveal;
+        }
+        if let Some(n) = self.max_range_days {
+            if !(1..=MAX_RANGE_DAYS_LIMIT).contains(&n) {
+                return Err(Error::invalid_argument(
+                    "maxRangeDays",
+                    format!("{n} is not between 1 and {MAX_RANGE_DAYS_LIMIT}"),
+                ));
+            }
+            c.max_range_days = n;
+        }
+        if let Some(n) = self.settle_minutes {
+            if n > SETTLE_MINUTES_LIMIT {
+                return Err(Error::invalid_argument(
+                    "settleMinutes",
+                    format!("{n} is more than {SETTLE_MINUTES_LIMIT} (a week)"),
+                ));
+            }
+            c.settle_minutes = n;
         }
         if let Some(a) = self.alerts {
             let t = &mut c.alerts;

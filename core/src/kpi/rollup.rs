@@ -21,7 +21,8 @@ use crate::store::{DateField, RecordRef, Scan, Store, StoreExt};
 use crate::Result;
 
 /// The version of the rollup document layout; a stored rollup of another version is recomputed.
-pub const ROLLUP_VERSION: u32 = 1;
+/// Version 2 added generations (`docs/rollups.md` "Publishing a day").
+pub const ROLLUP_VERSION: u32 = 2;
 
 /// The facts of one `(appId, date, country)`, as stored in `analyticsdailykpis`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,6 +40,12 @@ pub struct DailyRollup {
     pub version: u32,
     /// When it was computed.
     pub computed_at: DateTime<Utc>,
+    /// The write that produced it: a day is published whole by pointing its [`RollupDay`] marker at a
+    /// new generation (see `kpi::persist`).
+    ///
+    /// [`RollupDay`]: super::persist::RollupDay
+    #[serde(default)]
+    pub generation: i64,
     /// The day's facts (shared: a loaded rollup is read by many reports without copying its sets).
     pub facts: Arc<Facts>,
 }
@@ -339,6 +346,7 @@ pub(crate) fn into_rollups(
             timezone: cal.tz().name().to_owned(),
             version: ROLLUP_VERSION,
             computed_at: now,
+            generation: 0,
             facts,
         })
         .collect()

@@ -144,7 +144,11 @@ pub struct Warning {
 /// escaped, so that a hostile document can neither flood a report nor drive a terminal.
 pub fn shown(value: &str) -> String {
     const MAX: usize = 40;
-    let mut out: String = value.chars().take(MAX).flat_map(char::escape_debug).collect();
+    let mut out: String = value
+        .chars()
+        .take(MAX)
+        .flat_map(char::escape_debug)
+        .collect();
     if value.chars().nth(MAX).is_some() {
         out.push('…');
     }

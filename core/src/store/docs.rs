@@ -111,6 +111,9 @@ pub struct DocSpec {
     pub key_fields: &'static [&'static str],
     /// The name of the unique index on `key_fields`.
     pub key_index: &'static str,
+    /// Indexes an earlier layout created that now stand in the way (a unique index on fewer fields):
+    /// a database store drops them before creating `key_index`.
+    pub retired_indexes: &'static [&'static str],
     /// Further (non-unique) indexes.
     pub indexes: &'static [IndexSpec],
 }
@@ -217,6 +220,8 @@ pub enum Condition {
     Between(Option<KeyValue>, Option<KeyValue>),
     /// Equal to one of the values.
     In(Vec<KeyValue>),
+    /// Not equal to the value.
+    NotEq(KeyValue),
 }
 
 impl Condition {
@@ -229,6 +234,7 @@ impl Condition {
                     && hi.as_ref().is_none_or(|hi| v.cmp(hi) != Ordering::Greater)
             }
             Condition::In(xs) => xs.contains(v),
+            Condition::NotEq(x) => v != x,
         }
     }
 }

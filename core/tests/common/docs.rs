@@ -26,6 +26,7 @@ impl AnalyticsDoc for DayNote {
         collection: "testdaynotes",
         key_fields: &["appId", "date", "country"],
         key_index: "appId_1_date_1_country_1",
+        retired_indexes: &[],
         indexes: &[],
     };
     fn key(&self) -> DocKey {
@@ -52,6 +53,7 @@ impl AnalyticsDoc for RuleEvent {
         collection: "testruleevents",
         key_fields: &["rule", "seq"],
         key_index: "rule_1_seq_1",
+        retired_indexes: &[],
         indexes: &[IndexSpec {
             name: "status_1",
             fields: &["status"],

@@ -15,8 +15,8 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use self::reader::Reader;
-use super::records::*;
 use super::invalid::shown;
+use super::records::*;
 use super::{Collection, Invalid, Warning};
 
 /// What the decoder needs to know beyond the document: the upper bound of valid dates.

@@ -468,12 +468,18 @@ fn unknown_countries_and_og_tiers_keep_the_document_with_a_warning() {
     // Hostile text is shown short and escaped.
     let e = invalid(
         Collection::Transactions,
-        &tx("").replace("\"recharge\"", &format!("\"\\u001b[31m{}\"", "x".repeat(500))),
+        &tx("").replace(
+            "\"recharge\"",
+            &format!("\"\\u001b[31m{}\"", "x".repeat(500)),
+        ),
     );
     assert_eq!(e.1, InvalidReason::InvalidEnum);
     let shown = json(
         Collection::Transactions,
-        &tx("").replace("\"recharge\"", &format!("\"\\u001b[31m{}\"", "x".repeat(500))),
+        &tx("").replace(
+            "\"recharge\"",
+            &format!("\"\\u001b[31m{}\"", "x".repeat(500)),
+        ),
     )
     .unwrap_err()
     .detail;

@@ -32,6 +32,7 @@ fn query(spec: &DocSpec, filter: &DocFilter) -> Result<Document> {
                 Condition::In(values) => Bson::Document(
                     doc! { "$in": values.iter().map(|v| v.to_bson()).collect::<Vec<_>>() },
                 ),
+                Condition::NotEq(v) => Bson::Document(doc! { "$ne": v.to_bson() }),
             };
             Bson::Document(doc! { *field: clause })
         })
@@ -104,6 +105,19 @@ impl MongoStore {
             );
         }
         let coll = self.db.collection::<Document>(spec.collection);
+        if !spec.retired_indexes.is_empty() {
+            let existing = self
+                .analytics_index_names(spec.collection)
+                .unwrap_or_default();
+            for name in spec.retired_indexes {
+                if existing.iter().any(|n| n == name) {
+                    let what = format!("dropping the retired index {name}");
+                    self.run(spec.collection, &what, async {
+                        coll.drop_index(*name).await
+                    })?;
+                }
+            }
+        }
         let what = format!("creating the unique index {:?}", spec.key_fields);
         self.run(spec.collection, &what, async {
             coll.create_indexes(models).await

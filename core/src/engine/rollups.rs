@@ -1,0 +1,293 @@
+//! Rolling up days: which days may be stored (over, plus a settle delay, by the engine's clock), which
+//! ranges a request may span, backfills (cancellable, resumable, one computation per day however many
+//! requests need it), and the facts a report reads (published rollups, missing days computed live).
+//!
+//! Computation happens outside any lock; only the claim of a day (`in_flight`) is shared between
+//! threads, and publication is the store's generation flip (`kpi::persist`), so a report never waits for
+//! a backfill and never sees half a day.
+
+use std::ops::ControlFlow;
+
+use chrono::{Duration, NaiveDate};
+
+use super::{BackfillProgress, BackfillSummary, Engine, Progress};
+use crate::calendar::{add_days, DateRange};
+use crate::kpi::persist::{markers, publish_day, read_rollups};
+use crate::kpi::rollup::{accumulate, into_rollups, FactsByDay};
+use crate::kpi::{CountryFilter, DailyRollup};
+use crate::{Error, Result};
+
+/// The earliest day the engine reports on (DATA.md: dates before 2000-01-01 are invalid).
+pub const FIRST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+
+/// Releases a claimed day when dropped (also when the computation fails or panics).
+struct Claim<'a> {
+    engine: &'a Engine,
+    date: NaiveDate,
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        let mut set = self
+            .engine
+            .in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        set.remove(&self.date);
+        self.engine.landed.notify_all();
+    }
+}
+
+impl Engine {
+    /// The local day that contains the clock's current instant.
+    pub fn today(&self) -> NaiveDate {
+        self.config.calendar.day_of(self.config.clock.now())
+    }
+
+    /// Whether a day may be stored: it is over, and the settle delay after its end has passed (so that
+    /// documents arriving a little late are in it).
+    pub fn is_settled(&self, date: NaiveDate) -> bool {
+        let settle = Duration::minutes(i64::from(self.config.settle_minutes));
+        let end = self.config.calendar.day_range(date).end;
+        end.checked_add_signed(settle)
+            .is_some_and(|t| t <= self.config.clock.now())
+    }
+
+    /// The last day that may be stored now.
+    pub fn last_settled_day(&self) -> NaiveDate {
+        let today = self.today();
+        (1..=3)
+            .map(|back| add_days(today, -back))
+            .find(|d| self.is_settled(*d))
+            .unwrap_or_else(|| add_days(today, -3))
+    }
+
+    /// Checks that a request's range lies within 2000-01-01 … today + 1 and spans at most the
+    /// configured number of days (`maxRangeDays`).
+    pub fn check_range(&self, range: DateRange) -> Result<()> {
+        let last = add_days(self.today(), 1);
+        if range.from < FIRST_DAY || range.to > last {
+            return Err(Error::invalid_argument(
+                "date range",
+                format!(
+                    "{} … {} is outside {FIRST_DAY} … {last} (today + 1 day in {})",
+                    range.from,
+                    range.to,
+                    self.config.calendar.tz().name()
+                ),
+            ));
+        }
+        let max = i64::from(self.config.max_range_days);
+        if range.days() > max {
+            return Err(Error::invalid_argument(
+                "date range",
+                format!(
+                    "{} … {} spans {} days; at most {max} are allowed (maxRangeDays)",
+                    range.from,
+                    range.to,
+                    range.days()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Claims `date` for this thread, waiting while another thread of this engine computes it.
+    fn claim(&self, date: NaiveDate) -> Claim<'_> {
+        let mut set = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        while set.contains(&date) {
+            set = self.landed.wait(set).unwrap_or_else(|e| e.into_inner());
+        }
+        set.insert(date);
+        Claim { engine: self, date }
+    }
+
+    /// Computes the rollups of one day (`ALL` and every country seen) and publishes them, replacing
+    /// whatever the store had for that day (readers see the old day until the new one is whole).
+    /// Returns them, `ALL` first. A day that is not settled yet is refused: it would be frozen early.
+    pub fn rollup_day(&self, date: NaiveDate) -> Result<Vec<DailyRollup>> {
+        self.check_range(DateRange::day(date))?;
+        if !self.is_settled(date) {
+            return Err(self.unsettled(date));
+        }
+        let _claim = self.claim(date);
+        self.compute_and_publish(date)
+    }
+
+    fn unsettled(&self, date: NaiveDate) -> Error {
+        Error::invalid_argument(
+            "date",
+            format!(
+                "{date} is not over yet in {} (plus the settle delay of {} minutes): its rollup would \
+                 miss what still arrives; reports compute such days live",
+                self.config.calendar.tz().name(),
+                self.config.settle_minutes
+            ),
+        )
+    }
+
+    fn compute_and_publish(&self, date: NaiveDate) -> Result<Vec<DailyRollup>> {
+        let dir = self.directory()?;
+        let facts = accumulate(
+            self.store.as_ref(),
+            &dir,
+            &self.config.calendar,
+            DateRange::day(date),
+        )?;
+        let now = self.config.clock.now();
+        let mut rollups = into_rollups(facts, &self.config.app_id, &self.config.calendar, now);
+        rollups.sort_by_key(|r| (r.country != CountryFilter::All, r.country));
+        publish_day(
+            self.store.as_ref(),
+            &self.config.app_id,
+            date,
+            &rollups,
+            self.config.calendar.tz().name(),
+            now,
+        )?;
+        Ok(rollups)
+    }
+
+    /// The days of `range` whose published rollups are current (same time zone and layout).
+    fn rolled_up_days(&self, range: DateRange) -> Result<Vec<NaiveDate>> {
+        let tz = self.config.calendar.tz().name();
+        Ok(markers(
+            self.store.as_ref(),
+            &self.config.app_id,
+            range.from,
+            range.to,
+        )?
+        .into_values()
+        .filter(|m| m.is_current(tz))
+        .map(|m| m.date)
+        .collect())
+    }
+
+    /// Rolls up every day of `range`, skipping days that already have a current rollup unless `force`.
+    /// Resumable: an interrupted backfill run again picks up where it stopped. Days that are not settled
+    /// yet are never stored. The user directory is re-read first, so new users' countries are used.
+    /// `progress` is called after each day; answering [`ControlFlow::Break`] stops the backfill there
+    /// (the summary then says `cancelled`), leaving only whole days stored.
+    pub fn backfill(
+        &self,
+        range: DateRange,
+        force: bool,
+        progress: Progress<'_>,
+    ) -> Result<BackfillSummary> {
+        self.check_range(range)?;
+        self.refresh()?;
+        self.backfill_days(range, force, progress)
+    }
+
+    /// Re-rolls the last `days` settled days (for documents that arrived late), with a fresh user
+    /// directory. `days` is at most `maxRangeDays`.
+    pub fn backfill_recent(&self, days: u32, progress: Progress<'_>) -> Result<BackfillSummary> {
+        if days == 0 || days > self.config.max_range_days {
+            return Err(Error::invalid_argument(
+                "recent",
+                format!(
+                    "{days} is not a number of days between 1 and {} (maxRangeDays)",
+                    self.config.max_range_days
+                ),
+            ));
+        }
+        let to = self.last_settled_day();
+        let range = DateRange::new(add_days(to, 1 - i64::from(days)), to)?;
+        self.backfill(range, true, progress)
+    }
+
+    fn backfill_days(
+        &self,
+        range: DateRange,
+        force: bool,
+        progress: Progress<'_>,
+    ) -> Result<BackfillSummary> {
+        let done: std::collections::HashSet<NaiveDate> = if force {
+            Default::default()
+        } else {
+            self.rolled_up_days(range)?.into_iter().collect()
+        };
+        let mut summary = BackfillSummary {
+            days: range.days() as u64,
+            computed: 0,
+            skipped: 0,
+            rollups_written: 0,
+            cancelled: false,
+        };
+        for (i, date) in range.iter().enumerate() {
+            let mut skipped = done.contains(&date) || !self.is_settled(date);
+            if !skipped {
+                let _claim = self.claim(date);
+                // Another request of this engine (or another process) may have rolled the day up since
+                // `done` was read.
+                skipped = !force && !self.rolled_up_days(DateRange::day(date))?.is_empty();
+                if !skipped {
+                    let written = self.compute_and_publish(date)?.len() as u64;
+                    summary.rollups_written = summary.rollups_written.saturating_add(written);
+                    summary.computed += 1;
+                }
+            }
+            if skipped {
+                summary.skipped += 1;
+            }
+            let report = BackfillProgress {
+                done: i as u64 + 1,
+                total: summary.days,
+                date,
+                skipped,
+            };
+            if progress(report).is_break() {
+                summary.cancelled = i as u64 + 1 < summary.days;
+                break;
+            }
+        }
+        Ok(summary)
+    }
+
+    /// Loads the facts of `days` for `country` and `ALL` from the published rollups, rolling up (and
+    /// storing) any settled day that has none, and computing the others live: unsettled days, and any
+    /// day whose rollup is being replaced by another process right now. A day is never taken as zero
+    /// for lack of a rollup.
+    pub(super) fn facts_from_rollups(
+        &self,
+        days: DateRange,
+        country: CountryFilter,
+    ) -> Result<FactsByDay> {
+        self.backfill_days(days, false, &mut |_| ControlFlow::Continue(()))?;
+        let mut out = FactsByDay::new();
+        let selection = (country != CountryFilter::All).then_some(country);
+        for r in read_rollups(
+            self.store.as_ref(),
+            &self.config.app_id,
+            Some(selection.unwrap_or(CountryFilter::All)),
+            days.from,
+            days.to,
+        )? {
+            out.insert((r.date, r.country), r.facts);
+        }
+        let live: Vec<NaiveDate> = days
+            .iter()
+            .filter(|d| !out.contains_key(&(*d, CountryFilter::All)))
+            .collect();
+        if let (Some(&first), Some(&last)) = (live.first(), live.last()) {
+            let computed = self.facts_from_raw(DateRange {
+                from: first,
+                to: last,
+            })?;
+            out.extend(computed.into_iter().filter(|((d, c), _)| {
+                live.contains(d) && (*c == CountryFilter::All || *c == country)
+            }));
+        }
+        Ok(out)
+    }
+
+    /// The published rollups of one day (all countries), `ALL` first.
+    pub fn rollups_of_day(&self, date: NaiveDate) -> Result<Vec<DailyRollup>> {
+        let mut out = read_rollups(self.store.as_ref(), &self.config.app_id, None, date, date)?;
+        out.sort_by_key(|r| (r.country != CountryFilter::All, r.country));
+        Ok(out)
+    }
+}
