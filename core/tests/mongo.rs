@@ -235,9 +235,21 @@ fn backfill_twice_leaves_one_document_per_key_under_a_unique_index() {
         .analytics_index_names(DailyRollup::SPEC.collection)
         .unwrap();
     assert!(
-        indexes.iter().any(|n| n == "appId_1_date_1_country_1"),
+        indexes
+            .iter()
+            .any(|n| n == "appId_1_date_1_country_1_generation_1"),
         "{indexes:?}"
     );
+    // Version 1's unique index (one document per day and country) would forbid two generations.
+    assert!(!indexes.iter().any(|n| n == "appId_1_date_1_country_1"));
+    let markers = mongo.analytics_index_names("analyticsrollupdays").unwrap();
+    assert!(markers.iter().any(|n| n == "appId_1_date_1"), "{markers:?}");
+    // What a reader sees equals what is stored: only the published generation is left.
+    let published: usize = all
+        .iter()
+        .map(|d| engine.rollups_of_day(d).unwrap().len())
+        .sum();
+    assert_eq!(published, stored.len());
     mongo.drop_database().unwrap();
 }
 
