@@ -1,136 +1,67 @@
-//! The engine configuration from keyword arguments (core `config.rs`).
+//! The engine configuration from keyword arguments (core `api::ConfigOptions`), and back as a dict;
+//! the data source of `Engine.from_directory` (core `api::DataSource`).
 //!
-//! Like the CLI, the configuration starts from the environment variables the previous service read
-//! (`REPORTS_TZ`, `ANALYTICS_APP_ID`, `USD_TO_NPR`, `ANALYTICS_PSEUDONYM_KEY`, `ALERT_*`; see
-//! `Config::from_vars`) unless `read_env=False`, and keyword arguments override them. Parsing and
-//! validation are the core's: alert thresholds go through `Config::from_vars` under their variable names.
+//! The keywords are the fields of the core's `ConfigOptions` in snake_case; they are translated into
+//! its JSON form and read by `api::decode`, so defaults, the environment variables read with
+//! `read_env=True` (`REPORTS_TZ`, `ANALYTICS_APP_ID`, `USD_TO_NPR`, `ANALYTICS_PSEUDONYM_KEY`,
+//! `ALERT_*`), unknown `alerts` keys and every bound are the core's decisions, with its messages.
 
-use std::collections::HashMap;
-
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString, PyType};
+use pyo3::types::PyDict;
+use serde_json::Value;
 
-use halobuzz_analytics::calendar::Calendar;
-use halobuzz_analytics::config::{parse_rate, Config};
-use halobuzz_analytics::Error;
+use halobuzz_analytics::api::{ConfigOptions, DataSource};
+use halobuzz_analytics::config::Config;
+use halobuzz_analytics::Result;
 
 use crate::convert::to_py;
-use crate::error::{invalid_input, ResultExt};
+use crate::request::{decimal, decode, json, put, raise, Object, Renames, SAME};
 
-static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-
-/// The `alerts` keys and the variable each one stands for.
-const ALERT_KEYS: [(&str, &str); 6] = [
-    ("drop_pct", "ALERT_DROP_PCT"),
-    ("payer_drop_pct", "ALERT_PAYER_DROP_PCT"),
-    ("abuse_threshold", "ALERT_ABUSE_THRESHOLD"),
-    ("infra_threshold", "ALERT_INFRA_THRESHOLD"),
-    ("churn_threshold", "ALERT_CHURN_THRESHOLD"),
-    ("engagement_drop_pct", "ALERT_ENGAGEMENT_DROP_PCT"),
-];
+/// The data source's request field is `data`; the Python parameter is `path`.
+const SOURCE: Renames = &[("data", "path")];
 
 /// The configuration keyword arguments shared by `Engine.from_directory` and `Engine.generate`.
 pub(crate) struct ConfigArgs<'py> {
+    pub(crate) read_env: bool,
     pub(crate) timezone: Option<String>,
     pub(crate) app_id: Option<String>,
     pub(crate) usd_to_npr: Option<Bound<'py, PyAny>>,
     pub(crate) pseudonym_key: Option<String>,
     pub(crate) reveal_user_ids: Option<bool>,
     pub(crate) alerts: Option<Bound<'py, PyDict>>,
-    pub(crate) read_env: bool,
 }
 
 impl ConfigArgs<'_> {
-    /// The core configuration.
-    pub(crate) fn build(&self) -> PyResult<Config> {
-        let mut vars: HashMap<String, String> = if self.read_env {
-            std::env::vars().collect()
-        } else {
-            HashMap::new()
-        };
-        let mut given: Vec<&str> = Vec::new();
-        if let Some(alerts) = &self.alerts {
-            for (key, value) in alerts.iter() {
-                let key: String = key.extract().map_err(|_| {
-                    PyTypeError::new_err("alerts: keys must be strings such as 'drop_pct'")
-                })?;
-                let (key, var) = ALERT_KEYS
-                    .iter()
-                    .find(|(k, _)| *k == key)
-                    .copied()
-                    .ok_or_else(|| {
-                        let known: Vec<&str> = ALERT_KEYS.iter().map(|(k, _)| *k).collect();
-                        invalid_input(
-                            "alerts",
-                            format!("unknown threshold `{key}`; use {}", known.join(", ")),
-                        )
-                    })?;
-                vars.insert(var.to_owned(), number_text("alerts", &value)?);
-                given.push(key);
-            }
-        }
-        let mut config = Config::from_vars(&vars)
-            .map_err(|e| match e {
-                // A threshold given in `alerts` is named the way the caller wrote it, not by its
-                // variable; a malformed variable from the environment keeps its name.
-                Error::InvalidArgument { name, reason } => match ALERT_KEYS
-                    .iter()
-                    .find(|(k, v)| *v == name && given.contains(k))
-                {
-                    Some((key, _)) => Error::InvalidArgument {
-                        name: "alerts",
-                        reason: format!("`{key}`: {reason}"),
-                    },
-                    None => Error::InvalidArgument { name, reason },
-                },
-                other => other,
-            })
-            .or_raise()?;
-        if let Some(tz) = &self.timezone {
-            config.calendar = Calendar::parse(tz).or_raise()?;
-        }
-        if let Some(app_id) = &self.app_id {
-            config.app_id.clone_from(app_id);
-        }
-        if let Some(rate) = &self.usd_to_npr {
-            config.usd_to_npr = Some(parse_rate(&number_text("usd_to_npr", rate)?).or_raise()?);
-        }
-        if let Some(key) = &self.pseudonym_key {
-            config.pseudonym_key.clone_from(key);
-        }
-        if let Some(reveal) = self.reveal_user_ids {
-            config.reveal_user_ids = reveal;
-        }
-        Ok(config)
+    /// The core's configuration request (checked by the core when the engine is opened).
+    pub(crate) fn options(&self) -> PyResult<ConfigOptions> {
+        let mut o = Object::new();
+        o.insert("read_env".to_owned(), Value::Bool(self.read_env));
+        put(&mut o, "timezone", self.timezone.clone().map(Value::String));
+        put(&mut o, "app_id", self.app_id.clone().map(Value::String));
+        let rate = self.usd_to_npr.as_ref();
+        put(
+            &mut o,
+            "usd_to_npr",
+            rate.map(|r| decimal("usd_to_npr", r)).transpose()?,
+        );
+        put(
+            &mut o,
+            "pseudonym_key",
+            self.pseudonym_key.clone().map(Value::String),
+        );
+        put(
+            &mut o,
+            "reveal_user_ids",
+            self.reveal_user_ids.map(Value::Bool),
+        );
+        let alerts = self.alerts.as_ref();
+        put(
+            &mut o,
+            "alerts",
+            alerts.map(|a| json("alerts", a.as_any())).transpose()?,
+        );
+        decode("config", o, SAME)
     }
-}
-
-/// A number given as `int`, `float`, `decimal.Decimal` or `str`, as text for the core's exact parsers.
-fn number_text(name: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
-    if value.is_instance_of::<PyBool>() {
-        return Err(PyTypeError::new_err(format!(
-            "{name}: expected a number, got bool"
-        )));
-    }
-    if let Ok(s) = value.cast::<PyString>() {
-        return Ok(s.to_cow()?.into_owned());
-    }
-    if value.is_instance_of::<PyInt>() || value.is_instance_of::<PyFloat>() {
-        // `str(float)` is the shortest text that reads back as the same float: 133.5 → "133.5".
-        return Ok(value.str()?.to_cow()?.into_owned());
-    }
-    if value.is_instance(DECIMAL.import(value.py(), "decimal", "Decimal")?)? {
-        // Fixed-point text: the core reads plain decimals, not `1E+2`.
-        return value
-            .call_method1("__format__", ("f",))?
-            .extract::<String>();
-    }
-    Err(PyTypeError::new_err(format!(
-        "{name}: expected a number (int, float, decimal.Decimal or str), got {}",
-        value.get_type().name()?
-    )))
 }
 
 /// The configuration as a dict (the pseudonym key, a secret, is left out).
@@ -142,4 +73,20 @@ pub(crate) fn config_dict<'py>(py: Python<'py>, c: &Config) -> PyResult<Bound<'p
     d.set_item("alerts", to_py(py, &c.alerts)?)?;
     d.set_item("reveal_user_ids", c.reveal_user_ids)?;
     Ok(d.into_any())
+}
+
+/// The data source of `from_directory`: the core decides between a directory and a MongoDB URI.
+pub(crate) fn data_source(path: &std::path::Path, database: Option<&str>) -> PyResult<DataSource> {
+    parse_source(path, database).map_err(|e| raise(e, SOURCE))
+}
+
+/// A path that is not UTF-8 cannot be a URI, and stays the exact path the caller gave.
+fn parse_source(path: &std::path::Path, database: Option<&str>) -> Result<DataSource> {
+    match path.to_str() {
+        Some(text) => DataSource::parse(text, database),
+        None => match DataSource::parse(&path.to_string_lossy(), database)? {
+            DataSource::Directory(_) => Ok(DataSource::Directory(path.to_owned())),
+            other => Ok(other),
+        },
+    }
 }

@@ -1,55 +1,26 @@
-//! Results to Python objects, and the one naming rule between the JSON contract and Python.
+//! Results to Python objects, with the one naming rule between the JSON contract and Python.
 //!
 //! Every result of the core implements `serde::Serialize` in the camelCase shape of the data contract
 //! (`docs/data-contract.md`, the CLI's `--json`). [`to_py`] serialises it straight into plain Python
 //! objects (dict, list, str, int, float, bool, None) in the same field order, renaming the **field names**
-//! of structs with [`snake_case`]. Map keys are data (the reasons of `invalidByReason`, …) and are left
-//! alone, as are all values: a dict result is what `json.loads` of the CLI's output gives once its
-//! field names are renamed.
+//! of structs with the core's [`snake_case`] (`halobuzz_analytics::naming`). Map keys are data (the
+//! reasons of `invalidByReason`, …) and are left alone, as are all values: a dict result is what
+//! `json.loads` of the CLI's output gives once its field names are renamed.
+//!
+//! This module knows nothing of the exception hierarchy: a failure is a [`SerError`], which
+//! `error.rs` turns into a Python exception (`ENCODE_FAILED`) through `From<SerError> for PyErr`.
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyList, PyString};
 use pyo3::IntoPyObjectExt;
 use serde::ser::{self, Serialize};
 
-use halobuzz_analytics::Error;
+use halobuzz_analytics::naming::snake_case;
 
-/// The Python spelling of a camelCase field name: an underscore goes before each capital letter that
-/// follows a lower-case letter or a digit, or that starts a word after an acronym (a capital followed
-/// by a lower-case letter, as the `T` of `OGTier`); then everything is lower-cased. `byOGTier` →
-/// `by_og_tier`, `d1Retention` → `d1_retention`, `avgSessionDuration` → `avg_session_duration`,
-/// `tier1` → `tier1`. Names already in snake_case are unchanged.
-pub(crate) fn snake_case(name: &str) -> String {
-    let chars: Vec<char> = name.chars().collect();
-    let mut out = String::with_capacity(name.len() + 4);
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            let prev = chars[i - 1];
-            let next_is_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-            if prev.is_ascii_lowercase()
-                || prev.is_ascii_digit()
-                || (prev.is_ascii_uppercase() && next_is_lower)
-            {
-                out.push('_');
-            }
-        }
-        out.push(c.to_ascii_lowercase());
-    }
-    out
-}
-
-/// Serialises `value` into plain Python objects with snake_case field names.
-pub(crate) fn to_py<'py, T: Serialize + ?Sized>(
-    py: Python<'py>,
-    value: &T,
-) -> PyResult<Bound<'py, PyAny>> {
-    value.serialize(PySerializer { py }).map_err(|e| match e {
-        SerError::Python(err) => err,
-        SerError::Custom(reason) => crate::error::to_py_err(Error::Encode {
-            what: "the result as Python objects".to_owned(),
-            reason,
-        }),
-    })
+/// Serialises `value` into plain Python objects with snake_case field names (`?` in a function
+/// returning `PyResult` turns the error into a Python exception).
+pub(crate) fn to_py<'py, T: Serialize + ?Sized>(py: Python<'py>, value: &T) -> Out<'py> {
+    value.serialize(PySerializer { py })
 }
 
 /// Why a value could not be turned into Python objects.
@@ -84,7 +55,8 @@ impl From<PyErr> for SerError {
     }
 }
 
-type Out<'py> = Result<Bound<'py, PyAny>, SerError>;
+/// A Python object, or why a value could not become one.
+pub(crate) type Out<'py> = Result<Bound<'py, PyAny>, SerError>;
 
 /// A serde serializer whose output is a Python object.
 #[derive(Clone, Copy)]

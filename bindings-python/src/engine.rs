@@ -1,59 +1,29 @@
-//! `Engine`: the Python face of the core [`Engine`] (core `engine.rs`).
+//! `Engine`: the Python face of the core [`Engine`] (core `engine.rs`), through the request layer
+//! (`halobuzz_analytics::api`).
 //!
-//! Every computing call runs with the GIL released (`py.detach`) and with panics caught, so a bug
-//! surfaces as an `AnalyticsError` (`INTERNAL_ERROR`) instead of tearing down the Jupyter kernel.
-//! The `*_frame` methods compute the same result and hand it to `halobuzz_analytics._frames`, which
-//! imports pandas lazily.
+//! Each method translates its Python arguments into a core request (`kpi.rs`, `config.rs`,
+//! `generate.rs`), runs it through `run::compute` (GIL released, panics caught) and converts the
+//! result (`convert::to_py`). The `*_frame` methods compute the same result and hand it to
+//! `halobuzz_analytics._frames` (`run::frame`), which imports pandas lazily.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::PyDict;
 
-use halobuzz_analytics::calendar::DateRange;
-use halobuzz_analytics::generate::{generate, GenerationManifest};
+use halobuzz_analytics::api;
+use halobuzz_analytics::generate::GenerationManifest;
 use halobuzz_analytics::kpi::KpiReport;
-use halobuzz_analytics::store::InMemoryStoreBuilder;
-use halobuzz_analytics::{BackfillProgress, BackfillSummary, Engine, Result};
+use halobuzz_analytics::Engine;
 
-use crate::calendar::{date_arg, granularity_arg, range_arg};
-use crate::config::{config_dict, ConfigArgs};
+use crate::config::{config_dict, data_source, ConfigArgs};
 use crate::convert::to_py;
-use crate::error::{internal_error, ResultExt};
 use crate::generate::GeneratorArgs;
-use crate::kpi::{country_arg, metric_arg, metric_paths, rollups_to_py, series_to_py, CountryArg};
-
-/// Runs `f` with the GIL released, turning a core error or a panic into a Python exception.
-pub(crate) fn compute<T: Send>(
-    py: Python<'_>,
-    f: impl FnOnce() -> Result<T> + Send,
-) -> PyResult<T> {
-    match py.detach(|| catch_unwind(AssertUnwindSafe(f))) {
-        Ok(result) => result.or_raise(),
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a panic without a message".to_owned());
-            Err(internal_error(message))
-        }
-    }
-}
-
-/// Calls `halobuzz_analytics._frames.<name>(*args)`, which builds a `pandas.DataFrame`.
-fn frame<'py>(
-    py: Python<'py>,
-    name: &str,
-    args: impl pyo3::call::PyCallArgs<'py>,
-) -> PyResult<Bound<'py, PyAny>> {
-    py.import("halobuzz_analytics._frames")?
-        .getattr(name)?
-        .call1(args)
-}
+use crate::kpi::{
+    backfill_request, day_request, kpi_request, metric_paths, metrics, series_request,
+    series_to_py, CountryArg,
+};
+use crate::run::{backfill_with_progress, compute, frame};
 
 /// The analytics engine over one dataset: KPIs, time series, rollups and the data-quality report.
 ///
@@ -68,12 +38,12 @@ fn frame<'py>(
 /// :meth:`kpis_from_raw`, :meth:`quality_report` and the constructors) run one at a time per engine.
 #[pyclass(frozen, name = "Engine", module = "halobuzz_analytics")]
 pub(crate) struct PyEngine {
-    inner: Engine,
-    manifest: Option<GenerationManifest>,
+    pub(crate) inner: Engine,
+    pub(crate) manifest: Option<GenerationManifest>,
 }
 
 impl PyEngine {
-    fn new(engine: Engine, manifest: Option<GenerationManifest>) -> Self {
+    pub(crate) fn new(engine: Engine, manifest: Option<GenerationManifest>) -> Self {
         PyEngine {
             inner: engine,
             manifest,
@@ -85,9 +55,10 @@ impl PyEngine {
 impl PyEngine {
     /// Loads a directory of mongoexport files (``<collection>.json`` / ``.ndjson``, optionally ``.gz``).
     ///
-    /// A ``mongodb://`` or ``mongodb+srv://`` URI instead of a directory connects to that database (the
-    /// URI's path, else ``halobuzz``); rollups are then written to its ``analyticsdailykpis``, and an
-    /// unreachable server raises :class:`StorageError`.
+    /// A ``mongodb://`` or ``mongodb+srv://`` URI instead of a directory connects to that database
+    /// (``database``, else the URI's path, else ``halobuzz``); rollups are then written to its
+    /// ``analyticsdailykpis``, and an unreachable server raises :class:`StorageError`. ``database``
+    /// applies only to a URI.
     ///
     /// Invalid and duplicate documents are skipped and counted in :meth:`quality_report`.
     /// The configuration starts from the environment variables of the previous service
@@ -104,36 +75,38 @@ impl PyEngine {
     ///   ``abuse_threshold``, ``infra_threshold``, ``churn_threshold``, ``engagement_drop_pct``.
     ///
     /// Raises :class:`DataError` when ``path`` is not a data directory or a file cannot be read,
-    /// :class:`InvalidInputError` for an invalid option.
+    /// :class:`InvalidInputError` for an invalid option (checked before any data is read).
     #[staticmethod]
     #[pyo3(signature = (
-        path, *, timezone=None, app_id=None, usd_to_npr=None, pseudonym_key=None,
-        reveal_user_ids=None, alerts=None, read_env=true
+        path, *, database=None, read_env=true, timezone=None, app_id=None, usd_to_npr=None,
+        pseudonym_key=None, reveal_user_ids=None, alerts=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn from_directory(
         py: Python<'_>,
         path: PathBuf,
+        database: Option<String>,
+        read_env: bool,
         timezone: Option<String>,
         app_id: Option<String>,
         usd_to_npr: Option<Bound<'_, PyAny>>,
         pseudonym_key: Option<String>,
         reveal_user_ids: Option<bool>,
         alerts: Option<Bound<'_, PyDict>>,
-        read_env: bool,
     ) -> PyResult<Self> {
-        let config = ConfigArgs {
+        let options = ConfigArgs {
+            read_env,
             timezone,
             app_id,
             usd_to_npr,
             pseudonym_key,
             reveal_user_ids,
             alerts,
-            read_env,
         }
-        .build()?;
-        let store = compute(py, || crate::load::open(&path))?;
-        Ok(PyEngine::new(Engine::new(store, config), None))
+        .options()?;
+        let source = data_source(&path, database.as_deref())?;
+        let engine = compute(py, || api::open(&source, options, &|_, _| {}))?;
+        Ok(PyEngine::new(engine, None))
     }
 
     /// Generates a seeded synthetic HaloBuzz dataset in memory and returns an engine over it.
@@ -156,28 +129,28 @@ impl PyEngine {
     #[staticmethod]
     #[pyo3(signature = (
         *, users=None, days=None, seed=None, start=None, revenue_drop=None, invalid_rate=None,
-        duplicate_rate=None, timezone=None, app_id=None, usd_to_npr=None, pseudonym_key=None,
-        reveal_user_ids=None, alerts=None, read_env=true
+        duplicate_rate=None, read_env=true, timezone=None, app_id=None, usd_to_npr=None,
+        pseudonym_key=None, reveal_user_ids=None, alerts=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn generate(
         py: Python<'_>,
-        users: Option<Bound<'_, PyAny>>,
-        days: Option<Bound<'_, PyAny>>,
-        seed: Option<Bound<'_, PyAny>>,
+        users: Option<i128>,
+        days: Option<i128>,
+        seed: Option<i128>,
         start: Option<Bound<'_, PyAny>>,
         revenue_drop: Option<Bound<'_, PyAny>>,
         invalid_rate: Option<f64>,
         duplicate_rate: Option<f64>,
+        read_env: bool,
         timezone: Option<String>,
         app_id: Option<String>,
         usd_to_npr: Option<Bound<'_, PyAny>>,
         pseudonym_key: Option<String>,
         reveal_user_ids: Option<bool>,
         alerts: Option<Bound<'_, PyDict>>,
-        read_env: bool,
     ) -> PyResult<Self> {
-        let gen = GeneratorArgs {
+        let request = GeneratorArgs {
             users,
             days,
             seed,
@@ -186,26 +159,19 @@ impl PyEngine {
             invalid_rate,
             duplicate_rate,
         }
-        .build()?;
-        let config = ConfigArgs {
+        .request()?;
+        let options = ConfigArgs {
+            read_env,
             timezone,
             app_id,
             usd_to_npr,
             pseudonym_key,
             reveal_user_ids,
             alerts,
-            read_env,
         }
-        .build()?;
-        let (store, manifest) = compute(py, || {
-            let mut builder = InMemoryStoreBuilder::new();
-            let manifest = generate(&gen, &mut builder, &mut |_, _| {})?;
-            Ok((builder.build(), manifest))
-        })?;
-        Ok(PyEngine::new(
-            Engine::new(Arc::new(store), config),
-            Some(manifest),
-        ))
+        .options()?;
+        let generated = compute(py, || api::open_generated(request, options))?;
+        Ok(PyEngine::new(generated.engine, Some(generated.manifest)))
     }
 
     /// The configuration in effect: ``timezone``, ``app_id``, ``usd_to_npr`` (exact decimal text or
@@ -220,19 +186,22 @@ impl PyEngine {
     /// loaded from a directory.
     #[getter]
     fn generation_manifest<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.manifest.as_ref().map(|m| to_py(py, m)).transpose()
+        Ok(self.manifest.as_ref().map(|m| to_py(py, m)).transpose()?)
     }
 
     /// Computes the rollups of one local day (``ALL`` first, then each country seen) and stores them,
-    /// replacing the stored ones. Returns them as dicts; their sets of ids are given as sizes.
+    /// replacing the stored ones. Returns them as dicts: ``app_id``, ``date``, ``country``,
+    /// ``timezone``, ``version``, ``computed_at`` and ``facts``, whose sets of ids are given as sizes
+    /// (``facts["active"]`` is the day's active users). Raw user ids are in ``user_ids`` only with
+    /// ``reveal_user_ids=True``.
     fn rollup_day<'py>(
         &self,
         py: Python<'py>,
         date: &Bound<'py, PyAny>,
-    ) -> PyResult<Vec<Bound<'py, PyAny>>> {
-        let date = date_arg("date", date)?;
-        let rollups = compute(py, || self.inner.rollup_day(date))?;
-        rollups_to_py(py, &rollups)
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = day_request(date)?;
+        let rollups = compute(py, || request.rollup(&self.inner))?;
+        Ok(to_py(py, &rollups)?)
     }
 
     /// The stored rollups of one local day (``ALL`` first), as :meth:`rollup_day` returns them;
@@ -241,20 +210,22 @@ impl PyEngine {
         &self,
         py: Python<'py>,
         date: &Bound<'py, PyAny>,
-    ) -> PyResult<Vec<Bound<'py, PyAny>>> {
-        let date = date_arg("date", date)?;
-        let rollups = compute(py, || self.inner.rollups_of_day(date))?;
-        rollups_to_py(py, &rollups)
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = day_request(date)?;
+        let rollups = compute(py, || request.stored(&self.inner))?;
+        Ok(to_py(py, &rollups)?)
     }
 
     /// Rolls up every day of ``start..=end``, skipping days that already have a current rollup unless
     /// ``force``. Days not over yet are never stored. Returns ``{"days", "computed", "skipped",
-    /// "rollups_written"}``.
+    /// "rollups_written", "cancelled"}``.
     ///
     /// ``progress``, if given, is called after each day with ``{"done", "total", "date", "skipped"}``
-    /// (``date`` as ``'YYYY-MM-DD'``), holding the GIL. If it raises, the backfill stops after that day
-    /// and the exception propagates unchanged; so does ``KeyboardInterrupt``. Days finished before stay
-    /// stored, and running the backfill again resumes where it stopped.
+    /// (``date`` as ``'YYYY-MM-DD'``), holding the GIL. If it returns ``False`` (exactly ``False``;
+    /// ``None`` continues), the backfill stops there and returns its summary with ``cancelled``
+    /// true. If it raises, the backfill stops after that day and the exception propagates unchanged;
+    /// so does ``KeyboardInterrupt``. Only whole days are stored, and running the backfill again
+    /// resumes where it stopped.
     #[pyo3(signature = (start, end, *, force=false, progress=None))]
     fn backfill<'py>(
         &self,
@@ -264,43 +235,9 @@ impl PyEngine {
         force: bool,
         progress: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let range = range_arg(start, end)?;
-        if let Some(p) = &progress {
-            if !p.is_callable() {
-                return Err(PyTypeError::new_err(
-                    "progress: expected a callable taking one dict",
-                ));
-            }
-        }
-        // One core backfill per day: the core's progress callback cannot stop a backfill, so this is
-        // how a raising callback or Ctrl-C stops it between two days (and how the GIL is re-taken for
-        // the callback). Skipping and storing stay the core's decisions.
-        let mut summary = BackfillSummary {
-            days: range.days() as u64,
-            computed: 0,
-            skipped: 0,
-            rollups_written: 0,
-        };
-        for (i, date) in range.iter().enumerate() {
-            let day = compute(py, || {
-                self.inner
-                    .backfill(DateRange::day(date), force, &mut |_| {})
-            })?;
-            summary.computed += day.computed;
-            summary.skipped += day.skipped;
-            summary.rollups_written += day.rollups_written;
-            if let Some(callback) = &progress {
-                let p = BackfillProgress {
-                    done: i as u64 + 1,
-                    total: summary.days,
-                    date,
-                    skipped: day.skipped > 0,
-                };
-                callback.call1((to_py(py, &p)?,))?;
-            }
-            py.check_signals()?;
-        }
-        to_py(py, &summary)
+        let request = backfill_request(start, end, force)?;
+        let summary = backfill_with_progress(py, &self.inner, &request, progress)?;
+        Ok(to_py(py, &summary)?)
     }
 
     /// The KPI report of ``start..=end`` for ``country`` (``"ALL"``, ``"UNKNOWN"`` or an ISO-3166
@@ -316,9 +253,9 @@ impl PyEngine {
         end: &Bound<'py, PyAny>,
         country: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (range, country) = (range_arg(start, end)?, country_arg(country)?);
-        let report = compute(py, || self.inner.kpis(range, country))?;
-        to_py(py, &report)
+        let request = kpi_request(start, end, country)?;
+        let report = compute(py, || request.run(&self.inner))?;
+        Ok(to_py(py, &report)?)
     }
 
     /// The same report as :meth:`kpis`, computed straight from the raw records in one pass, without
@@ -331,15 +268,15 @@ impl PyEngine {
         end: &Bound<'py, PyAny>,
         country: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (range, country) = (range_arg(start, end)?, country_arg(country)?);
-        let report = compute(py, || self.inner.kpis_from_raw(range, country))?;
-        to_py(py, &report)
+        let request = kpi_request(start, end, country)?;
+        let report = compute(py, || request.run_from_raw(&self.inner))?;
+        Ok(to_py(py, &report)?)
     }
 
-    /// One numeric report field per ``"day"``, ``"week"`` (Monday-started) or ``"month"`` of
-    /// ``start..=end``. ``metric`` is a dotted path in either spelling (``"revenue.total"``,
+    /// One metric of the catalog per ``"day"``, ``"week"`` (Monday-started) or ``"month"`` of
+    /// ``start..=end``. ``metric`` is a catalog id in either spelling (``"revenue.total"``,
     /// ``"engagement.avg_session_duration"``, ``"engagement.avgSessionDuration"``; see
-    /// :func:`metric_paths`). Each bucket is a report of its own days, so ratios are recomputed per
+    /// :func:`metrics`). Each bucket is a report of its own days, so ratios are recomputed per
     /// bucket. Returns ``{"metric", "granularity", "country", "from", "to", "points"}``, each point
     /// ``{"period", "from", "to", "value"}``; ``metric`` is given in the snake_case spelling.
     #[pyo3(signature = (metric, start, end, granularity="day", country="ALL"))]
@@ -352,12 +289,8 @@ impl PyEngine {
         granularity: &str,
         country: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let metric = metric_arg(metric)?;
-        let (range, country) = (range_arg(start, end)?, country_arg(country)?);
-        let granularity = granularity_arg(granularity)?;
-        let series = compute(py, || {
-            self.inner.time_series(&metric, range, granularity, country)
-        })?;
+        let request = series_request(metric, start, end, granularity, country)?;
+        let series = compute(py, || request.run(&self.inner))?;
         series_to_py(py, &series)
     }
 
@@ -367,13 +300,21 @@ impl PyEngine {
     /// collection).
     fn quality_report<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let report = compute(py, || self.inner.quality_report())?;
-        to_py(py, &report)
+        Ok(to_py(py, &report)?)
     }
 
-    /// Every numeric metric path accepted by :meth:`time_series`, in snake_case, in report order.
+    /// Every metric path accepted by :meth:`time_series`, in snake_case, in report order.
     #[staticmethod]
-    fn metric_paths(py: Python<'_>) -> PyResult<Vec<String>> {
-        metric_paths(py)
+    fn metric_paths() -> Vec<String> {
+        metric_paths()
+    }
+
+    /// The metric catalog, in report order: one dict per metric with ``id`` (snake_case, as
+    /// :meth:`metric_paths` lists it), ``section``, ``unit``, ``kind`` (``sum``, ``distinctCount``,
+    /// ``ratio``, ``growth``), ``description`` and ``aliases`` (other accepted names).
+    #[staticmethod]
+    fn metrics(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyAny>>> {
+        metrics(py)
     }
 
     /// :meth:`time_series` as a ``pandas.DataFrame``: one row per bucket, columns ``period``, ``from``,
@@ -408,22 +349,14 @@ impl PyEngine {
         end: &Bound<'py, PyAny>,
         country: CountryArg,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let range = range_arg(start, end)?;
-        let countries = country.filters()?;
-        let reports: Vec<KpiReport> = compute(py, || {
-            countries
-                .iter()
-                .map(|c| self.inner.kpis(range, *c))
-                .collect()
-        })?;
-        let reports = PyList::new(
-            py,
-            reports
-                .iter()
-                .map(|r| to_py(py, r))
-                .collect::<PyResult<Vec<_>>>()?,
-        )?;
-        frame(py, "kpis_frame", (reports,))
+        let requests = country
+            .list()
+            .iter()
+            .map(|c| kpi_request(start, end, c))
+            .collect::<PyResult<Vec<_>>>()?;
+        let reports: Vec<KpiReport> =
+            compute(py, || requests.iter().map(|r| r.run(&self.inner)).collect())?;
+        frame(py, "kpis_frame", (to_py(py, &reports)?,))
     }
 
     /// The ``creators.top_creators`` of :meth:`kpis` as a ``pandas.DataFrame``: columns ``rank``,

@@ -3,30 +3,34 @@
 //! ```text
 //! Exception
 //!  └── AnalyticsError                      every error of the engine; `code` is Error::code()
-//!       ├── InvalidInputError (ValueError)  INVALID_ARGUMENT: a date, range, country, metric, option
-//!       ├── DataError                       NOT_A_DATA_DIRECTORY, AMBIGUOUS_DATA_FILE, READ_FAILED
-//!       └── StorageError                    STORAGE_ERROR, WRITE_FAILED, ENCODE_FAILED
+//!       ├── InvalidInputError (ValueError)  category InvalidInput (INVALID_ARGUMENT)
+//!       ├── DataError                       category Data (NOT_A_DATA_DIRECTORY, READ_FAILED, OVERFLOW, …)
+//!       └── StorageError                    category Storage (STORAGE_ERROR, WRITE_FAILED, ENCODE_FAILED)
 //! ```
 //!
-//! A code the binding does not know yet (the core's enum is `#[non_exhaustive]`) and an internal
-//! failure (`INTERNAL_ERROR`, a panic caught before it crosses into Python) raise `AnalyticsError`
-//! itself. I/O failures chain the operating system's error as an `OSError` (`FileNotFoundError`, …) in
-//! `__cause__`. Arguments of the wrong Python type raise the built-in `TypeError`, as Python does.
+//! The class comes from the core's [`ErrorCategory`], never from a code or a message: an `Internal`
+//! error (a bug, or a panic caught at the boundary: `INTERNAL_ERROR`) raises `AnalyticsError` itself.
+//! The message is the core's, with the argument's name respelled once for Python by
+//! [`api::restyle`]; `argument` is that name. The error's `source()` chain becomes the `__cause__`
+//! chain: an `OSError` (`FileNotFoundError`, …) for an I/O error, a plain `Exception` carrying the
+//! text of any other cause (a MongoDB driver error, an encoder error). Arguments of the wrong Python
+//! type raise the built-in `TypeError`, as Python does.
 
 use pyo3::exceptions::{PyException, PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple, PyType};
 
-use halobuzz_analytics::Error;
+use halobuzz_analytics::api::{self, NameStyle};
+use halobuzz_analytics::{Error, ErrorCategory};
 
-use crate::convert::snake_case;
+use crate::convert::SerError;
 
 /// The module the exceptions say they belong to (the public package, not `_native`).
 const MODULE: &str = "halobuzz_analytics";
 
-/// Code of a panic caught at the boundary: a bug in the engine or the binding.
-pub(crate) const INTERNAL_ERROR: &str = "INTERNAL_ERROR";
+/// How many causes of a cause are chained at most.
+const MAX_CAUSES: usize = 8;
 
 /// The four exception classes, created once per interpreter.
 pub(crate) struct ExceptionTypes {
@@ -38,8 +42,9 @@ pub(crate) struct ExceptionTypes {
 
 static TYPES: PyOnceLock<ExceptionTypes> = PyOnceLock::new();
 
-/// Creates `class name(*bases)` with a docstring and a default `code`, the way a `class` statement
-/// would (`create_exception!` allows a single base only; `InvalidInputError` is also a `ValueError`).
+/// Creates `class name(*bases)` with a docstring, a default `code` and `argument = None`, the way a
+/// `class` statement would (`create_exception!` allows a single base only; `InvalidInputError` is
+/// also a `ValueError`).
 fn new_class<'py>(
     py: Python<'py>,
     name: &str,
@@ -51,6 +56,7 @@ fn new_class<'py>(
     namespace.set_item("__doc__", doc)?;
     namespace.set_item("__module__", MODULE)?;
     namespace.set_item("code", code)?;
+    namespace.set_item("argument", py.None())?;
     let builtins_type = py.get_type::<PyType>();
     let class = builtins_type.call1((name, PyTuple::new(py, bases)?, namespace))?;
     Ok(class.cast_into::<PyType>()?.unbind())
@@ -65,8 +71,9 @@ pub(crate) fn types(py: Python<'_>) -> PyResult<&ExceptionTypes> {
             vec![py.get_type::<PyException>()],
             "Base class of every error raised by the analytics engine.\n\n\
              ``code`` is the engine's stable, machine-readable error code (``INVALID_ARGUMENT``,\n\
-             ``READ_FAILED``, ``NOT_A_DATA_DIRECTORY``, ``STORAGE_ERROR``, ...); ``str(error)`` is the\n\
-             engine's message, which names what failed and where.",
+             ``READ_FAILED``, ``NOT_A_DATA_DIRECTORY``, ``STORAGE_ERROR``, ``INTERNAL_ERROR``, ...);\n\
+             ``str(error)`` is the engine's message, which names what failed and where. Raised as\n\
+             such for ``INTERNAL_ERROR``: a bug, or a panic caught inside the engine.",
             "ANALYTICS_ERROR",
         )?;
         let sub = |name: &str, extra: Option<Bound<'_, PyType>>, doc: &str, code: &str| {
@@ -78,26 +85,28 @@ pub(crate) fn types(py: Python<'_>) -> PyResult<&ExceptionTypes> {
             "InvalidInputError",
             Some(py.get_type::<PyValueError>()),
             "An argument is out of its domain: a malformed date, a range whose start is after its end,\n\
-             an unknown country, metric, granularity or time zone, a missing USD to NPR rate when the\n\
-             data has USD amounts, an invalid generator option. Also a ``ValueError``.\n\n\
-             ``code`` is ``INVALID_ARGUMENT``.",
+             an unknown country, metric, granularity, option or time zone, a missing USD to NPR rate\n\
+             when the data has USD amounts, an invalid generator option. Also a ``ValueError``.\n\n\
+             ``code`` is ``INVALID_ARGUMENT``; ``argument`` names the argument (``start``,\n\
+             ``usd_to_npr``, ``alerts.drop_pct``, ...).",
             "INVALID_ARGUMENT",
         )?;
         let data = sub(
             "DataError",
             None,
-            "The data cannot be read: the path is not a directory of mongoexport files\n\
-             (``NOT_A_DATA_DIRECTORY``), a collection has two files (``AMBIGUOUS_DATA_FILE``), or a file\n\
-             could not be read (``READ_FAILED``, with the ``OSError`` in ``__cause__``).\n\n\
+            "The data cannot be used: the path is not a directory of mongoexport files\n\
+             (``NOT_A_DATA_DIRECTORY``), a collection has two files (``AMBIGUOUS_DATA_FILE``), a file\n\
+             could not be read (``READ_FAILED``, with the ``OSError`` in ``__cause__``), or a total\n\
+             overflowed on implausible values (``OVERFLOW``).\n\n\
              Invalid documents are not errors: they are skipped and counted in ``quality_report()``.",
             "READ_FAILED",
         )?;
         let storage = sub(
             "StorageError",
             None,
-            "The engine could not store or read back its analytics documents (``STORAGE_ERROR``),\n\
-             write a file (``WRITE_FAILED``, with the ``OSError`` in ``__cause__``) or encode a value\n\
-             (``ENCODE_FAILED``).",
+            "The engine could not store or read back its analytics documents (``STORAGE_ERROR``, with\n\
+             the driver's error in ``__cause__``), write a file (``WRITE_FAILED``, with the ``OSError``\n\
+             in ``__cause__``) or encode a value (``ENCODE_FAILED``).",
             "STORAGE_ERROR",
         )?;
         Ok(ExceptionTypes {
@@ -109,76 +118,82 @@ pub(crate) fn types(py: Python<'_>) -> PyResult<&ExceptionTypes> {
     })
 }
 
-/// Raises an instance of `class` with `message` and `code`.
-fn instance(py: Python<'_>, class: &Py<PyType>, message: String, code: &str) -> PyErr {
-    match class.bind(py).call1((message,)) {
-        Ok(exc) => match exc.setattr("code", code) {
-            Ok(()) => PyErr::from_value(exc),
-            Err(e) => e,
-        },
-        Err(e) => e,
-    }
+/// The core error as a Python exception of the hierarchy: class from its category, `code` and
+/// `argument` kept, message respelled for Python, causes chained.
+pub(crate) fn to_py_err(e: Error) -> PyErr {
+    let e = api::restyle(e, NameStyle::Snake);
+    Python::attach(|py| match exception(py, &e) {
+        Ok(err) | Err(err) => err,
+    })
 }
 
-/// The core error as a Python exception of the hierarchy, `code` kept, I/O cause chained.
-pub(crate) fn to_py_err(e: Error) -> PyErr {
-    Python::attach(|py| {
-        let types = match types(py) {
-            Ok(t) => t,
-            Err(err) => return err,
-        };
-        let code = e.code();
-        let class = match code {
-            "INVALID_ARGUMENT" => &types.invalid_input,
-            "NOT_A_DATA_DIRECTORY" | "AMBIGUOUS_DATA_FILE" | "READ_FAILED" => &types.data,
-            "STORAGE_ERROR" | "WRITE_FAILED" | "ENCODE_FAILED" => &types.storage,
-            _ => &types.analytics,
-        };
-        let cause = match &e {
-            Error::Read { path, source } | Error::Write { path, source } => {
-                Some(os_error(source, path))
-            }
-            _ => None,
-        };
-        let message = match &e {
-            // The core names some arguments the JSON way (`usdToNpr`); say it the Python way.
-            // Environment variable names (`ALERT_DROP_PCT`) stay as they are.
-            Error::InvalidArgument { name, .. }
-                if !name.contains('_') && name.chars().any(|c| c.is_ascii_uppercase()) =>
-            {
-                e.to_string().replace(name, &snake_case(name))
-            }
-            _ => e.to_string(),
-        };
-        let err = instance(py, class, message, code);
-        if let Some(cause) = cause {
-            err.set_cause(py, Some(cause));
+fn exception(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
+    let types = types(py)?;
+    let class = match e.category() {
+        ErrorCategory::InvalidInput => &types.invalid_input,
+        ErrorCategory::Data => &types.data,
+        ErrorCategory::Storage => &types.storage,
+        ErrorCategory::Internal => &types.analytics,
+    };
+    let exc = class.bind(py).call1((e.to_string(),))?;
+    exc.setattr("code", e.code())?;
+    if let Error::InvalidArgument { name, .. } = e {
+        exc.setattr("argument", name.as_ref())?;
+    }
+    let err = PyErr::from_value(exc);
+    let path = match e {
+        Error::Read { path, .. } | Error::Write { path, .. } => Some(path.as_path()),
+        _ => None,
+    };
+    if let Some(cause) = causes(py, e, path, 0) {
+        err.set_cause(py, Some(cause));
+    }
+    Ok(err)
+}
+
+/// The `source()` of `e` (and its own sources) as a chain of Python exceptions.
+fn causes(
+    py: Python<'_>,
+    e: &(dyn std::error::Error + 'static),
+    path: Option<&std::path::Path>,
+    depth: usize,
+) -> Option<PyErr> {
+    let source = e.source()?;
+    let err = match source.downcast_ref::<std::io::Error>() {
+        Some(io) => os_error(io, path),
+        None => PyException::new_err(source.to_string()),
+    };
+    if depth + 1 < MAX_CAUSES {
+        if let Some(next) = causes(py, source, None, depth + 1) {
+            err.set_cause(py, Some(next));
         }
-        err
-    })
+    }
+    Some(err)
 }
 
 /// `OSError(errno, strerror, filename)`, which Python turns into the matching subclass
-/// (`FileNotFoundError`, `PermissionError`, …).
-fn os_error(source: &std::io::Error, path: &std::path::Path) -> PyErr {
-    let path = path.display().to_string();
-    match source.raw_os_error() {
-        Some(errno) => PyOSError::new_err((errno, source.to_string(), path)),
-        None => PyOSError::new_err((source.to_string(), path)),
+/// (`FileNotFoundError`, `PermissionError`, …); without an errno, `OSError(message)`.
+fn os_error(source: &std::io::Error, path: Option<&std::path::Path>) -> PyErr {
+    let path = path.map(|p| p.display().to_string());
+    match (source.raw_os_error(), path) {
+        (Some(errno), Some(path)) => PyOSError::new_err((errno, source.to_string(), path)),
+        (Some(errno), None) => PyOSError::new_err((errno, source.to_string())),
+        (None, _) => PyOSError::new_err(source.to_string()),
     }
 }
 
-/// `AnalyticsError` with code `INTERNAL_ERROR`, for a panic caught at the boundary.
-pub(crate) fn internal_error(message: String) -> PyErr {
-    Python::attach(|py| match types(py) {
-        Ok(types) => instance(
-            py,
-            &types.analytics,
-            format!("internal error in the analytics engine (please report it): {message}"),
-            INTERNAL_ERROR,
-        ),
-        Err(err) => err,
-    })
+/// A result that could not be turned into Python objects: Python's own error, or `ENCODE_FAILED`.
+impl From<SerError> for PyErr {
+    fn from(e: SerError) -> PyErr {
+        match e {
+            SerError::Python(err) => err,
+            SerError::Custom(reason) => to_py_err(Error::Encode {
+                what: "the result as Python objects".to_owned(),
+                reason,
+                source: None,
+            }),
+        }
+    }
 }
 
 /// `Result<T, core Error>` → `PyResult<T>` through [`to_py_err`].
@@ -191,14 +206,6 @@ impl<T> ResultExt<T> for Result<T, Error> {
     fn or_raise(self) -> PyResult<T> {
         self.map_err(to_py_err)
     }
-}
-
-/// An `InvalidInputError` about argument `name` (the way the core words it: "invalid {name}: {reason}").
-pub(crate) fn invalid_input(name: &'static str, reason: impl Into<String>) -> PyErr {
-    to_py_err(Error::InvalidArgument {
-        name,
-        reason: reason.into(),
-    })
 }
 
 /// Adds the exception classes to the module.

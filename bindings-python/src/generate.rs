@@ -1,21 +1,23 @@
-//! Generator options from keyword arguments (core `generate/`).
+//! Generator options from keyword arguments (core `api::GenerateRequest`).
 //!
-//! Options left at `None` keep the core's `GeneratorConfig::default()`; the core validates the result.
+//! Options left at `None` are left out of the request, so the core's defaults apply; the core checks
+//! every value (bounds, the window, the revenue drop). `revenue_drop` may be given as a `(day, pct)`
+//! pair, translated into the request's `{"day", "pct"}` object.
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PySequence, PyString};
+use pyo3::types::{PyDict, PyList, PySequence, PyTuple};
+use serde_json::Value;
 
-use halobuzz_analytics::generate::{GeneratorConfig, RevenueDrop};
+use halobuzz_analytics::api::GenerateRequest;
 
-use crate::calendar::date_arg;
-use crate::error::{invalid_input, ResultExt};
+use crate::request::{date, decode, float, int, json, put, Object, SAME};
 
 /// The generator keyword arguments of `Engine.generate`.
 pub(crate) struct GeneratorArgs<'py> {
-    pub(crate) users: Option<Bound<'py, PyAny>>,
-    pub(crate) days: Option<Bound<'py, PyAny>>,
-    pub(crate) seed: Option<Bound<'py, PyAny>>,
+    pub(crate) users: Option<i128>,
+    pub(crate) days: Option<i128>,
+    pub(crate) seed: Option<i128>,
     pub(crate) start: Option<Bound<'py, PyAny>>,
     pub(crate) revenue_drop: Option<Bound<'py, PyAny>>,
     pub(crate) invalid_rate: Option<f64>,
@@ -23,67 +25,42 @@ pub(crate) struct GeneratorArgs<'py> {
 }
 
 impl GeneratorArgs<'_> {
-    /// The core generator configuration, validated.
-    pub(crate) fn build(&self) -> PyResult<GeneratorConfig> {
-        let mut g = GeneratorConfig::default();
-        if let Some(v) = &self.users {
-            g.users = whole("users", v)?;
-        }
-        if let Some(v) = &self.days {
-            g.days = whole("days", v)?;
-        }
-        if let Some(v) = &self.seed {
-            g.seed = whole("seed", v)?;
-        }
-        if let Some(v) = &self.start {
-            g.start = Some(date_arg("start", v)?);
-        }
-        if let Some(v) = &self.revenue_drop {
-            g.revenue_drop = Some(revenue_drop(v)?);
-        }
-        if let Some(v) = self.invalid_rate {
-            g.invalid_rate = v;
-        }
-        if let Some(v) = self.duplicate_rate {
-            g.duplicate_rate = v;
-        }
-        g.validate().or_raise()?;
-        Ok(g)
+    /// The core's generation request (checked by the core).
+    pub(crate) fn request(&self) -> PyResult<GenerateRequest> {
+        let mut o = Object::new();
+        put(&mut o, "users", self.users.map(int));
+        put(&mut o, "days", self.days.map(int));
+        put(&mut o, "seed", self.seed.map(int));
+        let start = self.start.as_ref();
+        put(
+            &mut o,
+            "start",
+            start.map(|s| date("start", s)).transpose()?,
+        );
+        let drop = self.revenue_drop.as_ref();
+        put(&mut o, "revenue_drop", drop.map(revenue_drop).transpose()?);
+        put(&mut o, "invalid_rate", self.invalid_rate.map(float));
+        put(&mut o, "duplicate_rate", self.duplicate_rate.map(float));
+        decode("generate", o, SAME)
     }
 }
 
-/// A non-negative whole number that fits `T`: out of range is an `InvalidInputError`, not an
-/// `OverflowError`.
-fn whole<T: TryFrom<i128>>(name: &'static str, value: &Bound<'_, PyAny>) -> PyResult<T> {
-    let n: i128 = value.extract()?;
-    T::try_from(n).map_err(|_| invalid_input(name, format!("{n} is not a whole number in range")))
-}
-
-/// `{"day": date, "pct": 45.0}` or `(date, 45.0)`.
-fn revenue_drop(value: &Bound<'_, PyAny>) -> PyResult<RevenueDrop> {
-    let (day, pct) = if let Ok(d) = value.cast::<PyDict>() {
-        let day = d
-            .get_item("day")?
-            .ok_or_else(|| invalid_input("revenue_drop", "missing key `day`"))?;
-        let pct = d
-            .get_item("pct")?
-            .ok_or_else(|| invalid_input("revenue_drop", "missing key `pct`"))?;
-        (day, pct)
-    } else if let (Ok(seq), false) = (
-        value.cast::<PySequence>(),
-        value.is_instance_of::<PyString>(),
-    ) {
-        if seq.len()? != 2 {
-            return Err(invalid_input("revenue_drop", "expected a (day, pct) pair"));
+/// `{"day": date, "pct": 45.0}` as it is, or a `(day, pct)` pair as that object.
+fn revenue_drop(value: &Bound<'_, PyAny>) -> PyResult<Value> {
+    const NAME: &str = "revenue_drop";
+    if value.is_instance_of::<PyDict>() {
+        return json(NAME, value);
+    }
+    if value.is_instance_of::<PyTuple>() || value.is_instance_of::<PyList>() {
+        let pair = value.cast::<PySequence>()?;
+        if pair.len()? == 2 {
+            let mut o = Object::new();
+            o.insert("day".to_owned(), date(NAME, &pair.get_item(0)?)?);
+            o.insert("pct".to_owned(), json(NAME, &pair.get_item(1)?)?);
+            return Ok(Value::Object(o));
         }
-        (seq.get_item(0)?, seq.get_item(1)?)
-    } else {
-        return Err(PyTypeError::new_err(
-            "revenue_drop: expected {'day': date, 'pct': float} or a (day, pct) pair",
-        ));
-    };
-    Ok(RevenueDrop {
-        day: date_arg("revenue_drop", &day)?,
-        pct: pct.extract()?,
-    })
+    }
+    Err(PyTypeError::new_err(
+        "revenue_drop: expected {'day': date, 'pct': float} or a (day, pct) pair",
+    ))
 }

@@ -1,21 +1,21 @@
-//! KPI arguments and results (core `kpi/`): countries, metric paths in either spelling, time series and
-//! rollups as Python objects.
-
-use std::sync::OnceLock;
+//! The KPI requests from Python arguments (core `api::kpi`), and the metric catalog and time series as
+//! Python objects.
+//!
+//! Requests are built as JSON (`request.rs`) and read by the core: dates, countries, granularities and
+//! metric names (ids or their snake_case aliases, which the catalog accepts itself) are checked there.
+//! Metric paths leave the binding in the Python spelling, `engagement.avg_session_duration`, like every
+//! other name.
 
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use serde_json::Value;
 
-use halobuzz_analytics::kpi::timeseries::metric_paths as core_metric_paths;
-use halobuzz_analytics::kpi::{CountryFilter, DailyRollup, KpiReport, TimeSeries};
+use halobuzz_analytics::api::{
+    self, BackfillRequest, DayRequest, KpiRequest, NameStyle, TimeSeriesRequest,
+};
+use halobuzz_analytics::kpi::TimeSeries;
 
-use crate::convert::{snake_case, to_py};
-use crate::error::{invalid_input, ResultExt};
-
-/// `"ALL"`, `"UNKNOWN"` or an ISO-3166 alpha-2 code in any case.
-pub(crate) fn country_arg(value: &str) -> PyResult<CountryFilter> {
-    value.parse::<CountryFilter>().or_raise()
-}
+use crate::convert::to_py;
+use crate::request::{date, decode, Object, RANGE, SAME};
 
 /// One country or several (`Engine.kpis_frame`).
 #[derive(FromPyObject)]
@@ -27,131 +27,99 @@ pub(crate) enum CountryArg {
 }
 
 impl CountryArg {
-    /// The country filters, in the order given.
-    pub(crate) fn filters(&self) -> PyResult<Vec<CountryFilter>> {
+    /// The countries, in the order given.
+    pub(crate) fn list(&self) -> Vec<String> {
         match self {
-            CountryArg::One(c) => Ok(vec![country_arg(c)?]),
-            CountryArg::Many(cs) => cs.iter().map(|c| country_arg(c)).collect(),
+            CountryArg::One(c) => vec![c.clone()],
+            CountryArg::Many(cs) => cs.clone(),
         }
     }
 }
 
-/// Every numeric metric path, in the core's spelling and in Python's, index for index.
-struct MetricPaths {
-    core: Vec<String>,
-    python: Vec<String>,
+/// `{"from": start, "to": end}`.
+fn range(start: &Bound<'_, PyAny>, end: &Bound<'_, PyAny>) -> PyResult<Object> {
+    let mut o = Object::new();
+    o.insert("from".to_owned(), date("start", start)?);
+    o.insert("to".to_owned(), date("end", end)?);
+    Ok(o)
 }
 
-fn paths() -> &'static MetricPaths {
-    static PATHS: OnceLock<MetricPaths> = OnceLock::new();
-    PATHS.get_or_init(|| {
-        let core = core_metric_paths();
-        let python = core.iter().map(|p| snake_path(p)).collect();
-        MetricPaths { core, python }
-    })
+/// The request of `kpis` and `kpis_from_raw`.
+pub(crate) fn kpi_request(
+    start: &Bound<'_, PyAny>,
+    end: &Bound<'_, PyAny>,
+    country: &str,
+) -> PyResult<KpiRequest> {
+    let mut o = range(start, end)?;
+    o.insert("country".to_owned(), Value::String(country.to_owned()));
+    decode("query", o, RANGE)
 }
 
-/// A dotted path with every segment in snake_case: `revenue.byOGTier.tier1` → `revenue.by_og_tier.tier1`.
-fn snake_path(path: &str) -> String {
-    path.split('.')
-        .map(snake_case)
-        .collect::<Vec<_>>()
-        .join(".")
-}
-
-/// The metric paths in the Python spelling (`engagement.avg_session_duration`), in report order
-/// (revenue, engagement, monetization, …, as a report dict lists its fields).
-pub(crate) fn metric_paths(py: Python<'_>) -> PyResult<Vec<String>> {
-    // The core lists its paths sorted (it walks a `serde_json::Value`, whose maps are sorted); a report
-    // converted to Python keeps the struct order, so the paths are ordered by a walk of the example.
-    let example = to_py(py, &KpiReport::example())?;
-    let mut walked = Vec::new();
-    walk(&example, String::new(), &mut walked)?;
-    let known = &paths().python;
-    let mut out: Vec<String> = walked.into_iter().filter(|p| known.contains(p)).collect();
-    out.extend(
-        known
-            .iter()
-            .filter(|p| !out.contains(p))
-            .cloned()
-            .collect::<Vec<_>>(),
+/// The request of `time_series`.
+pub(crate) fn series_request(
+    metric: &str,
+    start: &Bound<'_, PyAny>,
+    end: &Bound<'_, PyAny>,
+    granularity: &str,
+    country: &str,
+) -> PyResult<TimeSeriesRequest> {
+    let mut o = range(start, end)?;
+    o.insert("metric".to_owned(), Value::String(metric.to_owned()));
+    o.insert(
+        "granularity".to_owned(),
+        Value::String(granularity.to_owned()),
     );
-    Ok(out)
+    o.insert("country".to_owned(), Value::String(country.to_owned()));
+    decode("query", o, RANGE)
 }
 
-fn walk(value: &Bound<'_, PyAny>, prefix: String, out: &mut Vec<String>) -> PyResult<()> {
-    if let Ok(dict) = value.cast::<PyDict>() {
-        for (k, v) in dict.iter() {
-            let k: String = k.extract()?;
-            let path = if prefix.is_empty() {
-                k
-            } else {
-                format!("{prefix}.{k}")
-            };
-            walk(&v, path, out)?;
-        }
-    } else {
-        out.push(prefix);
-    }
-    Ok(())
+/// The request of `backfill`.
+pub(crate) fn backfill_request(
+    start: &Bound<'_, PyAny>,
+    end: &Bound<'_, PyAny>,
+    force: bool,
+) -> PyResult<BackfillRequest> {
+    let mut o = range(start, end)?;
+    o.insert("force".to_owned(), Value::Bool(force));
+    decode("query", o, RANGE)
 }
 
-/// A metric path given in either spelling, as the core spells it; an `InvalidInputError` listing the
-/// Python spellings when it names no numeric field.
-pub(crate) fn metric_arg(path: &str) -> PyResult<String> {
-    let p = paths();
-    let path = path.trim();
-    if p.core.iter().any(|c| c == path) {
-        return Ok(path.to_owned());
-    }
-    p.python
+/// The request of `rollup_day` and `rollups_of_day`.
+pub(crate) fn day_request(day: &Bound<'_, PyAny>) -> PyResult<DayRequest> {
+    let mut o = Object::new();
+    o.insert("date".to_owned(), date("date", day)?);
+    decode("query", o, SAME)
+}
+
+/// Every metric path of the catalog in the Python spelling, in report order.
+pub(crate) fn metric_paths() -> Vec<String> {
+    api::metrics()
         .iter()
-        .position(|s| s == path)
-        .map(|i| p.core[i].clone())
-        .ok_or_else(|| {
-            invalid_input(
-                "metric",
-                format!(
-                    "`{path}` is not a numeric metric path; use one of: {}",
-                    p.python.join(", ")
-                ),
-            )
+        .map(|m| NameStyle::Snake.spell(&m.id))
+        .collect()
+}
+
+/// The catalog as dicts: `id` in the Python spelling (as :func:`metric_paths` lists it), `section`,
+/// `unit`, `kind`, `description`, and `aliases`, the other names `time_series` accepts (the JSON
+/// spelling of the id first).
+pub(crate) fn metrics(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyAny>>> {
+    api::metrics()
+        .into_iter()
+        .map(|mut m| {
+            let python = NameStyle::Snake.spell(&m.id);
+            if python != m.id {
+                m.aliases.retain(|a| *a != python);
+                let json = std::mem::replace(&mut m.id, python);
+                m.aliases.insert(0, json);
+            }
+            Ok(to_py(py, &m)?)
         })
+        .collect()
 }
 
 /// A time series as a dict; its `metric` is given in the Python spelling like every other name.
 pub(crate) fn series_to_py<'py>(py: Python<'py>, s: &TimeSeries) -> PyResult<Bound<'py, PyAny>> {
     let obj = to_py(py, s)?;
-    obj.set_item("metric", snake_path(&s.metric))?;
+    obj.set_item("metric", NameStyle::Snake.spell(&s.metric))?;
     Ok(obj)
-}
-
-/// Rollups as dicts: the stored document with its distinct sets (user, payer, host, round ids…)
-/// replaced by their sizes. Raw user ids never leave the engine (`privacy.rs`); the sizes are what a
-/// reader checks (`active` is the day's active users).
-pub(crate) fn rollups_to_py<'py>(
-    py: Python<'py>,
-    rollups: &[DailyRollup],
-) -> PyResult<Vec<Bound<'py, PyAny>>> {
-    rollups
-        .iter()
-        .map(|r| {
-            let obj = to_py(py, r)?;
-            let facts = obj.get_item("facts")?.cast_into::<PyDict>()?;
-            let f = &r.facts;
-            for (key, size) in [
-                ("active", f.active.len()),
-                ("payers", f.payers.len()),
-                ("og_buyers", f.og_buyers.len()),
-                ("players", f.players.len()),
-                ("signups", f.signups.len()),
-                ("new_hosts", f.new_hosts.len()),
-                ("hosts", f.hosts.len()),
-                ("rounds", f.rounds.len()),
-            ] {
-                facts.set_item(key, size)?;
-            }
-            Ok(obj)
-        })
-        .collect()
 }

@@ -4,28 +4,41 @@
 //! (pyo3), wrapped by the small Python package in `python/halobuzz_analytics/` that adds the pandas
 //! helpers. Built as one abi3 wheel by maturin (`pyproject.toml`); tested by `scripts/test.sh`.
 //!
-//! One file per core module it binds: [`engine`] (`Engine`), [`config`], [`calendar`] (date
-//! arguments), [`generate`], [`load`], [`kpi`] (countries, metric paths, series, rollups), and
-//! [`error`] (the exception hierarchy and the one conversion of the core error). [`convert`] turns the
-//! core's serde results into Python objects with the naming rule of `README.md` (camelCase field
-//! names → snake_case).
+//! The binding translates and decides nothing: every argument goes to the core's request layer
+//! (`halobuzz_analytics::api`) as JSON ([`request`]), which parses, validates and names errors for
+//! every front end alike. [`engine`] is the `Engine` class; [`config`], [`generate`] and [`kpi`] build
+//! the requests of the configuration, the generator and the KPI operations; [`error`] is the exception
+//! hierarchy and the one conversion of the core error (by its category); [`run`] releases the GIL,
+//! catches panics and reports backfill progress to Python; [`convert`] turns the core's
+//! serde results into Python objects with the naming rule of `halobuzz_analytics::naming` (camelCase
+//! field names → snake_case).
 
-mod calendar;
 mod config;
 mod convert;
 mod engine;
 mod error;
 mod generate;
 mod kpi;
-mod load;
+mod request;
+mod run;
 
 use pyo3::prelude::*;
 
-/// Every numeric metric path accepted by ``Engine.time_series``, in snake_case, in report order
+use halobuzz_analytics::api::NameStyle;
+
+/// Every metric path accepted by ``Engine.time_series``, in snake_case, in report order
 /// (``revenue.total``, ``revenue.by_og_tier.tier1``, ``engagement.dau``, ...).
 #[pyfunction]
-fn metric_paths(py: Python<'_>) -> PyResult<Vec<String>> {
-    kpi::metric_paths(py)
+fn metric_paths() -> Vec<String> {
+    kpi::metric_paths()
+}
+
+/// The metric catalog, in report order: one dict per metric with ``id`` (snake_case, as
+/// :func:`metric_paths` lists it), ``section``, ``unit``, ``kind``, ``description`` and ``aliases``
+/// (the other names ``Engine.time_series`` accepts, the JSON spelling first).
+#[pyfunction]
+fn metrics(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyAny>>> {
+    kpi::metrics(py)
 }
 
 /// The snake_case spelling of a camelCase field name, the rule every result key follows:
@@ -33,10 +46,7 @@ fn metric_paths(py: Python<'_>) -> PyResult<Vec<String>> {
 /// segment by segment.
 #[pyfunction]
 fn snake_case(name: &str) -> String {
-    name.split('.')
-        .map(convert::snake_case)
-        .collect::<Vec<_>>()
-        .join(".")
+    NameStyle::Snake.spell(name)
 }
 
 /// For the test suite only: raises the exception the binding maps the core error of ``code`` to
@@ -47,10 +57,7 @@ fn _raise_for_test(py: Python<'_>, code: &str) -> PyResult<()> {
     use halobuzz_analytics::{Collection, Error};
     let path = std::path::PathBuf::from("/nonexistent/halobuzz/users.json");
     let e = match code {
-        "INVALID_ARGUMENT" => Error::InvalidArgument {
-            name: "test",
-            reason: "a test".to_owned(),
-        },
+        "INVALID_ARGUMENT" => Error::invalid_argument("testArgument", "a test of `fieldName`"),
         "READ_FAILED" => Error::Read {
             path,
             // ENOENT: Python builds a FileNotFoundError from it.
@@ -68,27 +75,61 @@ fn _raise_for_test(py: Python<'_>, code: &str) -> PyResult<()> {
             second: "users.ndjson".to_owned(),
         },
         "NOT_A_DATA_DIRECTORY" => Error::NotADataDirectory(path),
+        "OVERFLOW" => Error::Overflow {
+            what: "a test".to_owned(),
+        },
         "ENCODE_FAILED" => Error::Encode {
             what: "a test".to_owned(),
             reason: "a test".to_owned(),
+            source: None,
         },
-        "STORAGE_ERROR" => Error::Storage {
-            collection: "analyticsdailykpis".to_owned(),
-            reason: "a test".to_owned(),
-        },
-        error::INTERNAL_ERROR => {
-            return engine::compute(py, || -> halobuzz_analytics::Result<()> {
+        // A driver error whose own cause is an I/O error (ECONNREFUSED): a chain of `__cause__`s.
+        "STORAGE_ERROR" => Error::storage_caused(
+            "analyticsdailykpis",
+            "a test",
+            TestCause(std::io::Error::from_raw_os_error(111)),
+        ),
+        "INTERNAL_ERROR" => {
+            return run::compute(py, || -> halobuzz_analytics::Result<()> {
                 panic!("a test panic")
             })
         }
-        _ => {
-            return Err(error::invalid_input(
-                "code",
-                format!("unknown code `{code}`"),
-            ))
-        }
+        _ => Error::invalid_argument("code", format!("unknown code `{code}`")),
     };
     Err(error::to_py_err(e))
+}
+
+/// For the test suite only: an engine over the same data and configuration as ``engine``, whose clock is
+/// stopped at ``now`` (an RFC 3339 instant), so that a test decides which days are over instead of
+/// reading the machine's date.
+#[pyfunction]
+fn _with_clock(engine: &engine::PyEngine, now: &str) -> PyResult<engine::PyEngine> {
+    use halobuzz_analytics::clock::{ClockHandle, FixedClock};
+    use halobuzz_analytics::{Engine, Error};
+    let now = chrono::DateTime::parse_from_rfc3339(now)
+        .map_err(|e| error::to_py_err(Error::invalid_argument("now", e.to_string())))?;
+    let mut config = engine.inner.config().clone();
+    config.clock = ClockHandle::new(FixedClock(now.to_utc()));
+    Ok(engine::PyEngine::new(
+        Engine::new(engine.inner.store_handle(), config),
+        engine.manifest.clone(),
+    ))
+}
+
+/// The cause of the test hook's `STORAGE_ERROR`, itself caused by an I/O error.
+#[derive(Debug)]
+struct TestCause(std::io::Error);
+
+impl std::fmt::Display for TestCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("server selection timed out")
+    }
+}
+
+impl std::error::Error for TestCause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
 }
 
 /// Native part of ``halobuzz_analytics``; import from ``halobuzz_analytics`` instead.
@@ -97,8 +138,10 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<engine::PyEngine>()?;
     m.add_function(wrap_pyfunction!(metric_paths, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics, m)?)?;
     m.add_function(wrap_pyfunction!(snake_case, m)?)?;
     m.add_function(wrap_pyfunction!(_raise_for_test, m)?)?;
+    m.add_function(wrap_pyfunction!(_with_clock, m)?)?;
     error::register(m)?;
     Ok(())
 }

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import re
 import threading
 import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, Iterator, List
 
 import pytest
 
 import halobuzz_analytics as ha
 
-from conftest import FIRST, LAST, RATE
+from conftest import DAYS, FIRST, LAST, RATE, SEED, USERS
 
 
 def test_dates_as_date_objects_or_strings(engine: ha.Engine) -> None:
     assert engine.kpis(dt.date(2026, 4, 1), dt.date(2026, 4, 7)) == engine.kpis("2026-04-01", "2026-04-07")
-    assert engine.kpis(" 2026-04-01 ", "2026-04-07") == engine.kpis("2026-04-01", "2026-04-07")
+    assert engine.kpis(dt.date(2026, 4, 1), "2026-04-07") == engine.kpis("2026-04-01", dt.date(2026, 4, 7))
 
 
 def test_config_from_keywords_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -72,16 +73,47 @@ def test_backfill_skips_what_is_stored_unless_forced(fresh_engine: ha.Engine) ->
     assert first["rollups_written"] >= 5  # ALL plus one per country per day
     assert [p["date"] for p in progress] == ["2026-03-21", "2026-03-22", "2026-03-23", "2026-03-24", "2026-03-25"]
     assert all(p["total"] == 5 and p["skipped"] is False for p in progress)
+    assert first["cancelled"] is False
     again = fresh_engine.backfill(FIRST, "2026-03-25")
-    assert again == {"days": 5, "computed": 0, "skipped": 5, "rollups_written": 0}
+    assert again == {"days": 5, "computed": 0, "skipped": 5, "rollups_written": 0, "cancelled": False}
     forced = fresh_engine.backfill(FIRST, "2026-03-25", force=True)
     assert forced == first
 
 
 def test_days_not_over_are_never_stored(fresh_engine: ha.Engine) -> None:
-    today = dt.date.today()
-    summary = fresh_engine.backfill(today, today + dt.timedelta(days=2))
-    assert summary == {"days": 3, "computed": 0, "skipped": 3, "rollups_written": 0}
+    # The engine's clock is stopped at 2026-04-10 10:00 in Sydney (no test reads the machine's date):
+    # 04-08 is over, 04-09 ended 10 hours ago (more than the settle delay), 04-10 is today and 04-11
+    # tomorrow.
+    engine = ha._native._with_clock(fresh_engine, "2026-04-10T00:00:00Z")
+    summary = engine.backfill("2026-04-08", "2026-04-11")
+    assert (summary["days"], summary["computed"], summary["skipped"], summary["cancelled"]) == (4, 2, 2, False)
+    assert engine.rollups_of_day("2026-04-08") != [] and engine.rollups_of_day("2026-04-09") != []
+    assert engine.rollups_of_day("2026-04-10") == [] and engine.rollups_of_day("2026-04-11") == []
+    # Beyond tomorrow is not a day the engine reports on yet.
+    with pytest.raises(ha.InvalidInputError, match="date range"):
+        engine.backfill("2026-04-10", "2026-04-12")
+
+
+def test_a_progress_callback_returning_false_cancels_the_backfill(fresh_engine: ha.Engine) -> None:
+    days = ["2026-03-21", "2026-03-22", "2026-03-23", "2026-03-24", "2026-03-25"]
+    seen: List[str] = []
+
+    def progress(p: Dict[str, Any]) -> bool:
+        seen.append(p["date"])
+        return p["done"] < 2  # False after the second day
+
+    summary = fresh_engine.backfill(days[0], days[-1], progress=progress)
+    assert seen == days[:2]
+    assert summary["cancelled"] is True
+    assert (summary["days"], summary["computed"], summary["skipped"]) == (5, 2, 0)
+    # Only whole days are stored: each computed day has its ALL rollup, the days after have none.
+    for day in days[:2]:
+        assert fresh_engine.rollups_of_day(day)[0]["country"] == "ALL"
+    for day in days[2:]:
+        assert fresh_engine.rollups_of_day(day) == []
+    # None, True or anything but False goes on; the next backfill resumes after the cancelled one.
+    resumed = fresh_engine.backfill(days[0], days[-1], progress=lambda p: None)
+    assert (resumed["computed"], resumed["skipped"], resumed["cancelled"]) == (3, 2, False)
 
 
 def test_rollups(fresh_engine: ha.Engine) -> None:
@@ -95,11 +127,52 @@ def test_rollups(fresh_engine: ha.Engine) -> None:
     assert all(isinstance(facts[k], int) for k in ("payers", "og_buyers", "players", "signups", "new_hosts", "hosts", "rounds"))
     assert facts["coin_topups"] == {"npr": facts["coin_topups"]["npr"], "usd": facts["coin_topups"]["usd"]}
     assert rollups[0]["timezone"] == "Australia/Sydney" and rollups[0]["date"] == "2026-04-05"
+    assert set(rollups[0]) == {"app_id", "date", "country", "timezone", "version", "computed_at", "facts"}
     stored = fresh_engine.rollups_of_day(dt.date(2026, 4, 5))
     assert [r["country"] for r in stored] == [r["country"] for r in rollups]
     assert stored == rollups
     # The day's active users in the rollup are the dau of a one-day report.
     assert fresh_engine.kpis("2026-04-05", "2026-04-05")["engagement"]["dau"] == facts["active"]
+
+
+_OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string of a result, dict keys included."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield k
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+    elif isinstance(value, str):
+        yield value
+
+
+def test_rollups_hold_raw_ids_only_when_revealed(fresh_engine: ha.Engine) -> None:
+    hidden = fresh_engine.rollup_day("2026-04-05") + fresh_engine.rollups_of_day("2026-04-05")
+    assert not [s for s in _strings(hidden) if _OBJECT_ID.match(s)]
+    revealing = ha.Engine.generate(users=USERS, days=DAYS, seed=SEED, reveal_user_ids=True, read_env=False)
+    revealed = revealing.rollup_day("2026-04-05")
+    ids = revealed[0]["user_ids"]
+    assert len(ids["active"]) == revealed[0]["facts"]["active"] > 0
+    assert all(_OBJECT_ID.match(i) for i in ids["active"])
+    assert set(ids) == {"active", "payers", "og_buyers", "players", "signups", "new_hosts", "hosts"}
+
+
+def test_the_metric_catalog() -> None:
+    catalog = ha.metrics()
+    assert catalog == ha.Engine.metrics()
+    assert [m["id"] for m in catalog] == ha.metric_paths()
+    total = catalog[0]
+    assert total["id"] == "revenue.total"
+    assert (total["section"], total["unit"], total["kind"]) == ("revenue", "npr", "sum")
+    assert total["description"]
+    tier1 = next(m for m in catalog if m["id"] == "revenue.by_og_tier.tier1")
+    assert tier1["aliases"][0] == "revenue.byOGTier.tier1"  # the JSON spelling, also accepted
+    assert {m["kind"] for m in catalog} <= {"sum", "distinctCount", "ratio", "growth"}
 
 
 def test_computing_calls_release_the_gil() -> None:

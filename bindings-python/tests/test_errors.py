@@ -30,12 +30,16 @@ def test_the_hierarchy() -> None:
     "call,message",
     [
         (lambda e: e.kpis(LAST, FIRST), "after"),
-        (lambda e: e.kpis("2026-02-30", LAST), "invalid start: `2026-02-30` is not a date"),
+        (lambda e: e.kpis("2026-02-30", LAST), "invalid start: `2026-02-30` is not a local date written YYYY-MM-DD"),
         (lambda e: e.kpis(FIRST, "19/04/2026"), "invalid end"),
+        # Only the ISO form is a day, as in the CLI and the Node binding.
+        (lambda e: e.kpis("2026-4-1", "2026-04-30"), "invalid start: `2026-4-1`"),
+        (lambda e: e.kpis(" 2026-04-01", "2026-04-30"), "invalid start"),
+        (lambda e: e.kpis("2026-04-01T00:00:00Z", "2026-04-30"), "not an instant"),
         (lambda e: e.kpis(FIRST, LAST, "Nepal"), "invalid country"),
         (lambda e: e.kpis_from_raw(FIRST, LAST, "NPL"), "invalid country"),
         (lambda e: e.time_series("revenue.nope", FIRST, LAST), "revenue.total"),
-        (lambda e: e.time_series("revenue", FIRST, LAST), "invalid metric"),
+        (lambda e: e.time_series("revenue.by_og_tier", FIRST, LAST), "invalid metric"),
         (lambda e: e.time_series("revenue.total", FIRST, LAST, "hour"), "invalid granularity"),
         (lambda e: e.backfill(LAST, FIRST), "after"),
         (lambda e: e.rollup_day("yesterday"), "invalid date"),
@@ -47,6 +51,32 @@ def test_invalid_arguments(engine: ha.Engine, call: Callable[[ha.Engine], Any], 
         call(engine)
     assert info.value.code == "INVALID_ARGUMENT"
     assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    "call,argument",
+    [
+        (lambda: ha.Engine.generate(users=50, days=3, read_env=False).kpis("2026-4-1", "2026-04-30"), "start"),
+        (lambda: ha.Engine.generate(users=50, days=3, read_env=False, alerts={"bogus": 1}), "alerts.bogus"),
+        (lambda: ha.Engine.generate(users=50, days=3, read_env=False, app_id=""), "app_id"),
+        (lambda: ha.Engine.from_directory("", read_env=False), "path"),
+    ],
+)
+def test_bad_requests_are_refused_by_the_core(call: Callable[[], Any], argument: str) -> None:
+    """The same requests the CLI and the Node binding refuse, with the core's code; `argument` names
+    the parameter as Python spells it."""
+    with pytest.raises(InvalidInputError) as info:
+        call()
+    assert info.value.code == "INVALID_ARGUMENT"
+    assert info.value.argument == argument
+    assert str(info.value).startswith(f"invalid {argument}: ")
+
+
+def test_database_applies_only_to_a_mongodb_uri(data_dir: Path) -> None:
+    with pytest.raises(InvalidInputError, match="invalid database: applies only") as info:
+        ha.Engine.from_directory(data_dir, database="halobuzz", read_env=False)
+    assert info.value.argument == "database"
+    assert AnalyticsError("x").argument is None  # the class default
 
 
 def test_missing_exchange_rate_is_invalid_input(data_dir: Path) -> None:
@@ -66,13 +96,17 @@ def test_missing_exchange_rate_is_invalid_input(data_dir: Path) -> None:
         ({"start": "1999-01-01"}, "invalid start"),
         ({"revenue_drop": {"day": "2020-01-01", "pct": 40}}, "revenue_drop"),
         ({"revenue_drop": ("2026-04-01", 140.0)}, "revenue_drop"),
-        ({"revenue_drop": {"pct": 40}}, "missing key `day`"),
+        ({"revenue_drop": {"pct": 40}}, "invalid revenue_drop: missing field `day`"),
+        ({"revenue_drop": {"day": "2026-04-01", "pct": 40, "share": 1}}, "unknown field `share`"),
         ({"timezone": "Mars/Olympus_Mons"}, "Mars/Olympus_Mons"),
         ({"usd_to_npr": "-1"}, "invalid usd_to_npr"),
         ({"usd_to_npr": 0}, "invalid usd_to_npr"),
-        ({"alerts": {"drop": 5}}, "unknown threshold `drop`"),
-        ({"alerts": {"drop_pct": -5}}, r"invalid alerts: `drop_pct`"),
-        ({"alerts": {"abuse_threshold": 1.5}}, r"invalid alerts: `abuse_threshold`"),
+        ({"alerts": {"drop": 5}}, "unknown field `drop`, expected one of `drop_pct`"),
+        ({"alerts": {"drop_pct": -5}}, r"invalid alerts\.drop_pct: -5 is not a non-negative number"),
+        ({"alerts": {"abuse_threshold": 1.5}}, r"invalid alerts\.abuse_threshold"),
+        ({"alerts": {"drop_pct": float("nan")}}, r"invalid alerts\.drop_pct"),
+        ({"app_id": ""}, "invalid app_id: must not be empty"),
+        ({"pseudonym_key": ""}, "invalid pseudonym_key"),
     ],
 )
 def test_invalid_options(options: Dict[str, Any], message: str) -> None:
@@ -153,8 +187,9 @@ def test_an_unreadable_file_chains_the_os_error(tmp_path: Path) -> None:
         ("READ_FAILED", DataError, FileNotFoundError),
         ("NOT_A_DATA_DIRECTORY", DataError, None),
         ("AMBIGUOUS_DATA_FILE", DataError, None),
+        ("OVERFLOW", DataError, None),
         ("WRITE_FAILED", StorageError, PermissionError),
-        ("STORAGE_ERROR", StorageError, None),
+        ("STORAGE_ERROR", StorageError, Exception),
         ("ENCODE_FAILED", StorageError, None),
         ("INTERNAL_ERROR", AnalyticsError, None),
     ],
@@ -168,16 +203,29 @@ def test_every_core_error_code_is_mapped(code: str, exception: Type[AnalyticsErr
     assert str(info.value)
     if cause is None:
         assert info.value.__cause__ is None
+    elif cause is Exception:
+        # A cause that is not an I/O error: its text, and its own cause (here an I/O error) chained.
+        driver = info.value.__cause__
+        assert type(driver) is Exception and str(driver) == "server selection timed out"
+        assert type(driver.__cause__) is ConnectionRefusedError
     else:
         os_error = info.value.__cause__
         assert type(os_error) is cause and isinstance(os_error, OSError)
         assert os_error.filename == "/nonexistent/halobuzz/users.json"
 
 
+def test_argument_names_are_respelled_once_by_the_core() -> None:
+    with pytest.raises(InvalidInputError) as info:
+        ha._native._raise_for_test("INVALID_ARGUMENT")
+    assert info.value.argument == "test_argument"
+    assert str(info.value) == "invalid test_argument: a test of `field_name`"
+
+
 def test_a_panic_becomes_an_analytics_error_and_the_engine_keeps_working(engine: ha.Engine) -> None:
     with pytest.raises(AnalyticsError, match="internal error") as info:
         ha._native._raise_for_test("INTERNAL_ERROR")
     assert not isinstance(info.value, (InvalidInputError, DataError, StorageError))
+    assert info.value.code == "INTERNAL_ERROR" and "a test panic" in str(info.value)
     assert engine.kpis("2026-04-01", "2026-04-01")["period"]["days"] == 1
 
 
@@ -199,4 +247,17 @@ def test_a_raising_progress_callback_stops_the_backfill(fresh_engine: ha.Engine)
     assert seen[0] == {"done": 1, "total": 30, "date": FIRST, "skipped": False}
     # The days done stay stored; running again resumes after them.
     again = fresh_engine.backfill(FIRST, LAST)
-    assert again == {"days": 30, "computed": 27, "skipped": 3, "rollups_written": again["rollups_written"]}
+    assert again == {
+        "days": 30, "computed": 27, "skipped": 3, "rollups_written": again["rollups_written"], "cancelled": False,
+    }
+
+
+def test_an_interrupt_in_the_progress_callback_propagates(fresh_engine: ha.Engine) -> None:
+    def progress(p: Dict[str, Any]) -> None:
+        if p["done"] == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fresh_engine.backfill(FIRST, "2026-03-25", progress=progress)
+    assert len(fresh_engine.rollups_of_day("2026-03-22")) > 0
+    assert fresh_engine.rollups_of_day("2026-03-23") == []

@@ -1,9 +1,8 @@
 //! Progress bars on standard error; hidden when it is not a terminal (CI logs stay clean).
 
-use std::path::Path;
+use std::ops::ControlFlow;
 
-use halobuzz_analytics::calendar::DateRange;
-use halobuzz_analytics::load::LoadOptions;
+use halobuzz_analytics::api::BackfillRequest;
 use halobuzz_analytics::{BackfillSummary, Engine, Error};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -17,19 +16,15 @@ pub fn bar(len: u64, what: &str, unit: &str) -> ProgressBar {
     bar
 }
 
-/// Runs a loader with a byte-progress bar.
-pub fn load<T>(
-    dir: &Path,
-    options: &LoadOptions,
-    loader: impl FnOnce(&Path, &LoadOptions, &(dyn Fn(u64, u64) + Sync)) -> T,
-) -> T {
+/// Runs `load` (which reports bytes read so far and in all) behind a byte-progress bar.
+pub fn load<T>(load: impl FnOnce(&(dyn Fn(u64, u64) + Sync)) -> T) -> T {
     let bar = ProgressBar::new(0);
     if let Ok(style) = ProgressStyle::with_template(
         "     loading [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",
     ) {
         bar.set_style(style.progress_chars("=> "));
     }
-    let out = loader(dir, options, &|done, total| {
+    let out = load(&|done, total| {
         bar.set_length(total);
         bar.set_position(done);
     });
@@ -37,15 +32,18 @@ pub fn load<T>(
     out
 }
 
-/// Rolls up `range` behind a bar of its days; returns what was done and how long it took.
+/// Runs a backfill behind a bar of its days; returns what was done and how long it took.
 pub fn backfill(
     engine: &Engine,
-    range: DateRange,
-    force: bool,
+    request: &BackfillRequest,
 ) -> Result<(BackfillSummary, std::time::Duration), Error> {
-    let bar = bar(range.days() as u64, "rolling up", "days");
+    let bar = bar(0, "rolling up", "days");
     let started = std::time::Instant::now();
-    let summary = engine.backfill(range, force, &mut |p| bar.set_position(p.done))?;
+    let summary = request.run(engine, &mut |p| {
+        bar.set_length(p.total);
+        bar.set_position(p.done);
+        ControlFlow::Continue(())
+    });
     bar.finish_and_clear();
-    Ok((summary, started.elapsed()))
+    Ok((summary?, started.elapsed()))
 }

@@ -1,4 +1,5 @@
-//! The README's commands, run as a user would: the binary on generated data.
+//! The README's commands, run as a user would: the binary on generated data, its error messages and
+//! its exit statuses (0 success, 2 invalid input, 1 any other failure).
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
 
@@ -8,53 +9,76 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_halobuzz-analytics"))
 }
 
-fn run(args: &[&str]) -> (bool, String, String) {
+/// What a run ended with: its exit status, standard output and standard error.
+struct Run {
+    code: Option<i32>,
+    out: String,
+    err: String,
+}
+
+impl Run {
+    fn ok(&self) -> bool {
+        self.code == Some(0)
+    }
+}
+
+fn run(args: &[&str]) -> Run {
     let out = bin()
         .args(args)
         .env_remove("USD_TO_NPR")
         .env_remove("REPORTS_TZ")
+        .env_remove("ANALYTICS_APP_ID")
+        .env_remove("ANALYTICS_PSEUDONYM_KEY")
         .output()
         .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    Run {
+        code: out.status.code(),
+        out: String::from_utf8_lossy(&out.stdout).into_owned(),
+        err: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
 }
+
+/// A small generated dataset in a temporary directory.
+fn dataset(users: &str, days: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data").to_str().unwrap().to_owned();
+    let r = run(&[
+        "generate", "--out", &data, "--users", users, "--days", days, "--seed", "3",
+    ]);
+    assert!(r.ok(), "{}", r.err);
+    assert!(r.out.contains("wrote"), "{}", r.out);
+    (dir, data)
+}
+
+const RANGE: [&str; 4] = ["--from", "2026-03-28", "--to", "2026-04-10"];
 
 #[test]
 fn generate_quality_kpis_timeseries_backfill() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let data = data.to_str().unwrap();
-    let (ok, out, err) = run(&[
-        "generate", "--out", data, "--users", "300", "--days", "20", "--seed", "3",
-    ]);
-    assert!(ok, "{err}");
-    assert!(out.contains("wrote"), "{out}");
+    let (dir, data) = dataset("300", "20");
+    let data = data.as_str();
     assert!(std::path::Path::new(data)
         .join("transactions.json")
         .exists());
 
-    let (ok, out, err) = run(&["quality", "--data", data]);
-    assert!(ok, "{err}");
+    let r = run(&["quality", "--data", data]);
+    assert!(r.ok(), "{}", r.err);
     assert!(
-        out.contains("collection") && out.contains("transactions") && out.contains("total"),
-        "{out}"
+        r.out.contains("collection") && r.out.contains("transactions") && r.out.contains("total"),
+        "{}",
+        r.out
     );
-    let (ok, out, _) = run(&["quality", "--data", data, "--json"]);
-    assert!(ok);
-    let q: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let r = run(&["quality", "--data", data, "--json"]);
+    assert!(r.ok());
+    let q: serde_json::Value = serde_json::from_str(&r.out).unwrap();
     assert_eq!(q["collections"].as_array().unwrap().len(), 8);
 
-    let range = ["--from", "2026-03-28", "--to", "2026-04-10"];
-    let (ok, out, err) = run(&[
+    let r = run(&[
         &["kpis", "--data", data, "--usd-to-npr", "133.5", "--json"][..],
-        &range,
+        &RANGE,
     ]
     .concat());
-    assert!(ok, "{err}");
-    let k: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(r.ok(), "{}", r.err);
+    let k: serde_json::Value = serde_json::from_str(&r.out).unwrap();
     for section in [
         "revenue",
         "engagement",
@@ -64,10 +88,10 @@ fn generate_quality_kpis_timeseries_backfill() {
         "safety",
         "gaming",
     ] {
-        assert!(k[section].is_object(), "{section} missing in {out}");
+        assert!(k[section].is_object(), "{section} missing in {}", r.out);
     }
     assert!(k["revenue"]["byOGTier"]["tier1"].is_number());
-    let (ok, table, err) = run(&[
+    let r = run(&[
         &[
             "kpis",
             "--data",
@@ -77,16 +101,17 @@ fn generate_quality_kpis_timeseries_backfill() {
             "--country",
             "np",
         ][..],
-        &range,
+        &RANGE,
     ]
     .concat());
-    assert!(ok, "{err}");
+    assert!(r.ok(), "{}", r.err);
     assert!(
-        table.contains("== Revenue") && table.contains("country NP"),
-        "{table}"
+        r.out.contains("== Revenue") && r.out.contains("country NP"),
+        "{}",
+        r.out
     );
 
-    let (ok, out, err) = run(&[
+    let r = run(&[
         &[
             "timeseries",
             "--data",
@@ -99,15 +124,15 @@ fn generate_quality_kpis_timeseries_backfill() {
             "week",
             "--json",
         ][..],
-        &range,
+        &RANGE,
     ]
     .concat());
-    assert!(ok, "{err}");
-    let s: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(s["points"].as_array().unwrap().len(), 3, "{out}");
+    assert!(r.ok(), "{}", r.err);
+    let s: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(s["points"].as_array().unwrap().len(), 3, "{}", r.out);
 
     let rollups = dir.path().join("rollups.json");
-    let (ok, out, err) = run(&[
+    let r = run(&[
         &[
             "backfill",
             "--data",
@@ -115,96 +140,250 @@ fn generate_quality_kpis_timeseries_backfill() {
             "--out",
             rollups.to_str().unwrap(),
         ][..],
-        &range,
+        &RANGE,
     ]
     .concat());
-    assert!(ok, "{err}");
-    assert!(out.contains("14 days"), "{out}");
+    assert!(r.ok(), "{}", r.err);
+    assert!(r.out.contains("14 days"), "{}", r.out);
     let lines = std::fs::read_to_string(&rollups).unwrap();
     assert!(lines.lines().count() >= 14);
     assert!(lines.lines().all(|l| l.contains("\"appId\":\"halobuzz\"")));
 }
 
 #[test]
-fn bad_input_is_a_clear_error_and_a_failing_exit_code() {
+fn timeseries_takes_several_metrics_by_id_or_alias() {
+    let (_dir, data) = dataset("200", "12");
+    let r = run(&[
+        &[
+            "timeseries",
+            "--data",
+            &data,
+            "--usd-to-npr",
+            "133.5",
+            "--metric",
+            "revenue.by_og_tier.tier1",
+            "--metric",
+            "engagement.dau",
+            "--json",
+        ][..],
+        &RANGE,
+    ]
+    .concat());
+    assert!(r.ok(), "{}", r.err);
+    let s: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    let series = s.as_array().unwrap();
+    assert_eq!(series.len(), 2, "{}", r.out);
+    assert_eq!(series[0]["metric"], "revenue.byOGTier.tier1", "{}", r.out);
+    assert_eq!(series[1]["metric"], "engagement.dau", "{}", r.out);
+    assert_eq!(series[1]["points"].as_array().unwrap().len(), 14);
+}
+
+#[test]
+fn rollup_prints_summaries_and_writes_documents() {
+    let (dir, data) = dataset("200", "12");
+    let r = run(&[
+        "rollup",
+        "--data",
+        &data,
+        "--usd-to-npr",
+        "133.5",
+        "--date",
+        "2026-04-02",
+    ]);
+    assert!(r.ok(), "{}", r.err);
+    let first = r.out.lines().next().unwrap();
+    assert!(
+        first.starts_with("2026-04-02 ALL")
+            && first.contains("active")
+            && first.contains("messages"),
+        "{}",
+        r.out
+    );
+
+    let file = dir.path().join("day.json");
+    let r = run(&[
+        "rollup",
+        "--data",
+        &data,
+        "--usd-to-npr",
+        "133.5",
+        "--timezone",
+        "Asia/Kathmandu",
+        "--app-id",
+        "ops",
+        "--date",
+        "2026-04-02",
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    assert!(r.ok(), "{}", r.err);
+    assert!(r.out.contains("wrote"), "{}", r.out);
+    let lines = std::fs::read_to_string(&file).unwrap();
+    assert!(lines.lines().count() >= 2);
+    for line in lines.lines() {
+        let doc: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(doc["appId"], "ops", "{line}");
+        assert_eq!(doc["timezone"], "Asia/Kathmandu", "{line}");
+    }
+}
+
+#[test]
+fn the_pseudonym_key_and_the_tz_alias_are_options() {
+    let (_dir, data) = dataset("300", "20");
+    let host = |extra: &[&str]| {
+        let r = run(&[
+            &["kpis", "--data", &data, "--usd-to-npr", "133.5", "--json"][..],
+            extra,
+            &RANGE,
+        ]
+        .concat());
+        assert!(r.ok(), "{}", r.err);
+        let k: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+        k["creators"]["topCreators"][0]["hostId"].clone()
+    };
+    let default = host(&[]);
+    assert!(default.is_string(), "{default}");
+    assert_eq!(host(&["--tz", "Australia/Sydney"]), default);
+    assert_ne!(host(&["--pseudonym-key", "another key"]), default);
+}
+
+#[test]
+fn metrics_lists_the_catalog() {
+    let r = run(&["metrics", "--json"]);
+    assert!(r.ok(), "{}", r.err);
+    let list: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    let total = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "revenue.total")
+        .unwrap_or_else(|| panic!("no revenue.total in {}", r.out));
+    assert_eq!(total["unit"], "npr");
+    assert!(total["description"].is_string());
+
+    let r = run(&["metrics"]);
+    assert!(r.ok(), "{}", r.err);
+    let line = r
+        .out
+        .lines()
+        .find(|l| l.starts_with("revenue.total "))
+        .unwrap();
+    assert!(line.contains("npr"), "{line}");
+}
+
+#[test]
+fn bad_input_is_a_clear_error_and_exit_status_2() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
-    let cases: [(&[&str], &str); 5] = [
+    let kpis = |extra: &[&str]| -> Vec<String> {
+        [&["kpis", "--data", data][..], extra]
+            .concat()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    };
+    let april = ["--from", "2026-04-01", "--to", "2026-04-02"];
+    let cases: Vec<(Vec<String>, &str)> = vec![
         (
-            &[
-                "kpis",
-                "--data",
-                data,
-                "--from",
-                "2026-04-10",
-                "--to",
-                "2026-04-01",
-            ],
+            kpis(&["--from", "2026-04-10", "--to", "2026-04-01"]),
             "after",
         ),
         (
-            &[
-                "kpis",
-                "--data",
-                data,
-                "--from",
-                "2026-04-01",
-                "--to",
-                "2026-04-02",
-                "--country",
-                "Nepal",
-            ],
-            "Nepal",
+            kpis(&["--from", "2026-4-1", "--to", "2026-04-30"]),
+            "invalid from: `2026-4-1`",
         ),
         (
-            &[
-                "kpis",
-                "--data",
-                data,
-                "--from",
-                "2026-04-01",
-                "--to",
-                "2026-04-02",
-                "--tz",
-                "Mars/Base",
-            ],
+            kpis(&[&april[..], &["--country", "Nepal"]].concat()),
+            "invalid country: ",
+        ),
+        (
+            kpis(&[&april[..], &["--tz", "Mars/Base"]].concat()),
             "Mars/Base",
         ),
         (
-            &[
-                "timeseries",
-                "--data",
-                data,
-                "--from",
-                "2026-04-01",
-                "--to",
-                "2026-04-02",
-                "--metric",
-                "nope",
-            ],
-            "nope",
+            kpis(&[&april[..], &["--app-id", ""]].concat()),
+            "invalid app-id: must not be empty",
         ),
         (
-            &["quality", "--data", "/nonexistent/dir"],
-            "/nonexistent/dir",
+            kpis(&[&april[..], &["--usd-to-npr", "-1"]].concat()),
+            "invalid usd-to-npr",
+        ),
+        (
+            kpis(&[&april[..], &["--pseudonym-key", ""]].concat()),
+            "invalid pseudonym-key",
+        ),
+        (
+            [
+                &["timeseries", "--data", data, "--metric", "nope"][..],
+                &april,
+            ]
+            .concat()
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+            "`nope` is not a metric",
+        ),
+        (
+            [
+                &["timeseries", "--data", data, "--metric", "revenue.total"][..],
+                &april,
+                &["--granularity", "fortnight"],
+            ]
+            .concat()
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+            "fortnight",
+        ),
+        (
+            ["rollup", "--data", data, "--date", "2026-04-01T00:00:00Z"]
+                .map(str::to_owned)
+                .to_vec(),
+            "not an instant",
+        ),
+        (
+            ["generate", "--out", data, "--start", "1/4/2026"]
+                .map(str::to_owned)
+                .to_vec(),
+            "invalid start",
+        ),
+        (
+            ["quality", "--data", data, "--database", "x"]
+                .map(str::to_owned)
+                .to_vec(),
+            "database",
         ),
     ];
     for (args, needle) in cases {
-        let (ok, _, err) = run(args);
-        assert!(!ok, "{args:?} should fail");
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = run(&args);
+        assert_eq!(r.code, Some(2), "{args:?} should fail with 2: {}", r.err);
         assert!(
-            err.contains("error:") && err.contains(needle),
-            "{args:?}: {err}"
+            r.err.starts_with("error[INVALID_ARGUMENT]: ") && r.err.contains(needle),
+            "{args:?}: {}",
+            r.err
         );
     }
+}
+
+#[test]
+fn other_failures_exit_with_1_and_their_code() {
+    let r = run(&["quality", "--data", "/nonexistent/dir"]);
+    assert_eq!(r.code, Some(1), "{}", r.err);
+    assert!(
+        r.err.starts_with("error[") && r.err.contains("/nonexistent/dir"),
+        "{}",
+        r.err
+    );
+    assert!(!r.err.contains("INVALID_ARGUMENT"), "{}", r.err);
 }
 
 #[test]
 fn a_closed_stdout_ends_quietly() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
-    let (ok, _, err) = run(&["generate", "--out", data, "--users", "200", "--days", "10"]);
-    assert!(ok, "{err}");
+    let r = run(&["generate", "--out", data, "--users", "200", "--days", "10"]);
+    assert!(r.ok(), "{}", r.err);
     // Like `… --json | head -1`: the reader goes away before the output is written.
     let mut child = bin()
         .args(["quality", "--data", data, "--json"])

@@ -14,7 +14,7 @@ use crate::model::Collection;
 #[non_exhaustive]
 pub enum Error {
     /// A file or directory could not be read.
-    #[error("cannot read `{path}`: {source}")]
+    #[error("cannot read `{}`: {source}", ShownPath(path))]
     Read {
         /// The file or directory.
         path: PathBuf,
@@ -22,7 +22,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A file or directory could not be written.
-    #[error("cannot write `{path}`: {source}")]
+    #[error("cannot write `{}`: {source}", ShownPath(path))]
     Write {
         /// The file or directory.
         path: PathBuf,
@@ -30,7 +30,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A data directory holds more than one file for one collection.
-    #[error("data directory `{dir}` has two files for collection `{collection}`: `{first}` and `{second}`; keep one")]
+    #[error("data directory `{}` has two files for collection `{collection}`: `{first}` and `{second}`; keep one", ShownPath(dir))]
     AmbiguousDataFile {
         /// The data directory.
         dir: PathBuf,
@@ -42,7 +42,7 @@ pub enum Error {
         second: String,
     },
     /// The path given as a data directory is not a directory.
-    #[error("`{0}` is not a directory of mongoexport files")]
+    #[error("`{}` is not a directory of mongoexport files", ShownPath(.0))]
     NotADataDirectory(PathBuf),
     /// An argument is out of its domain.
     #[error("invalid {name}: {reason}")]
@@ -89,6 +89,43 @@ pub enum Error {
 
 /// The error type kept as a cause.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A cause kept as its message with every URI's user-information redacted (a driver error may quote the
+/// connection string, password included), and its own causes flattened into the text.
+#[derive(Debug)]
+pub struct RedactedCause(String);
+
+impl RedactedCause {
+    /// The redacted message of `e` and of its chain.
+    pub fn of(e: &(dyn std::error::Error + 'static)) -> Self {
+        let mut text = e.to_string();
+        let mut next = e.source();
+        while let Some(cause) = next {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            next = cause.source();
+        }
+        RedactedCause(crate::store::redact_secrets(&text))
+    }
+}
+
+impl std::fmt::Display for RedactedCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RedactedCause {}
+
+/// A path as an error shows it: a path that is really a URI (`postgres://user:pw@…` passed as a
+/// directory) never shows its password.
+struct ShownPath<'a>(&'a std::path::Path);
+
+impl std::fmt::Display for ShownPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::store::redact_secrets(&self.0.display().to_string()))
+    }
+}
 
 /// What kind of failure an error is, for a caller deciding what to do about it (and for the bindings,
 /// which map categories, never codes, to their exception classes).

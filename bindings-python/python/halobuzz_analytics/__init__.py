@@ -15,6 +15,10 @@ everything is lower-cased: ``byOGTier`` -> ``by_og_tier``, ``d1Retention`` -> ``
 path in the same snake_case spelling. Dates in results are ``'YYYY-MM-DD'`` strings, instants RFC 3339
 strings. Arguments accept metric paths in either spelling.
 
+Arguments are checked by the engine's request layer, as the CLI and the Node binding are: dates are
+``datetime.date`` objects or strictly ``'YYYY-MM-DD'`` strings. :func:`metrics` lists the metric
+catalog.
+
 Errors: every engine error is an :class:`AnalyticsError` with a stable ``code``;
 :class:`InvalidInputError` (also a ``ValueError``) for invalid arguments, :class:`DataError` for data
 that cannot be read, :class:`StorageError` for analytics storage failures. Arguments of the wrong type
@@ -30,6 +34,7 @@ from ._native import (
     StorageError,
     __version__,
     metric_paths,
+    metrics,
     snake_case,
 )
 
@@ -41,6 +46,7 @@ __all__ = [
     "StorageError",
     "__version__",
     "metric_paths",
+    "metrics",
     "snake_case",
     "to_frame",
 ]

@@ -10,6 +10,7 @@ from typing import Any, final
 _DataFrame = Any
 _Date = datetime.date | str
 _Number = int | float | Decimal | str
+_Threshold = int | float | Decimal
 _Result = dict[str, Any]
 
 __all__ = [
@@ -20,7 +21,9 @@ __all__ = [
     "StorageError",
     "__version__",
     "_raise_for_test",
+    "_with_clock",
     "metric_paths",
+    "metrics",
     "snake_case",
 ]
 
@@ -30,24 +33,31 @@ class AnalyticsError(Exception):
     """Base class of every error raised by the analytics engine; ``code`` is its stable code."""
 
     code: str
+    argument: str | None
 
 class InvalidInputError(AnalyticsError, ValueError):
     """An argument is out of its domain (``code`` ``INVALID_ARGUMENT``)."""
 
 class DataError(AnalyticsError):
-    """The data cannot be read (``NOT_A_DATA_DIRECTORY``, ``AMBIGUOUS_DATA_FILE``, ``READ_FAILED``)."""
+    """The data cannot be used (``NOT_A_DATA_DIRECTORY``, ``AMBIGUOUS_DATA_FILE``, ``READ_FAILED``, ``OVERFLOW``)."""
 
 class StorageError(AnalyticsError):
     """Analytics documents cannot be stored or read back (``STORAGE_ERROR``, ``WRITE_FAILED``, ``ENCODE_FAILED``)."""
 
 def metric_paths() -> list[str]:
-    """Every numeric metric path accepted by ``Engine.time_series``, snake_case, in report order."""
+    """Every metric path accepted by ``Engine.time_series``, snake_case, in report order."""
+
+def metrics() -> list[_Result]:
+    """The metric catalog: ``id``, ``section``, ``unit``, ``kind``, ``description``, ``aliases``."""
 
 def snake_case(name: str) -> str:
     """The snake_case spelling of a camelCase field name or dotted path (``byOGTier`` -> ``by_og_tier``)."""
 
 def _raise_for_test(code: str) -> None:
     """For the test suite only: raises what the core error of ``code`` becomes."""
+
+def _with_clock(engine: Engine, now: str) -> Engine:
+    """For the test suite only: ``engine`` with its clock stopped at ``now`` (RFC 3339)."""
 
 @final
 class Engine:
@@ -57,13 +67,14 @@ class Engine:
     def from_directory(
         path: str | PathLike[str],
         *,
+        database: str | None = None,
+        read_env: bool = True,
         timezone: str | None = None,
         app_id: str | None = None,
         usd_to_npr: _Number | None = None,
         pseudonym_key: str | None = None,
         reveal_user_ids: bool | None = None,
-        alerts: Mapping[str, _Number] | None = None,
-        read_env: bool = True,
+        alerts: Mapping[str, _Threshold] | None = None,
     ) -> Engine:
         """Loads a directory of mongoexport files, or connects to MongoDB for a ``mongodb://`` URI."""
 
@@ -77,13 +88,13 @@ class Engine:
         revenue_drop: Mapping[str, Any] | tuple[_Date, float] | None = None,
         invalid_rate: float | None = None,
         duplicate_rate: float | None = None,
+        read_env: bool = True,
         timezone: str | None = None,
         app_id: str | None = None,
         usd_to_npr: _Number | None = None,
         pseudonym_key: str | None = None,
         reveal_user_ids: bool | None = None,
-        alerts: Mapping[str, _Number] | None = None,
-        read_env: bool = True,
+        alerts: Mapping[str, _Threshold] | None = None,
     ) -> Engine:
         """Generates a seeded synthetic dataset in memory."""
 
@@ -109,7 +120,7 @@ class Engine:
         force: bool = False,
         progress: Callable[[_Result], object] | None = None,
     ) -> _Result:
-        """Rolls up every day of ``start..=end``; ``progress`` is called after each day."""
+        """Rolls up every day of ``start..=end``; ``progress`` is called after each day, ``False`` stops."""
 
     def kpis(self, start: _Date, end: _Date, country: str = "ALL") -> _Result:
         """The KPI report of ``start..=end`` for ``country``, from daily rollups."""
@@ -132,7 +143,11 @@ class Engine:
 
     @staticmethod
     def metric_paths() -> list[str]:
-        """Every numeric metric path, snake_case, in report order."""
+        """Every metric path, snake_case, in report order."""
+
+    @staticmethod
+    def metrics() -> list[_Result]:
+        """The metric catalog, in report order."""
 
     def time_series_frame(
         self,

@@ -74,6 +74,10 @@ pub struct ConfigOptions {
     pub max_range_days: Option<u32>,
     /// Minutes after a day's end before its rollup is stored (0–10,080; default 60).
     pub settle_minutes: Option<u32>,
+    /// Freeze the engine's clock at this instant (RFC 3339, e.g. `2026-04-10T00:00:00Z`): which days
+    /// are over, and the bound of valid dates, are then decided as of it. For tests, replays and
+    /// reproducible runs; the system clock otherwise.
+    pub now: Option<String>,
 }
 
 impl ConfigOptions {
@@ -130,6 +134,20 @@ impl ConfigOptions {
                 ));
             }
             c.settle_minutes = n;
+        }
+        if let Some(now) = self.now {
+            let at = chrono::DateTime::parse_from_rfc3339(now.trim())
+                .map_err(|e| {
+                    Error::invalid_argument(
+                        "now",
+                        format!(
+                            "`{}` is not an RFC 3339 instant such as 2026-04-10T00:00:00Z: {e}",
+                            crate::model::shown(&now)
+                        ),
+                    )
+                })?
+                .with_timezone(&chrono::Utc);
+            c.clock = crate::clock::ClockHandle::new(crate::clock::FixedClock(at));
         }
         if let Some(a) = self.alerts {
             let t = &mut c.alerts;

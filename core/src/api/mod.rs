@@ -101,10 +101,14 @@ fn normalise(value: &mut Value, style: NameStyle) {
     }
 }
 
-/// Rewrites the back-quoted names in a serde message (`unknown field `fooBar`, expected one of
-/// `from`, `to``) in the caller's style.
+/// Rewrites the back-quoted field names in serde's own messages about fields (`unknown field `fooBar`,
+/// expected one of `from`, `to``, `missing field `from``) in the caller's style. Any other message is
+/// about a value the caller wrote, which is quoted as written.
 fn restyle_message(message: &str, style: NameStyle) -> String {
-    if style == NameStyle::Camel {
+    let about_fields = ["unknown field", "missing field", "duplicate field"]
+        .iter()
+        .any(|p| message.starts_with(p));
+    if style == NameStyle::Camel || !about_fields {
         return message.to_owned();
     }
     let mut out = String::with_capacity(message.len());
@@ -167,10 +171,7 @@ pub fn restyle(error: Error, style: NameStyle) -> Error {
             } else {
                 name
             };
-            Error::InvalidArgument {
-                name,
-                reason: restyle_message(&reason, style),
-            }
+            Error::InvalidArgument { name, reason }
         }
         other => other,
     }
@@ -231,6 +232,14 @@ mod tests {
             .unwrap_err();
         assert!(e.to_string().contains("`usd_rate`"), "{e}");
         assert!(e.to_string().contains("`usd_to_npr`"), "{e}");
+        // A value is quoted as the caller wrote it, whatever the style.
+        let e = decode::<KpiRequest>(
+            "query",
+            json!({"from": "2026-04-01", "to": "2026-04-02", "country": "Nepal"}),
+            NameStyle::Kebab,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("`Nepal`"), "{e}");
         let e = decode::<ConfigOptions>("config", json!({"appId": ""}), NameStyle::Camel)
             .unwrap()
             .into_config()

@@ -11,11 +11,13 @@ use super::day::{strict_date, strict_date_opt};
 use crate::config::Config;
 use crate::generate::{generate, GenerationManifest, GeneratorConfig, RevenueDrop};
 use crate::load::{load_directory, LoadOptions};
-use crate::store::{is_mongodb_uri, InMemoryStoreBuilder, Store};
+use crate::store::{
+    is_mongodb_uri, normalize_mongodb_uri, redact_secrets, InMemoryStoreBuilder, Store,
+};
 use crate::{Engine, Error, Result};
 
 /// Where the raw collections are.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum DataSource {
     /// A directory of mongoexport files.
     Directory(PathBuf),
@@ -27,6 +29,20 @@ pub enum DataSource {
         /// The database.
         database: Option<String>,
     },
+}
+
+impl std::fmt::Debug for DataSource {
+    /// Never prints a password: the URI's user-information is redacted.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DataSource::Directory(dir) => f.debug_tuple("Directory").field(dir).finish(),
+            DataSource::MongoDb { uri, database } => f
+                .debug_struct("MongoDb")
+                .field("uri", &redact_secrets(uri))
+                .field("database", database)
+                .finish(),
+        }
+    }
 }
 
 impl DataSource {
@@ -44,7 +60,7 @@ impl DataSource {
                 return Err(Error::invalid_argument("database", "must not be empty"));
             }
             return Ok(DataSource::MongoDb {
-                uri: source.to_owned(),
+                uri: normalize_mongodb_uri(source),
                 database: database.map(str::to_owned),
             });
         }
@@ -52,6 +68,16 @@ impl DataSource {
             return Err(Error::invalid_argument(
                 "database",
                 "applies only when the data source is a mongodb:// URI",
+            ));
+        }
+        if source.contains("://") {
+            return Err(Error::invalid_argument(
+                "data",
+                format!(
+                    "`{}` is a URI of a scheme this engine does not read; give a directory or a \
+                     mongodb:// URI",
+                    redact_secrets(source)
+                ),
             ));
         }
         Ok(DataSource::Directory(PathBuf::from(source)))
@@ -135,8 +161,13 @@ pub struct RevenueDropRequest {
     /// The day.
     #[serde(with = "strict_date")]
     pub day: chrono::NaiveDate,
-    /// Share of money payments removed that day, in % (0–100].
+    /// Share of money payments removed that day, in % (0–100]; default 40.
+    #[serde(default = "default_drop_pct")]
     pub pct: f64,
+}
+
+fn default_drop_pct() -> f64 {
+    40.0
 }
 
 impl GenerateRequest {

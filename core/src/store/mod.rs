@@ -29,9 +29,71 @@ pub use memory::{InMemoryStore, InMemoryStoreBuilder};
 pub use mongo::{MongoDocumentSink, MongoReadStats, MongoStore, MongoStoreOptions};
 pub use pushdown::{AuthorMessages, Pushdown};
 
-/// Whether `s` names a MongoDB deployment (`mongodb://` or `mongodb+srv://`) rather than a directory.
+/// Whether `s` names a MongoDB deployment rather than a directory: after trimming, the scheme `mongodb`
+/// or `mongodb+srv` in any case, then `:`. A malformed `mongodb:/host` is still meant as a URI (and
+/// fails as one, redacted), never taken for a directory and echoed.
 pub fn is_mongodb_uri(s: &str) -> bool {
-    s.starts_with("mongodb://") || s.starts_with("mongodb+srv://")
+    let t = s.trim_start();
+    let scheme = t.split(':').next().unwrap_or_default();
+    t.contains(':')
+        && (scheme.eq_ignore_ascii_case("mongodb") || scheme.eq_ignore_ascii_case("mongodb+srv"))
+}
+
+/// A MongoDB URI as the driver expects it: trimmed, the scheme lower-cased.
+pub fn normalize_mongodb_uri(s: &str) -> String {
+    let t = s.trim();
+    match t.split_once(':') {
+        Some((scheme, rest)) => format!("{}:{rest}", scheme.to_ascii_lowercase()),
+        None => t.to_owned(),
+    }
+}
+
+/// `text` with the user-information (user and password) of every URI in it replaced by `***`, so that
+/// no error, log or `Debug` output can carry a password: `mongodb://admin:s3cret@db/x` becomes
+/// `mongodb://***@db/x`. Covers `scheme://…`, a malformed `mongodb:/…`, any case.
+pub fn redact_secrets(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(colon) = rest.find(':') {
+        let (before, after) = rest.split_at(colon);
+        let scheme_start = before
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.'))
+            .map_or(0, |i| i + 1);
+        let scheme = &before[scheme_start..];
+        let body = &after[1..];
+        let slashes = body.len() - body.trim_start_matches('/').len();
+        let is_uri = !scheme.is_empty()
+            && scheme
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic())
+            && (slashes >= 2
+                || (slashes >= 1 && scheme.to_ascii_lowercase().starts_with("mongodb")));
+        out.push_str(before);
+        out.push(':');
+        if !is_uri {
+            rest = body;
+            continue;
+        }
+        // A password may hold `?`, `/` or `#` unescaped (people paste them so): the user-information
+        // runs to the last `@` before the URI ends (whitespace or a quote), erring towards redacting.
+        let start = slashes;
+        let len = body[start..]
+            .find(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '`')
+            .unwrap_or(body.len() - start);
+        let uri = &body[start..start + len];
+        out.push_str(&body[..start]);
+        match uri.rfind('@') {
+            Some(at) => {
+                out.push_str("***");
+                out.push_str(&uri[at..]);
+            }
+            None => out.push_str(uri),
+        }
+        rest = &body[start + len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Something that takes raw documents of the platform's collections, one at a time: the in-memory store's
@@ -190,3 +252,41 @@ pub trait StoreExt: Store {
 }
 
 impl<S: Store + ?Sized> StoreExt for S {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_password_survives_redaction() {
+        for (text, want) in [
+            (
+                "mongodb://admin:s3cr?etPW@localhost/db",
+                "mongodb://***@localhost/db",
+            ),
+            ("MONGODB://admin:hunter2@h:27017", "MONGODB://***@h:27017"),
+            (
+                " mongodb+srv://u:p@cluster.x/y?retryWrites=true",
+                " mongodb+srv://***@cluster.x/y?retryWrites=true",
+            ),
+            ("mongodb:/admin:pw@localhost/x", "mongodb:/***@localhost/x"),
+            (
+                "error parsing `mongodb://a:b@c` at 3",
+                "error parsing `mongodb://***@c` at 3",
+            ),
+            (
+                "postgres://x:y@h and http://plain.host/p",
+                "postgres://***@h and http://plain.host/p",
+            ),
+            ("no uri here: 12:30", "no uri here: 12:30"),
+        ] {
+            assert_eq!(redact_secrets(text), want, "{text}");
+        }
+        assert!(is_mongodb_uri("  MONGODB://admin:hunter2@h"));
+        assert!(is_mongodb_uri("mongodb:/x"));
+        assert!(is_mongodb_uri("MongoDB+SRV://h"));
+        assert!(!is_mongodb_uri("./data/mongodb-dump"));
+        assert!(!is_mongodb_uri("data"));
+        assert_eq!(normalize_mongodb_uri(" MONGODB://h/x "), "mongodb://h/x");
+    }
+}

@@ -36,6 +36,7 @@ use reads::{projection, to_document};
 
 use super::*;
 use crate::clock::ClockHandle;
+use crate::error::RedactedCause;
 use crate::model::decode::DecodeContext;
 use crate::Error;
 
@@ -119,13 +120,16 @@ impl MongoStore {
         database: Option<&str>,
         options: MongoStoreOptions,
     ) -> Result<MongoStore> {
-        let fail = |reason: String| Error::storage("(connection)", reason);
+        // Every message below may quote the URI: redacted, so no password is ever shown.
+        let fail = |reason: String| Error::storage("(connection)", redact_secrets(&reason));
         if !is_mongodb_uri(uri) {
             return Err(Error::invalid_argument(
                 "MongoDB URI",
                 "expected mongodb://host[:port]/[database] or mongodb+srv://host/[database]",
             ));
         }
+        let uri = normalize_mongodb_uri(uri);
+        let uri = uri.as_str();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("halobuzz-mongo")
@@ -215,7 +219,7 @@ impl MongoStore {
             ),
             _ => format!("{what} on {hosts} failed: {e}"),
         };
-        Error::storage_caused(collection, reason, e.clone())
+        Error::storage_caused(collection, redact_secrets(&reason), RedactedCause::of(e))
     }
 
     fn timeout_error(&self, collection: &str, what: &str) -> Error {

@@ -1,0 +1,163 @@
+//! `demo`: the main job end to end on generated data — generate a dataset with a revenue drop, load
+//! and check it, back-fill daily rollups, print the last 30 days' KPIs and revenue per day.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use halobuzz_analytics::api::{
+    self, BackfillRequest, ConfigOptions, DataSource, Day, Decimalish, GenerateRequest, KpiRequest,
+    TimeSeriesRequest,
+};
+use halobuzz_analytics::calendar::{add_days, DateRange, Granularity};
+use halobuzz_analytics::generate::{write_directory, ExtJsonMode, GeneratorConfig, RevenueDrop};
+use halobuzz_analytics::kpi::CountryFilter;
+use halobuzz_analytics::Error;
+
+use crate::{progress, render};
+
+/// The flags of `demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the generated data here (default: a temporary directory, removed afterwards).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Number of users.
+    #[arg(long, default_value_t = 5000)]
+    users: u32,
+    /// Number of days.
+    #[arg(long, default_value_t = 90)]
+    days: u32,
+    /// Random seed.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+}
+
+/// The demo's exchange rate (METRICS.md: no built-in default in production paths; the demo sets one).
+const DEMO_USD_TO_NPR: &str = "133.50";
+
+/// Runs `demo`.
+pub fn run(args: DemoArgs) -> Result<(), Error> {
+    let DemoArgs {
+        out,
+        users,
+        days,
+        seed,
+    } = args;
+    let temp;
+    let dir = match out {
+        Some(d) => d,
+        None => {
+            temp = TempDir::new()?;
+            temp.path().to_owned()
+        }
+    };
+    let gen = GenerateRequest {
+        users: Some(users),
+        days: Some(days),
+        seed: Some(seed),
+        ..GenerateRequest::default()
+    }
+    .into_config()?;
+    let drop_day = add_days(gen.end_date(), -10);
+    let gen = GeneratorConfig {
+        revenue_drop: Some(RevenueDrop {
+            day: drop_day,
+            pct: 45.0,
+        }),
+        ..gen
+    };
+    gen.validate()?;
+    outln!(
+        "1. Generating {users} users over {days} days ({} … {}), seed {seed}, with a 45% revenue drop on {drop_day}",
+        gen.start_date(),
+        gen.end_date(),
+    );
+    let bar = progress::bar(u64::from(days), "generating", "days");
+    let manifest = write_directory(&gen, &dir, ExtJsonMode::Relaxed, false, &mut |d, _| {
+        bar.set_position(u64::from(d))
+    })?;
+    bar.finish_and_clear();
+    let docs: u64 = manifest.collections.iter().map(|c| c.documents).sum();
+    outln!("   wrote {docs} documents to {}\n", dir.display());
+
+    outln!("2. Loading and checking the data");
+    let options = ConfigOptions {
+        read_env: true,
+        usd_to_npr: Some(Decimalish::Text(DEMO_USD_TO_NPR.to_owned())),
+        ..ConfigOptions::default()
+    };
+    let source = DataSource::Directory(dir.clone());
+    let started = std::time::Instant::now();
+    let engine = progress::load(|p| api::open(&source, options, p))?;
+    let secs = started.elapsed().as_secs_f64();
+    outln!(
+        "   loaded in {secs:.2} s ({:.0} documents/s)\n",
+        docs as f64 / secs.max(1e-9)
+    );
+    out!("{}", indent(&engine.quality_report()?.to_table()));
+
+    let all = DateRange::new(gen.start_date(), gen.end_date())?;
+    outln!(
+        "\n3. Back-filling daily rollups for {} … {}",
+        all.from,
+        all.to
+    );
+    let backfill = BackfillRequest {
+        from: Day(all.from),
+        to: Day(all.to),
+        force: false,
+    };
+    let (summary, took) = progress::backfill(&engine, &backfill)?;
+    outln!(
+        "   {} days, {} rollup documents, in {took:.2?}\n",
+        summary.computed,
+        summary.rollups_written
+    );
+
+    let (from, to) = (Day(add_days(all.to, -29)), Day(all.to));
+    outln!("4. KPIs of the last 30 days (USD at {DEMO_USD_TO_NPR} NPR)\n");
+    let kpis = KpiRequest {
+        from,
+        to,
+        country: CountryFilter::All,
+    };
+    out!("{}", indent(&render::report(&kpis.run(&engine)?)));
+    outln!();
+    let revenue = TimeSeriesRequest {
+        metric: "revenue.total".parse()?,
+        from,
+        to,
+        granularity: Granularity::Day,
+        country: CountryFilter::All,
+    };
+    out!("{}", indent(&render::series(&revenue.run(&engine)?)));
+    Ok(())
+}
+
+fn indent(s: &str) -> String {
+    s.lines().map(|l| format!("   {l}\n")).collect()
+}
+
+/// A temporary directory removed on drop (the demo's data when no --out is given).
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Result<Self, Error> {
+        let path = std::env::temp_dir().join(format!("halobuzz-demo-{}", std::process::id()));
+        std::fs::create_dir_all(&path).map_err(|source| Error::Write {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(TempDir(path))
+    }
+
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
