@@ -55,10 +55,12 @@ pub struct Config {
     pub usd_to_npr: Option<Decimal>,
     /// Alert thresholds.
     pub alerts: AlertThresholds,
-    /// Key of the keyed hash that pseudonymises user ids in outputs (`ANALYTICS_PSEUDONYM_KEY`). The
-    /// default key is public, so production must set its own; it is never serialised.
-    #[serde(skip_serializing, default = "default_pseudonym_key")]
-    pub pseudonym_key: String,
+    /// Key of the keyed hash that pseudonymises user ids in outputs (`ANALYTICS_PSEUDONYM_KEY`). There
+    /// is no built-in key (a key in the source would let anyone map pseudonyms back to users): without
+    /// one, an output that needs pseudonyms fails with a configuration error, unless the caller asked
+    /// for [`Config::with_ephemeral_pseudonym_key`] or `revealUserIds`. Never serialised or printed.
+    #[serde(skip)]
+    pub pseudonym_key: Option<String>,
     /// Put raw user ids in outputs instead of pseudonyms (off unless the caller asks).
     #[serde(default)]
     pub reveal_user_ids: bool,
@@ -104,10 +106,6 @@ pub const MAX_RANGE_DAYS_LIMIT: u32 = 36_600;
 /// See [`MAX_RANGE_DAYS_LIMIT`].
 pub const SETTLE_MINUTES_LIMIT: u32 = 7 * 24 * 60;
 
-fn default_pseudonym_key() -> String {
-    "halobuzz-analytics/default-pseudonym-key".to_owned()
-}
-
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -115,7 +113,7 @@ impl Default for Config {
             app_id: "halobuzz".to_owned(),
             usd_to_npr: None,
             alerts: AlertThresholds::default(),
-            pseudonym_key: default_pseudonym_key(),
+            pseudonym_key: None,
             reveal_user_ids: false,
             max_range_days: default_max_range_days(),
             settle_minutes: default_settle_minutes(),
@@ -159,7 +157,7 @@ impl Config {
             c.app_id = app.to_owned();
         }
         if let Some(key) = get("ANALYTICS_PSEUDONYM_KEY") {
-            c.pseudonym_key = key.to_owned();
+            c.pseudonym_key = Some(key.to_owned());
         }
         if let Some(rate) = get("USD_TO_NPR") {
             c.usd_to_npr = Some(parse_rate(rate)?);
@@ -223,13 +221,29 @@ impl Config {
         Ok(c)
     }
 
-    /// The pseudonymiser of this configuration.
-    pub fn pseudonymizer(&self) -> crate::privacy::Pseudonymizer {
+    /// The pseudonymiser of this configuration: raw ids when `reveal_user_ids`, else keyed pseudonyms;
+    /// an `INVALID_ARGUMENT` configuration error when no key is configured.
+    pub fn pseudonymizer(&self) -> Result<crate::privacy::Pseudonymizer> {
         if self.reveal_user_ids {
-            crate::privacy::Pseudonymizer::reveal()
-        } else {
-            crate::privacy::Pseudonymizer::new(self.pseudonym_key.as_bytes())
+            return Ok(crate::privacy::Pseudonymizer::reveal());
         }
+        match &self.pseudonym_key {
+            Some(key) => Ok(crate::privacy::Pseudonymizer::new(key.as_bytes())),
+            None => Err(Error::invalid_argument(
+                "pseudonymKey",
+                "no pseudonymisation key is configured: set ANALYTICS_PSEUDONYM_KEY (or the \
+                 pseudonymKey option) to a secret, or ask for an ephemeral per-process key \
+                 (ephemeralPseudonymKey; pseudonyms then change with every process), or for raw \
+                 ids (revealUserIds)",
+            )),
+        }
+    }
+
+    /// Uses a random key of this process (pseudonyms are stable within the process only): for demos
+    /// and tests, only when asked for explicitly.
+    pub fn with_ephemeral_pseudonym_key(mut self) -> Self {
+        self.pseudonym_key = Some(crate::privacy::process_key());
+        self
     }
 
     /// The validation context of raw documents at the clock's current time.
@@ -301,7 +315,7 @@ mod tests {
         )]
         .into();
         let c = Config::from_vars(&vars).unwrap();
-        assert_eq!(c.pseudonym_key, "s3cret-key");
+        assert_eq!(c.pseudonym_key.as_deref(), Some("s3cret-key"));
         assert!(!format!("{c:?}").contains("s3cret"));
         assert!(!serde_json::to_string(&c).unwrap().contains("s3cret"));
     }

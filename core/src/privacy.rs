@@ -73,3 +73,16 @@ mod tests {
         assert_eq!(Pseudonymizer::reveal().id(&id), "65f1a2b3c4d5e6f708192a3b");
     }
 }
+
+/// A random key for this process, the same for every call: 32 bytes from the standard library's
+/// randomly seeded hasher keys (seeded from the operating system's entropy), as hex.
+pub fn process_key() -> String {
+    use std::hash::{BuildHasher, RandomState};
+    static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        (0u64..4)
+            .map(|i| format!("{:016x}", RandomState::new().hash_one(i)))
+            .collect()
+    })
+    .clone()
+}

@@ -102,7 +102,10 @@ fn kpis_from_rollups_equal_kpis_from_raw_events_over_30_days() {
     generate(&gen, &mut builder, &mut |_, _| {}).unwrap();
     let engine = Engine::new(
         Arc::new(builder.build()),
-        Config::default().with_usd_to_npr("133.5").unwrap(),
+        Config::default()
+            .with_ephemeral_pseudonym_key()
+            .with_usd_to_npr("133.5")
+            .unwrap(),
     );
     let range = DateRange::new(add_days(gen.end_date(), -29), gen.end_date()).unwrap();
     let all = DateRange::new(gen.start_date(), gen.end_date()).unwrap();

@@ -47,8 +47,21 @@ pub struct AlertOptions {
     pub engagement_drop_pct: Option<f64>,
 }
 
+/// Serialises a secret as `null` (it never leaves the engine), reads it as a string.
+mod secret {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(_: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_none()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        Option::<String>::deserialize(d)
+    }
+}
+
 /// How to configure an engine. Options given here win over the environment variables.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConfigOptions {
     /// Read the previous service's variables from the process environment first (`REPORTS_TZ`,
@@ -64,10 +77,15 @@ pub struct ConfigOptions {
     pub app_id: Option<String>,
     /// NPR per USD. No default: a report that meets a USD amount without a rate fails.
     pub usd_to_npr: Option<Decimalish>,
-    /// Key of the keyed hash that pseudonymises user ids in outputs.
+    /// Key of the keyed hash that pseudonymises user ids in outputs (a secret: never printed).
+    #[serde(default, with = "secret")]
     pub pseudonym_key: Option<String>,
     /// Put raw user ids in outputs instead of pseudonyms (default `false`).
     pub reveal_user_ids: Option<bool>,
+    /// Without a `pseudonymKey`, use a random key of this process (pseudonyms then change with every
+    /// process): for demos and tests. Default `false`: no key is a configuration error.
+    #[serde(default)]
+    pub ephemeral_pseudonym_key: bool,
     /// Alert thresholds.
     pub alerts: Option<AlertOptions>,
     /// The longest range a request may span, in days (1–36,600; default 3,660).
@@ -78,6 +96,32 @@ pub struct ConfigOptions {
     /// are over, and the bound of valid dates, are then decided as of it. For tests, replays and
     /// reproducible runs; the system clock otherwise.
     pub now: Option<String>,
+}
+
+impl std::fmt::Debug for ConfigOptions {
+    /// Everything but secrets: the pseudonym key and the `env` values (which may hold keys).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfigOptions")
+            .field("read_env", &self.read_env)
+            .field(
+                "env",
+                &self.env.as_ref().map(|e| e.keys().collect::<Vec<_>>()),
+            )
+            .field("timezone", &self.timezone)
+            .field("app_id", &self.app_id)
+            .field("usd_to_npr", &self.usd_to_npr)
+            .field(
+                "pseudonym_key",
+                &self.pseudonym_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field("ephemeral_pseudonym_key", &self.ephemeral_pseudonym_key)
+            .field("reveal_user_ids", &self.reveal_user_ids)
+            .field("alerts", &self.alerts)
+            .field("max_range_days", &self.max_range_days)
+            .field("settle_minutes", &self.settle_minutes)
+            .field("now", &self.now)
+            .finish()
+    }
 }
 
 impl ConfigOptions {
@@ -112,7 +156,10 @@ impl ConfigOptions {
             if key.is_empty() {
                 return Err(Error::invalid_argument("pseudonymKey", "must not be empty"));
             }
-            c.pseudonym_key = key;
+            c.pseudonym_key = Some(key);
+        }
+        if self.ephemeral_pseudonym_key && c.pseudonym_key.is_none() {
+            c = c.with_ephemeral_pseudonym_key();
         }
         if let Some(reveal) = self.reveal_user_ids {
             c.reveal_user_ids = reveal;

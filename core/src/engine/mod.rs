@@ -63,7 +63,7 @@ pub type Progress<'a> = &'a mut dyn FnMut(BackfillProgress) -> ControlFlow<()>;
 /// let mut builder = InMemoryStoreBuilder::new();
 /// let gen = GeneratorConfig { users: 200, days: 20, ..GeneratorConfig::default() };
 /// generate(&gen, &mut builder, &mut |_, _| {})?;
-/// let engine = Engine::new(Arc::new(builder.build()), Config::default().with_usd_to_npr("133.5")?);
+/// let engine = Engine::new(Arc::new(builder.build()), Config::default().with_ephemeral_pseudonym_key().with_usd_to_npr("133.5")?);
 /// let range = DateRange::new(gen.start_date(), gen.end_date())?;
 /// let report = engine.kpis(range, CountryFilter::All)?;
 /// assert!(report.engagement.active_users > 0);
@@ -165,7 +165,7 @@ impl Engine {
         self.check_range(range)?;
         let facts = self.facts_from_rollups(days_needed(range), country)?;
         let dir = self.directory()?;
-        let ids = self.config.pseudonymizer();
+        let ids = self.config.pseudonymizer()?;
         self.window(&facts, &dir, &ids).report(range, country)
     }
 
@@ -175,7 +175,7 @@ impl Engine {
         self.check_range(range)?;
         let facts = self.facts_from_raw(days_needed(range))?;
         let dir = self.directory()?;
-        let ids = self.config.pseudonymizer();
+        let ids = self.config.pseudonymizer()?;
         self.window(&facts, &dir, &ids).report(range, country)
     }
 
@@ -198,7 +198,7 @@ impl Engine {
             });
         let facts = self.facts_from_rollups(needed, country)?;
         let dir = self.directory()?;
-        let ids = self.config.pseudonymizer();
+        let ids = self.config.pseudonymizer()?;
         let window = self.window(&facts, &dir, &ids);
         let mut points = Vec::with_capacity(buckets.len());
         for b in buckets {

@@ -10,7 +10,8 @@
 //! writer already replaced it), the reader reads again, and a day still inconsistent counts as not
 //! rolled up, so it is recomputed rather than reported as zero. Two writers of one day from two
 //! processes each publish a complete generation; the last flip wins and the loser's documents are
-//! removed by whichever cleanup sees the final marker.
+//! removed by whichever cleanup sees the final marker. Each flip keeps the generation it replaced until the
+//! next one, so a reader that took the old marker just before a flip still finds its documents.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -52,6 +53,10 @@ pub struct RollupDay {
     pub date: NaiveDate,
     /// The generation readers use.
     pub generation: i64,
+    /// The generation published before it, kept until the next flip so that a reader that took the
+    /// old marker just before this flip still finds its documents.
+    #[serde(default)]
+    pub previous_generation: Option<i64>,
     /// The time zone the day was cut in.
     pub timezone: String,
     /// Rollup layout version.
@@ -115,25 +120,34 @@ pub(crate) fn publish_day(
         })
         .collect();
     store.put_docs(&docs)?;
+    let previous = markers(store, app_id, date, date)?
+        .remove(&date)
+        .map(|m| m.generation);
     store.put_docs(&[RollupDay {
         app_id: app_id.to_owned(),
         date,
         generation,
+        previous_generation: previous,
         timezone: timezone.to_owned(),
         version: ROLLUP_VERSION,
         computed_at: now,
         countries: docs.iter().map(|r| r.country.key()).collect(),
     }])?;
-    // Whatever the marker names now (ours, or a concurrent writer's that flipped after us) stays.
-    let published = markers(store, app_id, date, date)?
+    // Whatever the marker names now (ours, or a concurrent writer's that flipped after us) stays, and
+    // so does the generation it replaced; everything older goes.
+    let (published, kept) = markers(store, app_id, date, date)?
         .remove(&date)
-        .map_or(generation, |m| m.generation);
-    store.delete_docs::<DailyRollup>(
-        &DocFilter::all()
-            .eq("appId", app_id)
-            .eq("date", date)
-            .with("generation", Condition::NotEq(published.into())),
-    )?;
+        .map_or((generation, previous), |m| {
+            (m.generation, m.previous_generation)
+        });
+    let mut filter = DocFilter::all()
+        .eq("appId", app_id)
+        .eq("date", date)
+        .with("generation", Condition::NotEq(published.into()));
+    if let Some(kept) = kept {
+        filter = filter.with("generation", Condition::NotEq(kept.into()));
+    }
+    store.delete_docs::<DailyRollup>(&filter)?;
     Ok(())
 }
 
@@ -168,12 +182,16 @@ pub(crate) fn read_rollups(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<DailyRollup>> {
-    // One re-read covers a writer that flipped a day between our two reads; a day still inconsistent
-    // after that is being rewritten right now and is recomputed by the caller instead.
+    // A re-read covers writers that flipped a day between our two reads (each flip keeps the generation
+    // it replaced, so one flip never strands a reader); a day still inconsistent after a few re-reads is
+    // being rewritten over and over right now, and is computed live by the caller instead.
     let mut result = read_once(store, app_id, country, from, to)?;
-    if !result.1.is_empty() {
-        let retry = read_once(store, app_id, country, from, to)?;
-        result = retry;
+    for attempt in 0..4 {
+        if result.1.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1 << attempt));
+        result = read_once(store, app_id, country, from, to)?;
     }
     Ok(result.0)
 }
