@@ -96,6 +96,26 @@ impl BackfillRequest {
     }
 }
 
+/// Re-roll the last settled days, for documents that arrived late (`backfillRecent`,
+/// `backfill --recent N`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RecentBackfillRequest {
+    /// How many days, ending with the last settled one (1 … `maxRangeDays`).
+    pub days: u32,
+}
+
+impl RecentBackfillRequest {
+    /// Runs it; `progress` may stop it after any day.
+    pub fn run(
+        &self,
+        engine: &Engine,
+        progress: &mut dyn FnMut(BackfillProgress) -> ControlFlow<()>,
+    ) -> Result<BackfillSummary> {
+        engine.backfill_recent(self.days, progress)
+    }
+}
+
 /// One local day (`rollupDay`, `rollupsOfDay`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -23,8 +23,8 @@ use serde_json::Value;
 pub use config::{AlertOptions, ConfigOptions, Decimalish};
 pub use day::Day;
 pub use kpi::{
-    metrics, BackfillRequest, DayRequest, KpiRequest, RollupFactsView, RollupIds, RollupView,
-    TimeSeriesRequest,
+    metrics, BackfillRequest, DayRequest, KpiRequest, RecentBackfillRequest, RollupFactsView,
+    RollupIds, RollupView, TimeSeriesRequest,
 };
 pub use open::{
     open, open_generated, open_store, DataSource, GenerateRequest, Generated, RevenueDropRequest,

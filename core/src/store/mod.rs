@@ -253,6 +253,29 @@ pub trait StoreExt: Store {
 
 impl<S: Store + ?Sized> StoreExt for S {}
 
+/// [`redact_secrets`] of a message about `uri`, and also every piece of the URI's user-information
+/// wherever it appears on its own (a driver may quote `admin:s3cret` as a "server address" when the
+/// password holds a `?`).
+pub fn redact_uri_message(message: &str, uri: &str) -> String {
+    let mut out = redact_secrets(message);
+    let body = uri.trim().split_once(':').map_or("", |(_, rest)| rest);
+    let body = body.trim_start_matches('/');
+    if let Some(at) = body.rfind('@') {
+        let userinfo = &body[..at];
+        let mut pieces: Vec<&str> = userinfo
+            .split(|c: char| c == ':' || c == '?' || c == '/' || c == '#' || c == '&' || c == '=')
+            .filter(|p| !p.is_empty())
+            .collect();
+        pieces.push(userinfo);
+        // Longest first, so a piece inside another is not replaced half-way.
+        pieces.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        for piece in pieces {
+            out = out.replace(piece, "***");
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,6 +305,13 @@ mod tests {
         ] {
             assert_eq!(redact_secrets(text), want, "{text}");
         }
+        let uri = "mongodb://admin:s3cr?etPW@localhost/db";
+        let msg = "invalid server address admin:s3cr: got s3cr; etPW";
+        let shown = redact_uri_message(msg, uri);
+        assert!(
+            !shown.contains("s3cr") && !shown.contains("etPW"),
+            "{shown}"
+        );
         assert!(is_mongodb_uri("  MONGODB://admin:hunter2@h"));
         assert!(is_mongodb_uri("mongodb:/x"));
         assert!(is_mongodb_uri("MongoDB+SRV://h"));

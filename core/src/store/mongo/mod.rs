@@ -121,7 +121,8 @@ impl MongoStore {
         options: MongoStoreOptions,
     ) -> Result<MongoStore> {
         // Every message below may quote the URI: redacted, so no password is ever shown.
-        let fail = |reason: String| Error::storage("(connection)", redact_secrets(&reason));
+        let fail =
+            |reason: String| Error::storage("(connection)", redact_uri_message(&reason, uri));
         if !is_mongodb_uri(uri) {
             return Err(Error::invalid_argument(
                 "MongoDB URI",
@@ -136,9 +137,15 @@ impl MongoStore {
             .enable_all()
             .build()
             .map_err(|e| fail(format!("cannot start the MongoDB I/O runtime: {e}")))?;
+        // A URI the driver cannot parse is the caller's to fix: an invalid argument, redacted.
         let mut client_options = runtime
             .block_on(async { ClientOptions::parse(uri).await })
-            .map_err(|e| fail(format!("invalid MongoDB URI: {e}")))?;
+            .map_err(|e| {
+                Error::invalid_argument(
+                    "data",
+                    redact_uri_message(&format!("`{uri}` is not a valid MongoDB URI: {e}"), uri),
+                )
+            })?;
         let hosts = client_options
             .hosts
             .iter()

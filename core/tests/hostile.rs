@@ -1,0 +1,92 @@
+//! The hostile-input suite, Rust side: every request of `tests/hostile/requests.json` through the request
+//! layer (the same cases the CLI, Node and Python suites replay), each failing with its code and never
+//! printing a secret.
+
+#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
+
+use std::ops::ControlFlow;
+
+use halobuzz_analytics::api::{
+    self, BackfillRequest, ConfigOptions, DataSource, DayRequest, GenerateRequest, KpiRequest,
+    NameStyle, RecentBackfillRequest, TimeSeriesRequest,
+};
+use halobuzz_analytics::Error;
+use serde_json::{json, Value};
+
+fn corpus() -> Vec<Value> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/hostile/requests.json"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    v["cases"].as_array().unwrap().clone()
+}
+
+fn base_config() -> Value {
+    json!({"usdToNpr": 133.5, "pseudonymKey": "hostile-suite-key", "now": "2026-04-20T00:00:00Z"})
+}
+
+/// Runs one case; the error it fails with.
+fn run(case: &Value) -> Result<(), Error> {
+    let mut config = if case["bareConfig"] == json!(true) {
+        json!({})
+    } else {
+        base_config()
+    };
+    if let Some(extra) = case["config"].as_object() {
+        for (k, v) in extra {
+            config[k] = v.clone();
+        }
+    }
+    let args = case["arguments"].clone();
+    let options: ConfigOptions = api::decode("config", config, NameStyle::Camel)?;
+    if case["operation"] == "open" {
+        let source = args["source"].as_str().unwrap_or_default();
+        let database = args["database"].as_str();
+        let source = DataSource::parse(source, database)?;
+        api::open(&source, options, &|_, _| {})?;
+        return Ok(());
+    }
+    let gen = GenerateRequest {
+        users: Some(300),
+        days: Some(20),
+        seed: Some(7),
+        start: Some("2026-03-20".parse().unwrap()),
+        ..GenerateRequest::default()
+    };
+    let engine = api::open_generated(gen, options)?.engine;
+    let go_on = &mut |_| ControlFlow::Continue(());
+    match case["operation"].as_str().unwrap() {
+        "kpis" => api::decode::<KpiRequest>("query", args, NameStyle::Camel)?
+            .run(&engine)
+            .map(drop),
+        "timeSeries" => api::decode::<TimeSeriesRequest>("query", args, NameStyle::Camel)?
+            .run(&engine)
+            .map(drop),
+        "backfill" => api::decode::<BackfillRequest>("query", args, NameStyle::Camel)?
+            .run(&engine, go_on)
+            .map(drop),
+        "backfillRecent" => api::decode::<RecentBackfillRequest>("query", args, NameStyle::Camel)?
+            .run(&engine, go_on)
+            .map(drop),
+        "rollupDay" => api::decode::<DayRequest>("query", args, NameStyle::Camel)?
+            .rollup(&engine)
+            .map(drop),
+        other => panic!("unknown operation {other}"),
+    }
+}
+
+#[test]
+fn every_hostile_request_fails_with_its_code_and_no_secret() {
+    for case in corpus() {
+        let name = case["name"].as_str().unwrap();
+        let err = run(&case).expect_err(name);
+        assert_eq!(err.code(), case["code"], "{name}: {err}");
+        let shown = format!("{err} {err:?}");
+        for secret in case["secrets"].as_array().into_iter().flatten() {
+            let secret = secret.as_str().unwrap();
+            assert!(!shown.contains(secret), "{name} shows `{secret}`: {shown}");
+        }
+    }
+}
