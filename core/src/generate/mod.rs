@@ -94,6 +94,13 @@ impl Default for GeneratorConfig {
     }
 }
 
+/// The most users a generator may simulate.
+pub const MAX_USERS: u32 = 5_000_000;
+/// The most days a generator may simulate.
+pub const MAX_DAYS: u32 = 3_660;
+/// The most user-days (users × days) a generator may simulate: about as many documents.
+pub const MAX_USER_DAYS: u64 = 120_000_000;
+
 impl GeneratorConfig {
     /// The first day of the window (a UTC date).
     pub fn start_date(&self) -> NaiveDate {
@@ -119,6 +126,29 @@ impl GeneratorConfig {
         }
         if self.days == 0 {
             return Err(Error::invalid_argument("days", "must be at least 1"));
+        }
+        // Bounds that keep a generated store within a machine's memory (about one document per user
+        // and day): a request beyond them is a mistake or an attack, not a workload.
+        if self.users > MAX_USERS {
+            return Err(Error::invalid_argument(
+                "users",
+                format!("{} is more than {MAX_USERS}", self.users),
+            ));
+        }
+        if self.days > MAX_DAYS {
+            return Err(Error::invalid_argument(
+                "days",
+                format!("{} is more than {MAX_DAYS}", self.days),
+            ));
+        }
+        if u64::from(self.users) * u64::from(self.days) > MAX_USER_DAYS {
+            return Err(Error::invalid_argument(
+                "users",
+                format!(
+                    "{} users × {} days is more than {MAX_USER_DAYS} user-days (about as many documents)",
+                    self.users, self.days
+                ),
+            ));
         }
         for (name, rate) in [
             ("invalidRate", self.invalid_rate),
