@@ -42,7 +42,10 @@ fn bench(c: &mut Criterion) {
     );
     let engine = Engine::new(
         Arc::new(store),
-        Config::default().with_usd_to_npr("133.5").expect("rate"),
+        Config::default()
+            .with_ephemeral_pseudonym_key()
+            .with_usd_to_npr("133.5")
+            .expect("rate"),
     );
     let all = DateRange::new(gen.start_date(), gen.end_date()).expect("range");
     engine.refresh().expect("directory");

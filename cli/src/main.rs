@@ -52,7 +52,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Write a seeded synthetic HaloBuzz dataset as a mongoexport directory.
+    /// Write a seeded synthetic HaloBuzz dataset as a mongoexport directory (only its own files).
     #[command(after_help = AFTER_HELP)]
     Generate(generate::GenerateArgs),
     /// KPIs of a date range: every section of METRICS.md, with growth against the previous period.
@@ -64,7 +64,8 @@ enum Command {
     /// Roll up one day and print its rollup summaries (or write its rollup documents).
     #[command(after_help = AFTER_HELP)]
     Rollup(rollup::RollupArgs),
-    /// Roll up every day of a range (skipping days already rolled up unless --force), with progress.
+    /// Roll up every day of a range (skipping days already rolled up unless --force), or re-roll the
+    /// last N settled days (--recent N), with progress.
     #[command(after_help = AFTER_HELP)]
     Backfill(backfill::BackfillArgs),
     /// The main job: generate a dataset, check it, back-fill rollups, print the last 30 days' KPIs.

@@ -2,8 +2,7 @@
 
 use std::ops::ControlFlow;
 
-use halobuzz_analytics::api::BackfillRequest;
-use halobuzz_analytics::{BackfillSummary, Engine, Error};
+use halobuzz_analytics::{BackfillSummary, Error, Progress};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// A bar of `len` steps, labelled with what it counts.
@@ -32,14 +31,14 @@ pub fn load<T>(load: impl FnOnce(&(dyn Fn(u64, u64) + Sync)) -> T) -> T {
     out
 }
 
-/// Runs a backfill behind a bar of its days; returns what was done and how long it took.
+/// Runs a backfill (`run`, given the progress callback to pass on) behind a bar of its days; returns
+/// what was done and how long it took.
 pub fn backfill(
-    engine: &Engine,
-    request: &BackfillRequest,
+    run: impl FnOnce(Progress<'_>) -> Result<BackfillSummary, Error>,
 ) -> Result<(BackfillSummary, std::time::Duration), Error> {
     let bar = bar(0, "rolling up", "days");
     let started = std::time::Instant::now();
-    let summary = request.run(engine, &mut |p| {
+    let summary = run(&mut |p| {
         bar.set_length(p.total);
         bar.set_position(p.done);
         ControlFlow::Continue(())

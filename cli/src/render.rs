@@ -1,8 +1,27 @@
-//! Tables a person reads: KPI reports and time series as aligned text.
+//! Tables a person reads: KPI reports and time series as aligned text. Every string in them that
+//! comes from the data or the configuration (usernames, time zone, metric and country names) goes
+//! through [`cell`], so a hostile value can neither drive the terminal (escape sequences, bells,
+//! carriage returns) nor break the table's layout.
 
 use std::fmt::Write as _;
 
 use halobuzz_analytics::kpi::{KpiReport, TimeSeries};
+
+/// The longest text a cell shows of one value, in characters.
+const CELL_MAX: usize = 48;
+
+/// `text` as a table may show it: without control characters (`char::is_control`: C0 and C1 controls,
+/// ESC included, so an escape sequence is left as inert text such as `[31m`) or the invisible
+/// bidirectional overrides that reorder what a reader sees, and cut to [`CELL_MAX`] characters.
+pub fn cell(text: &str) -> String {
+    let bidi = |c: char| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    let mut kept = text.chars().filter(|c| !c.is_control() && !bidi(*c));
+    let mut out: String = kept.by_ref().take(CELL_MAX).collect();
+    if kept.next().is_some() {
+        out.push('…');
+    }
+    out
+}
 
 fn opt(v: Option<f64>, unit: &str) -> String {
     v.map_or_else(|| "—".to_owned(), |x| fmt_num(x, unit))
@@ -49,7 +68,14 @@ pub fn report(r: &KpiReport) -> String {
     let p = &r.period;
     let mut out = format!(
         "KPIs {} … {} ({} days, country {}, {}; previous period {} … {}); money in {}\n\n",
-        p.from, p.to, p.days, p.country, p.timezone, p.previous_from, p.previous_to, p.currency
+        p.from,
+        p.to,
+        p.days,
+        cell(&p.country.to_string()),
+        cell(&p.timezone),
+        p.previous_from,
+        p.previous_to,
+        cell(&p.currency)
     );
     section("Revenue", growth(r.revenue.growth));
     let v = &r.revenue;
@@ -202,7 +228,11 @@ pub fn report(r: &KpiReport) -> String {
             &format!(
                 "#{} {}",
                 i + 1,
-                t.username.as_deref().unwrap_or("(no handle)")
+                t.username
+                    .as_deref()
+                    .map(cell)
+                    .filter(|u| !u.trim().is_empty())
+                    .unwrap_or_else(|| "(no handle)".to_owned())
             ),
             format!(
                 "{} · {} streams · {} viewers",
@@ -284,7 +314,11 @@ pub fn report(r: &KpiReport) -> String {
 pub fn series(s: &TimeSeries) -> String {
     let mut out = format!(
         "{} by {} ({} … {}, country {})\n",
-        s.metric, s.granularity, s.from, s.to, s.country
+        cell(&s.metric),
+        cell(&s.granularity.to_string()),
+        s.from,
+        s.to,
+        cell(&s.country.to_string())
     );
     let max = s
         .points
@@ -304,4 +338,33 @@ pub fn series(s: &TimeSeries) -> String {
         let _ = writeln!(out, "  {span:<24} {:>16}  {bar}", opt(p.value, ""));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use halobuzz_analytics::kpi::TopCreator;
+
+    #[test]
+    fn data_cannot_drive_the_terminal() {
+        let hostile = "\u{1b}[31mred\u{7}\r\u{9b}2J\u{202e}txt.exe";
+        assert_eq!(cell(hostile), "[31mred2Jtxt.exe");
+        assert_eq!(cell(&"x".repeat(100)).chars().count(), CELL_MAX + 1);
+        let mut r = KpiReport::default();
+        r.creators.top_creators.push(TopCreator {
+            username: Some("\u{1b}[31mmallory\u{7}".to_owned()),
+            ..TopCreator::default()
+        });
+        r.creators.top_creators.push(TopCreator {
+            username: Some("\u{1b}\u{7}".to_owned()),
+            ..TopCreator::default()
+        });
+        let table = report(&r);
+        assert!(
+            !table.chars().any(|c| c.is_control() && c != '\n'),
+            "{table:?}"
+        );
+        assert!(table.contains("#1 [31mmallory "), "{table}");
+        assert!(table.contains("#2 (no handle)"), "{table}");
+    }
 }

@@ -3,52 +3,9 @@
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
 
-use std::process::Command;
+mod common;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_halobuzz-analytics"))
-}
-
-/// What a run ended with: its exit status, standard output and standard error.
-struct Run {
-    code: Option<i32>,
-    out: String,
-    err: String,
-}
-
-impl Run {
-    fn ok(&self) -> bool {
-        self.code == Some(0)
-    }
-}
-
-fn run(args: &[&str]) -> Run {
-    let out = bin()
-        .args(args)
-        .env_remove("USD_TO_NPR")
-        .env_remove("REPORTS_TZ")
-        .env_remove("ANALYTICS_APP_ID")
-        .env_remove("ANALYTICS_PSEUDONYM_KEY")
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code(),
-        out: String::from_utf8_lossy(&out.stdout).into_owned(),
-        err: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// A small generated dataset in a temporary directory.
-fn dataset(users: &str, days: &str) -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data").to_str().unwrap().to_owned();
-    let r = run(&[
-        "generate", "--out", &data, "--users", users, "--days", days, "--seed", "3",
-    ]);
-    assert!(r.ok(), "{}", r.err);
-    assert!(r.out.contains("wrote"), "{}", r.out);
-    (dir, data)
-}
+use common::{bin, dataset, run};
 
 const RANGE: [&str; 4] = ["--from", "2026-03-28", "--to", "2026-04-10"];
 
@@ -245,6 +202,8 @@ fn the_pseudonym_key_and_the_tz_alias_are_options() {
     assert!(default.is_string(), "{default}");
     assert_eq!(host(&["--tz", "Australia/Sydney"]), default);
     assert_ne!(host(&["--pseudonym-key", "another key"]), default);
+    // The flag and ANALYTICS_PSEUDONYM_KEY are the same option.
+    assert_eq!(host(&["--pseudonym-key", common::TEST_KEY]), default);
 }
 
 #[test]

@@ -58,6 +58,19 @@ impl Pseudonymizer {
     }
 }
 
+/// A random key for this process, the same for every call: 32 bytes from the standard library's
+/// randomly seeded hasher keys (seeded from the operating system's entropy), as hex.
+pub fn process_key() -> String {
+    use std::hash::{BuildHasher, RandomState};
+    static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        (0u64..4)
+            .map(|i| format!("{:016x}", RandomState::new().hash_one(i)))
+            .collect()
+    })
+    .clone()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,17 +85,4 @@ mod tests {
         assert_eq!(a.id(&id).len(), 26);
         assert_eq!(Pseudonymizer::reveal().id(&id), "65f1a2b3c4d5e6f708192a3b");
     }
-}
-
-/// A random key for this process, the same for every call: 32 bytes from the standard library's
-/// randomly seeded hasher keys (seeded from the operating system's entropy), as hex.
-pub fn process_key() -> String {
-    use std::hash::{BuildHasher, RandomState};
-    static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    KEY.get_or_init(|| {
-        (0u64..4)
-            .map(|i| format!("{:016x}", RandomState::new().hash_one(i)))
-            .collect()
-    })
-    .clone()
 }

@@ -1,5 +1,7 @@
 //! `demo`: the main job end to end on generated data — generate a dataset with a revenue drop, load
-//! and check it, back-fill daily rollups, print the last 30 days' KPIs and revenue per day.
+//! and check it, back-fill daily rollups, print the last 30 days' KPIs and revenue per day. The data
+//! goes to a private temporary directory (removed afterwards) unless `--out` names one, and user ids
+//! are pseudonymised with an ephemeral key of the process unless ANALYTICS_PSEUDONYM_KEY is set.
 
 use std::path::PathBuf;
 
@@ -18,7 +20,8 @@ use crate::{progress, render};
 /// The flags of `demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Keep the generated data here (default: a temporary directory, removed afterwards).
+    /// Keep the generated data here: a new or empty folder, or one holding only an earlier demo's
+    /// files (default: a private temporary directory, removed afterwards).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Number of users.
@@ -47,7 +50,14 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
     let dir = match out {
         Some(d) => d,
         None => {
-            temp = TempDir::new()?;
+            // Private (mode 0700 on Unix) and unpredictably named, unlike a name made of the pid.
+            temp = tempfile::Builder::new()
+                .prefix("halobuzz-demo-")
+                .tempdir()
+                .map_err(|source| Error::Write {
+                    path: std::env::temp_dir(),
+                    source,
+                })?;
             temp.path().to_owned()
         }
     };
@@ -58,7 +68,8 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
         ..GenerateRequest::default()
     }
     .into_config()?;
-    let drop_day = add_days(gen.end_date(), -10);
+    // Ten days before the end, or the first day of a shorter window.
+    let drop_day = add_days(gen.end_date(), -i64::from(days.saturating_sub(1).min(10)));
     let gen = GeneratorConfig {
         revenue_drop: Some(RevenueDrop {
             day: drop_day,
@@ -84,8 +95,13 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
     let options = ConfigOptions {
         read_env: true,
         usd_to_npr: Some(Decimalish::Text(DEMO_USD_TO_NPR.to_owned())),
+        ephemeral_pseudonym_key: true,
         ..ConfigOptions::default()
     };
+    outln!(
+        "   user ids are pseudonymised with an ephemeral key of this run (unless \
+         ANALYTICS_PSEUDONYM_KEY is set): pseudonyms change with every run"
+    );
     let source = DataSource::Directory(dir.clone());
     let started = std::time::Instant::now();
     let engine = progress::load(|p| api::open(&source, options, p))?;
@@ -107,7 +123,7 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
         to: Day(all.to),
         force: false,
     };
-    let (summary, took) = progress::backfill(&engine, &backfill)?;
+    let (summary, took) = progress::backfill(|p| backfill.run(&engine, p))?;
     outln!(
         "   {} days, {} rollup documents, in {took:.2?}\n",
         summary.computed,
@@ -136,28 +152,4 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
 
 fn indent(s: &str) -> String {
     s.lines().map(|l| format!("   {l}\n")).collect()
-}
-
-/// A temporary directory removed on drop (the demo's data when no --out is given).
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Result<Self, Error> {
-        let path = std::env::temp_dir().join(format!("halobuzz-demo-{}", std::process::id()));
-        std::fs::create_dir_all(&path).map_err(|source| Error::Write {
-            path: path.clone(),
-            source,
-        })?;
-        Ok(TempDir(path))
-    }
-
-    fn path(&self) -> &std::path::Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }

@@ -1,12 +1,14 @@
 //! `generate`: writes a seeded synthetic HaloBuzz dataset as a mongoexport directory. The options are
-//! the core's `GenerateRequest` (its defaults and bounds); only the file format flags are the command
-//! line's own.
+//! the core's `GenerateRequest` (its defaults and bounds); only the file format flags and `--force`
+//! are the command line's own. The writer touches only the dataset's own files (8 collection files
+//! and `manifest.json`), refuses a folder holding anything else unless `--force`, and never writes
+//! through a symbolic link.
 
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use halobuzz_analytics::api::{Day, GenerateRequest, RevenueDropRequest};
-use halobuzz_analytics::generate::{write_directory, ExtJsonMode};
+use halobuzz_analytics::generate::{write_directory_with, DirectoryOptions, ExtJsonMode};
 use halobuzz_analytics::Error;
 
 use crate::progress;
@@ -14,9 +16,14 @@ use crate::progress;
 /// The flags of `generate`.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// Output directory (created if missing).
+    /// Output directory (created if missing): new, empty, or holding only an earlier dataset of the
+    /// same format, which is replaced.
     #[arg(long)]
     out: PathBuf,
+    /// Write into a folder that also holds other files or directories; they are left as they are
+    /// (only the dataset's own files are written).
+    #[arg(long)]
+    force: bool,
     /// Number of users (default 2000).
     #[arg(long)]
     users: Option<u32>,
@@ -81,7 +88,12 @@ pub fn run(args: GenerateArgs) -> Result<(), Error> {
         Mode::Canonical => ExtJsonMode::Canonical,
     };
     let bar = progress::bar(u64::from(config.days), "generating", "days");
-    let manifest = write_directory(&config, &args.out, mode, args.gzip, &mut |done, _| {
+    let options = DirectoryOptions {
+        mode,
+        gzip: args.gzip,
+        force: args.force,
+    };
+    let manifest = write_directory_with(&config, &args.out, options, &mut |done, _| {
         bar.set_position(u64::from(done))
     })?;
     bar.finish_and_clear();

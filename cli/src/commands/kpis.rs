@@ -34,6 +34,8 @@ pub fn run(args: KpisArgs) -> Result<(), Error> {
         json!({ "from": args.range.from, "to": args.range.to, "country": args.country }),
     )?;
     let engine = args.engine.open()?;
+    // A report shows user ids: without a pseudonymisation key it fails, so fail before rolling up.
+    engine.config().pseudonymizer()?;
     let report = if args.raw {
         request.run_from_raw(&engine)?
     } else {

@@ -20,7 +20,7 @@ use clap::Args;
 use halobuzz_analytics::api::{
     self, BackfillRequest, ConfigOptions, DataSource, Day, Decimalish, NameStyle,
 };
-use halobuzz_analytics::calendar::DateRange;
+use halobuzz_analytics::calendar::{add_days, DateRange};
 use halobuzz_analytics::kpi::{report_days, DailyRollup};
 use halobuzz_analytics::store::AnalyticsDoc as _;
 use halobuzz_analytics::{Engine, Error};
@@ -67,11 +67,26 @@ pub struct EngineArgs {
     #[arg(long)]
     pub app_id: Option<String>,
     /// Key of the keyed hash that pseudonymises user ids in outputs (default: ANALYTICS_PSEUDONYM_KEY).
+    /// A report needs a key, --ephemeral-pseudonym-key or --reveal-user-ids.
     #[arg(long)]
     pub pseudonym_key: Option<String>,
+    /// Without a pseudonym key, use a random key of this process: pseudonyms then change with every
+    /// run (for trials and demos).
+    #[arg(long)]
+    pub ephemeral_pseudonym_key: bool,
     /// Show raw user ids instead of pseudonyms.
     #[arg(long)]
     pub reveal_user_ids: bool,
+    /// The longest range a request may span, in days (default 3660).
+    #[arg(long, value_name = "DAYS")]
+    pub max_range_days: Option<u32>,
+    /// Minutes after a day's end before its rollup is stored (default 60).
+    #[arg(long, value_name = "MINUTES")]
+    pub settle_minutes: Option<u32>,
+    /// Freeze the engine's clock at this instant (RFC 3339, e.g. 2026-04-10T00:00:00Z): which days are
+    /// over and which dates are valid are decided as of it (default: the system clock).
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
 }
 
 impl EngineArgs {
@@ -83,7 +98,11 @@ impl EngineArgs {
             app_id: self.app_id.clone(),
             usd_to_npr: self.usd_to_npr.clone().map(Decimalish::Text),
             pseudonym_key: self.pseudonym_key.clone(),
+            ephemeral_pseudonym_key: self.ephemeral_pseudonym_key,
             reveal_user_ids: self.reveal_user_ids.then_some(true),
+            max_range_days: self.max_range_days,
+            settle_minutes: self.settle_minutes,
+            now: self.now.clone(),
             ..ConfigOptions::default()
         }
     }
@@ -112,15 +131,30 @@ pub fn decode<T: DeserializeOwned>(command: &str, flags: serde_json::Value) -> R
 }
 
 /// Rolls up what a report of `range` reads behind a progress bar, so the report that follows finds
-/// its rollups done instead of computing them silently.
+/// its rollups done instead of computing them silently. The request's own range is checked first (its
+/// error is the report's); of the earlier days a report also reads (previous period, trailing 30
+/// days), only as many as one backfill accepts are rolled up here, and the report does the rest.
 pub fn roll_up_for_report(engine: &Engine, range: DateRange) -> Result<(), Error> {
-    let days = report_days(range);
+    engine.check_range(range)?;
+    let needed = report_days(range);
+    let to = needed.to.min(engine.last_settled_day());
+    let span = i64::from(engine.config().max_range_days);
+    let earliest = needed.from.max(add_days(to, 1 - span));
+    let candidates = [earliest, range.from.max(earliest)];
+    let Some(days) = candidates
+        .into_iter()
+        .filter(|from| *from <= to)
+        .map(|from| DateRange { from, to })
+        .find(|days| engine.check_range(*days).is_ok())
+    else {
+        return Ok(());
+    };
     let request = BackfillRequest {
         from: Day(days.from),
         to: Day(days.to),
         force: false,
     };
-    progress::backfill(engine, &request).map(drop)
+    progress::backfill(|p| request.run(engine, p)).map(drop)
 }
 
 /// Writes stored rollup documents as Extended JSON lines (relaxed, mongoimport-ready). These are the

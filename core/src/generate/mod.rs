@@ -28,6 +28,7 @@ mod writer;
 #[allow(clippy::unwrap_used)]
 mod tests;
 
+use std::io::Write as _;
 use std::path::Path;
 
 use chrono::{Days, NaiveDate};
@@ -38,7 +39,7 @@ use crate::quality::InvalidCount;
 use crate::store::DocumentSink;
 use crate::{Error, Result};
 
-pub use writer::{DirectoryWriter, ExtJsonMode};
+pub use writer::{DirectoryOptions, DirectoryWriter, ExtJsonMode};
 
 /// The Australia/Sydney daylight-saving end the default window is centred on (03:00 local → 02:00).
 const DST_END: NaiveDate = match NaiveDate::from_ymd_opt(2026, 4, 5) {
@@ -269,7 +270,8 @@ pub fn generate(
 }
 
 /// Generates into a [`DirectoryWriter`] on `dir` (one mongoexport file per collection) and writes the
-/// manifest next to them as `<dir>/manifest.json` (pretty JSON).
+/// manifest next to them as `<dir>/manifest.json` (pretty JSON). `dir` must be new, empty or hold only
+/// an earlier dataset of the same format (see [`write_directory_with`] to write next to other files).
 pub fn write_directory(
     config: &GeneratorConfig,
     dir: &Path,
@@ -277,14 +279,35 @@ pub fn write_directory(
     gzip: bool,
     progress: &mut dyn FnMut(u32, u32),
 ) -> Result<GenerationManifest> {
+    let options = DirectoryOptions {
+        mode,
+        gzip,
+        force: false,
+    };
+    write_directory_with(config, dir, options, progress)
+}
+
+/// [`write_directory`] with every option of the writer: with `force`, a folder that holds other files
+/// or directories is written too, and they are left as they are. Only the dataset's own files (the 8
+/// collection files and `manifest.json`) are ever created, replaced or removed, and never through a
+/// symbolic link (one at any of those paths is refused: `INVALID_ARGUMENT` naming `out`).
+pub fn write_directory_with(
+    config: &GeneratorConfig,
+    dir: &Path,
+    options: DirectoryOptions,
+    progress: &mut dyn FnMut(u32, u32),
+) -> Result<GenerationManifest> {
     config.validate()?;
-    let mut writer = DirectoryWriter::create(dir, mode, gzip)?;
-    let manifest = generate(config, &mut writer, progress)?;
-    writer.finish()?;
-    let path = dir.join("manifest.json");
+    let mut sink = DirectoryWriter::create_with(dir, options)?;
+    let manifest = generate(config, &mut sink, progress)?;
+    sink.finish()?;
+    let path = dir.join(writer::MANIFEST);
     let mut text = serde_json::to_string_pretty(&manifest)
         .map_err(|e| Error::encode("the generation manifest", e))?;
     text.push('\n');
-    std::fs::write(&path, text).map_err(|source| Error::Write { path, source })?;
+    let mut file = writer::create_own(&path)?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.flush())
+        .map_err(|source| Error::Write { path, source })?;
     Ok(manifest)
 }

@@ -263,7 +263,7 @@ pub fn redact_uri_message(message: &str, uri: &str) -> String {
     if let Some(at) = body.rfind('@') {
         let userinfo = &body[..at];
         let mut pieces: Vec<&str> = userinfo
-            .split(|c: char| c == ':' || c == '?' || c == '/' || c == '#' || c == '&' || c == '=')
+            .split([':', '?', '/', '#', '&', '='])
             .filter(|p| !p.is_empty())
             .collect();
         pieces.push(userinfo);

@@ -101,16 +101,17 @@ fn gzip_output_is_readable() {
         }
         assert_eq!(n, c.documents, "{:?}", c.collection);
     }
-    // Writing plain files into the same directory replaces the gzip ones (never two files per collection).
-    write_directory(
+    // Plain files are not written next to the gzip ones (the writer never removes another format's files).
+    let e = write_directory(
         &small(),
         dir.path(),
         ExtJsonMode::Relaxed,
         false,
         &mut |_, _| {},
     )
-    .unwrap();
-    assert!(!dir.path().join("users.json.gz").exists() && dir.path().join("users.json").exists());
+    .unwrap_err();
+    assert_eq!(e.code(), "INVALID_ARGUMENT", "{e}");
+    assert!(dir.path().join("users.json.gz").exists() && !dir.path().join("users.json").exists());
 }
 
 #[test]
