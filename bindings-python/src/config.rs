@@ -4,7 +4,9 @@
 //! The keywords are the fields of the core's `ConfigOptions` in snake_case; they are translated into
 //! its JSON form and read by `api::decode`, so defaults, the environment variables read with
 //! `read_env=True` (`REPORTS_TZ`, `ANALYTICS_APP_ID`, `USD_TO_NPR`, `ANALYTICS_PSEUDONYM_KEY`,
-//! `ALERT_*`), unknown `alerts` keys and every bound are the core's decisions, with its messages.
+//! `ANALYTICS_MAX_RANGE_DAYS`, `ANALYTICS_SETTLE_MINUTES`, `ALERT_*`), unknown `alerts` keys and every
+//! bound are the core's decisions, with its messages. `now` is the one value translated here: a
+//! timezone-aware `datetime` becomes its RFC 3339 text (`request::instant`).
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -15,7 +17,7 @@ use halobuzz_analytics::config::Config;
 use halobuzz_analytics::Result;
 
 use crate::convert::to_py;
-use crate::request::{decimal, decode, json, put, raise, Object, Renames, SAME};
+use crate::request::{decimal, decode, instant, int, json, put, raise, Object, Renames, SAME};
 
 /// The data source's request field is `data`; the Python parameter is `path`.
 const SOURCE: Renames = &[("data", "path")];
@@ -28,7 +30,11 @@ pub(crate) struct ConfigArgs<'py> {
     pub(crate) usd_to_npr: Option<Bound<'py, PyAny>>,
     pub(crate) pseudonym_key: Option<String>,
     pub(crate) reveal_user_ids: Option<bool>,
+    pub(crate) ephemeral_pseudonym_key: bool,
     pub(crate) alerts: Option<Bound<'py, PyDict>>,
+    pub(crate) max_range_days: Option<i128>,
+    pub(crate) settle_minutes: Option<i128>,
+    pub(crate) now: Option<Bound<'py, PyAny>>,
 }
 
 impl ConfigArgs<'_> {
@@ -54,12 +60,20 @@ impl ConfigArgs<'_> {
             "reveal_user_ids",
             self.reveal_user_ids.map(Value::Bool),
         );
+        o.insert(
+            "ephemeral_pseudonym_key".to_owned(),
+            Value::Bool(self.ephemeral_pseudonym_key),
+        );
         let alerts = self.alerts.as_ref();
         put(
             &mut o,
             "alerts",
             alerts.map(|a| json("alerts", a.as_any())).transpose()?,
         );
+        put(&mut o, "max_range_days", self.max_range_days.map(int));
+        put(&mut o, "settle_minutes", self.settle_minutes.map(int));
+        let now = self.now.as_ref();
+        put(&mut o, "now", now.map(|n| instant("now", n)).transpose()?);
         decode("config", o, SAME)
     }
 }
@@ -72,6 +86,8 @@ pub(crate) fn config_dict<'py>(py: Python<'py>, c: &Config) -> PyResult<Bound<'p
     d.set_item("usd_to_npr", c.usd_to_npr.map(|r| r.to_string()))?;
     d.set_item("alerts", to_py(py, &c.alerts)?)?;
     d.set_item("reveal_user_ids", c.reveal_user_ids)?;
+    d.set_item("max_range_days", c.max_range_days)?;
+    d.set_item("settle_minutes", c.settle_minutes)?;
     Ok(d.into_any())
 }
 

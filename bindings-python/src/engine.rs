@@ -20,9 +20,10 @@ use crate::config::{config_dict, data_source, ConfigArgs};
 use crate::convert::to_py;
 use crate::generate::GeneratorArgs;
 use crate::kpi::{
-    backfill_request, day_request, kpi_request, metric_paths, metrics, series_request,
-    series_to_py, CountryArg,
+    backfill_request, day_request, kpi_request, metric_paths, metrics, recent_request,
+    series_request, series_to_py, CountryArg, RECENT,
 };
+use crate::request::rename;
 use crate::run::{backfill_with_progress, compute, frame};
 
 /// The analytics engine over one dataset: KPIs, time series, rollups and the data-quality report.
@@ -63,23 +64,41 @@ impl PyEngine {
     /// Invalid and duplicate documents are skipped and counted in :meth:`quality_report`.
     /// The configuration starts from the environment variables of the previous service
     /// (``REPORTS_TZ``, ``ANALYTICS_APP_ID``, ``USD_TO_NPR``, ``ANALYTICS_PSEUDONYM_KEY``,
-    /// ``ALERT_*``) unless ``read_env=False``; keyword arguments override them:
+    /// ``ANALYTICS_MAX_RANGE_DAYS``, ``ANALYTICS_SETTLE_MINUTES``, ``ALERT_*``) unless
+    /// ``read_env=False``; keyword arguments override them:
     ///
     /// - ``timezone``: IANA reporting time zone (default ``Australia/Sydney``);
     /// - ``app_id``: application id of the rollup keys (default ``halobuzz``);
     /// - ``usd_to_npr``: NPR per USD, exact (``"133.5"``, ``133.5`` or a ``Decimal``); no default:
     ///   a report that meets USD amounts without a rate raises :class:`InvalidInputError`;
-    /// - ``pseudonym_key``: key of the keyed hash that pseudonymises user ids in results;
+    /// - ``pseudonym_key``: key of the keyed hash that pseudonymises user ids in results (a secret,
+    ///   never shown). There is no built-in key: without one, a report that needs pseudonyms
+    ///   (:meth:`kpis`, :meth:`kpis_from_raw`, :meth:`time_series` and their frames) raises
+    ///   :class:`InvalidInputError` (argument ``pseudonym_key``), unless ``ephemeral_pseudonym_key``
+    ///   or ``reveal_user_ids``;
+    /// - ``ephemeral_pseudonym_key``: without a ``pseudonym_key``, use a random key of this process
+    ///   (pseudonyms then change with every process: for demos and tests; default ``False``);
     /// - ``reveal_user_ids``: put raw user ids in results instead of pseudonyms (default ``False``);
     /// - ``alerts``: alert thresholds, a dict with any of ``drop_pct``, ``payer_drop_pct``,
-    ///   ``abuse_threshold``, ``infra_threshold``, ``churn_threshold``, ``engagement_drop_pct``.
+    ///   ``abuse_threshold``, ``infra_threshold``, ``churn_threshold``, ``engagement_drop_pct``;
+    /// - ``max_range_days``: the longest range a request may span, in days (1-36600; default 3660);
+    /// - ``settle_minutes``: minutes after a day's end before it is rolled up (0-10080; default 60);
+    /// - ``now``: stop the engine's clock at this instant, an RFC 3339 string
+    ///   (``"2026-04-10T00:00:00Z"``) or a timezone-aware ``datetime.datetime`` (a naive one raises
+    ///   ``TypeError``): which days are over, and the latest date a request may name (today + 1 in the
+    ///   reporting time zone), are then decided as of it, for reproducible runs; by default the
+    ///   machine's clock.
+    ///
+    /// Ranges must lie within 2000-01-01 and today + 1 and span at most ``max_range_days``; other
+    /// ranges raise :class:`InvalidInputError`.
     ///
     /// Raises :class:`DataError` when ``path`` is not a data directory or a file cannot be read,
     /// :class:`InvalidInputError` for an invalid option (checked before any data is read).
     #[staticmethod]
     #[pyo3(signature = (
         path, *, database=None, read_env=true, timezone=None, app_id=None, usd_to_npr=None,
-        pseudonym_key=None, reveal_user_ids=None, alerts=None
+        pseudonym_key=None, ephemeral_pseudonym_key=false, reveal_user_ids=None, alerts=None,
+        max_range_days=None, settle_minutes=None, now=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn from_directory(
@@ -91,8 +110,12 @@ impl PyEngine {
         app_id: Option<String>,
         usd_to_npr: Option<Bound<'_, PyAny>>,
         pseudonym_key: Option<String>,
+        ephemeral_pseudonym_key: bool,
         reveal_user_ids: Option<bool>,
         alerts: Option<Bound<'_, PyDict>>,
+        max_range_days: Option<i128>,
+        settle_minutes: Option<i128>,
+        now: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let options = ConfigArgs {
             read_env,
@@ -100,8 +123,12 @@ impl PyEngine {
             app_id,
             usd_to_npr,
             pseudonym_key,
+            ephemeral_pseudonym_key,
             reveal_user_ids,
             alerts,
+            max_range_days,
+            settle_minutes,
+            now,
         }
         .options()?;
         let source = data_source(&path, database.as_deref())?;
@@ -130,7 +157,8 @@ impl PyEngine {
     #[pyo3(signature = (
         *, users=None, days=None, seed=None, start=None, revenue_drop=None, invalid_rate=None,
         duplicate_rate=None, read_env=true, timezone=None, app_id=None, usd_to_npr=None,
-        pseudonym_key=None, reveal_user_ids=None, alerts=None
+        pseudonym_key=None, ephemeral_pseudonym_key=false, reveal_user_ids=None, alerts=None,
+        max_range_days=None, settle_minutes=None, now=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn generate(
@@ -147,8 +175,12 @@ impl PyEngine {
         app_id: Option<String>,
         usd_to_npr: Option<Bound<'_, PyAny>>,
         pseudonym_key: Option<String>,
+        ephemeral_pseudonym_key: bool,
         reveal_user_ids: Option<bool>,
         alerts: Option<Bound<'_, PyDict>>,
+        max_range_days: Option<i128>,
+        settle_minutes: Option<i128>,
+        now: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let request = GeneratorArgs {
             users,
@@ -166,8 +198,12 @@ impl PyEngine {
             app_id,
             usd_to_npr,
             pseudonym_key,
+            ephemeral_pseudonym_key,
             reveal_user_ids,
             alerts,
+            max_range_days,
+            settle_minutes,
+            now,
         }
         .options()?;
         let generated = compute(py, || api::open_generated(request, options))?;
@@ -175,7 +211,8 @@ impl PyEngine {
     }
 
     /// The configuration in effect: ``timezone``, ``app_id``, ``usd_to_npr`` (exact decimal text or
-    /// ``None``), ``alerts`` and ``reveal_user_ids``. The pseudonym key is never shown.
+    /// ``None``), ``alerts``, ``reveal_user_ids``, ``max_range_days`` and ``settle_minutes``. The
+    /// pseudonym key is never shown.
     #[getter]
     fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         config_dict(py, self.inner.config())
@@ -193,7 +230,9 @@ impl PyEngine {
     /// replacing the stored ones. Returns them as dicts: ``app_id``, ``date``, ``country``,
     /// ``timezone``, ``version``, ``computed_at`` and ``facts``, whose sets of ids are given as sizes
     /// (``facts["active"]`` is the day's active users). Raw user ids are in ``user_ids`` only with
-    /// ``reveal_user_ids=True``.
+    /// ``reveal_user_ids=True``. A day that is not over yet in the reporting time zone (plus
+    /// ``settle_minutes``) raises :class:`InvalidInputError`: its rollup would miss what still
+    /// arrives (reports compute such days live).
     fn rollup_day<'py>(
         &self,
         py: Python<'py>,
@@ -236,7 +275,25 @@ impl PyEngine {
         progress: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let request = backfill_request(start, end, force)?;
-        let summary = backfill_with_progress(py, &self.inner, &request, progress)?;
+        let summary = backfill_with_progress(py, progress, |p| request.run(&self.inner, p))?;
+        Ok(to_py(py, &summary)?)
+    }
+
+    /// Re-rolls the last ``days`` settled days (the most recent day over, plus the settle delay, and
+    /// the days before it), recomputing them even when they have rollups: for documents that arrived
+    /// late. ``days`` is 1 to ``max_range_days``. Returns the summary of :meth:`backfill`; ``progress``
+    /// works as there (``False`` stops, an exception or ``KeyboardInterrupt`` stops and propagates).
+    #[pyo3(signature = (days, *, progress=None))]
+    fn backfill_recent<'py>(
+        &self,
+        py: Python<'py>,
+        days: i128,
+        progress: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = recent_request(days)?;
+        let summary = backfill_with_progress(py, progress, |p| {
+            request.run(&self.inner, p).map_err(|e| rename(e, RECENT))
+        })?;
         Ok(to_py(py, &summary)?)
     }
 
@@ -295,9 +352,11 @@ impl PyEngine {
     }
 
     /// The data-quality report: per collection, documents ``read``, ``valid``, ``invalid`` and
-    /// ``duplicates``, invalid documents by reason and by field, the date span, the share of documents
-    /// without a country, and the rejected documents themselves (``issues``, at most 1000 per
-    /// collection).
+    /// ``duplicates``, invalid documents by reason and by field (reasons such as ``missing_field``,
+    /// ``out_of_range``, ``too_large``), ``warnings``: valid documents kept with part of them ignored
+    /// (an unknown country code, an OG tier outside 1-5) and ``warnings_by_field`` (reasons
+    /// ``unknown_country``, ``unknown_og_tier``), the date span, the share of documents without a
+    /// country, and the rejected documents themselves (``issues``, at most 1000 per collection).
     fn quality_report<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let report = compute(py, || self.inner.quality_report())?;
         Ok(to_py(py, &report)?)
@@ -377,7 +436,8 @@ impl PyEngine {
     /// A table of :meth:`quality_report` as a ``pandas.DataFrame``. ``table="collections"``: one row
     /// per collection (counts ``int64``, ``first`` and ``last`` dates ``datetime64[ns, UTC]``, country
     /// shares ``float64``); ``"invalid"``: invalid documents by ``collection``, ``field``, ``reason``
-    /// (``count``); ``"issues"``: the rejected documents listed. Needs pandas.
+    /// (``count``); ``"warnings"``: warnings of valid documents, the same columns; ``"issues"``: the
+    /// rejected documents listed. Needs pandas.
     #[pyo3(signature = (table="collections"))]
     fn quality_frame<'py>(&self, py: Python<'py>, table: &str) -> PyResult<Bound<'py, PyAny>> {
         let report = self.quality_report(py)?;

@@ -16,6 +16,8 @@
 //! text of any other cause (a MongoDB driver error, an encoder error). Arguments of the wrong Python
 //! type raise the built-in `TypeError`, as Python does.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use pyo3::exceptions::{PyException, PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -31,6 +33,14 @@ const MODULE: &str = "halobuzz_analytics";
 
 /// How many causes of a cause are chained at most.
 const MAX_CAUSES: usize = 8;
+
+/// Exceptions of category `Internal` raised so far (read by the test suite through `_internal_errors`).
+static INTERNAL_ERRORS: AtomicU64 = AtomicU64::new(0);
+
+/// How many `INTERNAL_ERROR` exceptions this module has raised since it was loaded.
+pub(crate) fn internal_errors() -> u64 {
+    INTERNAL_ERRORS.load(Ordering::Relaxed)
+}
 
 /// The four exception classes, created once per interpreter.
 pub(crate) struct ExceptionTypes {
@@ -133,7 +143,10 @@ fn exception(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
         ErrorCategory::InvalidInput => &types.invalid_input,
         ErrorCategory::Data => &types.data,
         ErrorCategory::Storage => &types.storage,
-        ErrorCategory::Internal => &types.analytics,
+        ErrorCategory::Internal => {
+            INTERNAL_ERRORS.fetch_add(1, Ordering::Relaxed);
+            &types.analytics
+        }
     };
     let exc = class.bind(py).call1((e.to_string(),))?;
     exc.setattr("code", e.code())?;

@@ -10,12 +10,13 @@ use pyo3::prelude::*;
 use serde_json::Value;
 
 use halobuzz_analytics::api::{
-    self, BackfillRequest, DayRequest, KpiRequest, NameStyle, TimeSeriesRequest,
+    self, BackfillRequest, DayRequest, KpiRequest, NameStyle, RecentBackfillRequest,
+    TimeSeriesRequest,
 };
 use halobuzz_analytics::kpi::TimeSeries;
 
 use crate::convert::to_py;
-use crate::request::{date, decode, Object, RANGE, SAME};
+use crate::request::{date, decode, int, Object, Renames, RANGE, SAME};
 
 /// One country or several (`Engine.kpis_frame`).
 #[derive(FromPyObject)]
@@ -82,6 +83,17 @@ pub(crate) fn backfill_request(
     let mut o = range(start, end)?;
     o.insert("force".to_owned(), Value::Bool(force));
     decode("query", o, RANGE)
+}
+
+/// The engine names the day count of a recent backfill `recent` (the CLI's `--recent N`); in Python it
+/// is the parameter `days`.
+pub(crate) const RECENT: Renames = &[("recent", "days")];
+
+/// The request of `backfill_recent`.
+pub(crate) fn recent_request(days: i128) -> PyResult<RecentBackfillRequest> {
+    let mut o = Object::new();
+    o.insert("days".to_owned(), int(days));
+    decode("query", o, RECENT)
 }
 
 /// The request of `rollup_day` and `rollups_of_day`.

@@ -4,15 +4,17 @@
 //! request's fields in snake_case and hands it to [`api::decode`] with [`NameStyle::Snake`], which
 //! renames the keys, drops `None`, refuses unknown keys, reads dates strictly (`YYYY-MM-DD` only) and
 //! checks every value, with the messages every front end gives. What happens here is translation only:
-//! a `datetime.date` becomes its ISO text, a `decimal.Decimal` its decimal text, dicts, lists and tuples
-//! JSON objects and arrays. A value JSON cannot carry (a NaN, an integer beyond 64 bits) is passed in a
-//! form the core refuses with its own message; a Python type with no JSON form (a `datetime`, which is an
-//! instant rather than a local day, or an arbitrary object) is a `TypeError`, as Python raises for
-//! arguments of the wrong type.
+//! a `datetime.date` becomes its ISO text, a timezone-aware `datetime.datetime` given for an instant
+//! (`now`) its RFC 3339 text, a `decimal.Decimal` its decimal text, dicts, lists and tuples JSON objects
+//! and arrays. A value JSON cannot carry (a NaN, an integer beyond 64 bits) is passed in a form the core
+//! refuses with its own message; a Python type with no JSON form (a `datetime` given for a day, which is
+//! an instant rather than a local day, a naive `datetime` given for an instant, or an arbitrary object)
+//! is a `TypeError`, as Python raises for arguments of the wrong type.
 //!
 //! Where a Python parameter is named differently from its request field (`start`/`end` for
-//! `from`/`to`, `path` for the data source), a [`Renames`] table makes an error name the parameter the
-//! caller wrote; only the error's argument name changes, never its text.
+//! `from`/`to`, `path` for the data source, `days` for the engine's `recent`), a [`Renames`] table
+//! makes an error name the parameter the caller wrote; only the error's argument name changes, never
+//! its reason.
 
 use std::borrow::Cow;
 
@@ -43,6 +45,7 @@ pub(crate) const RANGE: Renames = &[("from", "start"), ("to", "end")];
 static DATE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static DATETIME: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static TIMEZONE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 /// Reads the request `T` from `object` through the core (errors name the Python parameter).
 pub(crate) fn decode<T: DeserializeOwned>(
@@ -55,7 +58,12 @@ pub(crate) fn decode<T: DeserializeOwned>(
 
 /// The Python exception of `e`, its argument named as the Python parameter (by `renames`).
 pub(crate) fn raise(e: Error, renames: Renames) -> PyErr {
-    let e = match e {
+    to_py_err(rename(e, renames))
+}
+
+/// `e` with its argument named as the Python parameter (by `renames`); other errors unchanged.
+pub(crate) fn rename(e: Error, renames: Renames) -> Error {
+    match e {
         Error::InvalidArgument { name, reason } => {
             let (head, tail) = match name.split_once('.') {
                 Some((head, tail)) => (head, Some(tail)),
@@ -74,8 +82,7 @@ pub(crate) fn raise(e: Error, renames: Renames) -> PyErr {
             }
         }
         other => other,
-    };
-    to_py_err(e)
+    }
 }
 
 /// Inserts `key: value` unless `value` is `None` (an option not given).
@@ -130,6 +137,37 @@ pub(crate) fn date(name: &str, value: &Bound<'_, PyAny>) -> PyResult<Value> {
         "{name}: expected a datetime.date or a 'YYYY-MM-DD' string, got {}",
         value.get_type().name()?
     )))
+}
+
+/// An instant (`now`): an RFC 3339 string as it is (the core reads it), a timezone-aware
+/// `datetime.datetime` (or `pandas.Timestamp`) as its RFC 3339 text in UTC. A naive `datetime` is a
+/// `TypeError`: which instant it means depends on a time zone the caller should give explicitly.
+pub(crate) fn instant(name: &str, value: &Bound<'_, PyAny>) -> PyResult<Value> {
+    let py = value.py();
+    if let Ok(s) = value.cast::<PyString>() {
+        return Ok(Value::String(s.to_cow()?.into_owned()));
+    }
+    if !value.is_instance(DATETIME.import(py, "datetime", "datetime")?)? {
+        return Err(PyTypeError::new_err(format!(
+            "{name}: expected a timezone-aware datetime.datetime or an RFC 3339 string, got {}",
+            value.get_type().name()?
+        )));
+    }
+    // Python's own definition of aware: a tzinfo whose offset for this datetime is not None.
+    if value.call_method0("utcoffset")?.is_none() {
+        return Err(PyTypeError::new_err(format!(
+            "{name}: expected a timezone-aware datetime, got a naive one; give it a time zone, \
+             e.g. .replace(tzinfo=datetime.timezone.utc)"
+        )));
+    }
+    let utc = TIMEZONE
+        .import(py, "datetime", "timezone")?
+        .getattr("utc")?;
+    let text: String = value
+        .call_method1("astimezone", (utc,))?
+        .call_method0("isoformat")?
+        .extract()?;
+    Ok(Value::String(text))
 }
 
 /// An exact decimal (`usd_to_npr`): a `str` as it is, an `int` or `float` as a number, a

@@ -10,8 +10,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyBool;
 
-use halobuzz_analytics::api::BackfillRequest;
-use halobuzz_analytics::{BackfillSummary, Engine, Error, Result};
+use halobuzz_analytics::{BackfillSummary, Error, Progress, Result};
 
 use crate::convert::to_py;
 use crate::error::{to_py_err, ResultExt};
@@ -27,15 +26,15 @@ pub(crate) fn compute<T: Send>(
     }
 }
 
-/// Runs `request` once, with the GIL released. After each day, the GIL is taken back to call
-/// `progress` (if any) with the day's report and to check for signals (Ctrl-C). `progress` returning
-/// exactly `False` stops the backfill (the summary says `cancelled`); an exception from it or from a
-/// signal handler stops it too, and is raised once the core has returned, with only whole days stored.
+/// Runs one core backfill (`run`: a range or the recent days) with the GIL released. After each day,
+/// the GIL is taken back to call `progress` (if any) with the day's report and to check for signals
+/// (Ctrl-C). `progress` returning exactly `False` stops the backfill (the summary says `cancelled`); an
+/// exception from it or from a signal handler stops it too, and is raised once the core has returned,
+/// with only whole days stored.
 pub(crate) fn backfill_with_progress(
     py: Python<'_>,
-    engine: &Engine,
-    request: &BackfillRequest,
     progress: Option<Bound<'_, PyAny>>,
+    run: impl FnOnce(Progress<'_>) -> Result<BackfillSummary> + Send,
 ) -> PyResult<BackfillSummary> {
     if progress.as_ref().is_some_and(|p| !p.is_callable()) {
         return Err(PyTypeError::new_err(
@@ -45,7 +44,7 @@ pub(crate) fn backfill_with_progress(
     let callback = progress.map(Bound::unbind);
     let mut raised: Option<PyErr> = None;
     let summary = compute(py, || {
-        request.run(engine, &mut |report| {
+        run(&mut |report| {
             Python::attach(|py| {
                 let answer = match &callback {
                     Some(callback) => to_py(py, &report)

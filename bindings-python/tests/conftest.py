@@ -3,6 +3,12 @@
 "The Rust engine's JSON" is the `halobuzz-analytics` CLI's `--json` output on the same directory, with
 the same exchange rate and pseudonym key. scripts/test.sh builds the CLI; set HALOBUZZ_CLI to use
 another binary.
+
+No test reads the machine's date or time: every engine that decides which days are over is given a
+stopped clock (`now=`), `NOW` for the session's dataset. Every engine that reports has a pseudonym key
+(there is no built-in one). A test during which the binding raises an `INTERNAL_ERROR` (a bug or a
+panic in the engine) fails, even if the test caught the exception, unless it is marked
+`internal_error` (the tests of the error mapping itself).
 """
 
 from __future__ import annotations
@@ -24,6 +30,9 @@ USERS, DAYS, SEED = 400, 30, 7
 FIRST, LAST = "2026-03-21", "2026-04-19"
 RATE = "133.5"
 PSEUDONYM_KEY = "python-binding-tests"
+# The engines' clock: 10:00 in Sydney on the day after the window, so every day of it is over (and
+# settled) and the window is within the range a request may name (up to today + 1).
+NOW = "2026-04-20T00:00:00Z"
 
 # Variables the CLI (and Engine with read_env=True) reads; cleared so the host cannot change results.
 ENGINE_VARS = (
@@ -54,9 +63,8 @@ def cli_path() -> Path:
 
 
 def cli_env() -> Dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ENGINE_VARS}
-    env["ANALYTICS_PSEUDONYM_KEY"] = PSEUDONYM_KEY
-    return env
+    """The environment without the engine's variables: the CLI gets its configuration from flags."""
+    return {k: v for k, v in os.environ.items() if k not in ENGINE_VARS}
 
 
 def run_cli(*args: str) -> str:
@@ -95,7 +103,29 @@ def snake_keys(value: Any) -> Any:
 
 
 def engine_kwargs() -> Dict[str, Any]:
-    return {"usd_to_npr": RATE, "pseudonym_key": PSEUDONYM_KEY, "read_env": False}
+    """The configuration of the CLI runs: same rate and pseudonym key; the clock stopped at NOW."""
+    return {"usd_to_npr": RATE, "pseudonym_key": PSEUDONYM_KEY, "now": NOW, "read_env": False}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "internal_error: the test raises INTERNAL_ERROR on purpose (the error-mapping tests)"
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    """Fails a test during which the binding raised an INTERNAL_ERROR, caught or not."""
+    before = ha._native._internal_errors()
+    result = yield
+    raised = ha._native._internal_errors() - before
+    if raised and item.get_closest_marker("internal_error") is None:
+        pytest.fail(
+            f"the engine raised {raised} INTERNAL_ERROR exception(s) during this test (a bug or a panic); "
+            "no test may accept one",
+            pytrace=False,
+        )
+    return result
 
 
 @pytest.fixture(autouse=True)
@@ -124,4 +154,5 @@ def fresh_engine() -> ha.Engine:
 
 
 def cli_engine_args(data_dir: Path) -> List[str]:
-    return ["--data", str(data_dir), "--usd-to-npr", RATE]
+    """The CLI's flags for the engine of the `engine` fixture (its key is also in `cli_env`)."""
+    return ["--data", str(data_dir), "--usd-to-npr", RATE, "--pseudonym-key", PSEUDONYM_KEY]

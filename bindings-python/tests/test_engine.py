@@ -15,7 +15,7 @@ import pytest
 
 import halobuzz_analytics as ha
 
-from conftest import DAYS, FIRST, LAST, RATE, SEED, USERS
+from conftest import DAYS, FIRST, LAST, NOW, PSEUDONYM_KEY, RATE, SEED, USERS
 
 
 def test_dates_as_date_objects_or_strings(engine: ha.Engine) -> None:
@@ -26,7 +26,8 @@ def test_dates_as_date_objects_or_strings(engine: ha.Engine) -> None:
 def test_config_from_keywords_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     e = ha.Engine.generate(
         users=50, days=3, timezone="Asia/Kathmandu", app_id="hb-test", usd_to_npr=Decimal("1.335E+2"),
-        alerts={"drop_pct": 25, "abuse_threshold": 80}, pseudonym_key="s3cret", read_env=False,
+        alerts={"drop_pct": 25, "abuse_threshold": 80}, pseudonym_key="s3cret", max_range_days=400,
+        settle_minutes=30, now="2026-04-10T00:00:00Z", read_env=False,
     )
     assert e.config == {
         "timezone": "Asia/Kathmandu",
@@ -41,14 +42,18 @@ def test_config_from_keywords_and_environment(monkeypatch: pytest.MonkeyPatch) -
             "engagement_drop_pct": 15.0,
         },
         "reveal_user_ids": False,
+        "max_range_days": 400,
+        "settle_minutes": 30,
     }
     assert "s3cret" not in repr(e) + repr(e.config)
     assert repr(e) == "Engine(timezone=\"Asia/Kathmandu\", app_id=\"hb-test\", usd_to_npr=\"133.5\")"
 
     monkeypatch.setenv("REPORTS_TZ", "Europe/London")
     monkeypatch.setenv("USD_TO_NPR", "140")
+    monkeypatch.setenv("ANALYTICS_MAX_RANGE_DAYS", "90")
     from_env = ha.Engine.generate(users=50, days=3)
     assert (from_env.config["timezone"], from_env.config["usd_to_npr"]) == ("Europe/London", "140")
+    assert (from_env.config["max_range_days"], from_env.config["settle_minutes"]) == (90, 60)
     overridden = ha.Engine.generate(users=50, days=3, usd_to_npr=133.25)
     assert overridden.config["usd_to_npr"] == "133.25"
     ignored = ha.Engine.generate(users=50, days=3, read_env=False)
@@ -59,8 +64,8 @@ def test_the_pseudonym_key_changes_host_ids(data_dir: Path, engine: ha.Engine) -
     def hosts(e: ha.Engine) -> List[str]:
         return [c["host_id"] for c in e.kpis(FIRST, LAST)["creators"]["top_creators"]]
 
-    other = ha.Engine.from_directory(data_dir, usd_to_npr=RATE, pseudonym_key="another key", read_env=False)
-    revealed = ha.Engine.from_directory(data_dir, usd_to_npr=RATE, reveal_user_ids=True, read_env=False)
+    other = ha.Engine.from_directory(data_dir, usd_to_npr=RATE, pseudonym_key="another key", now=NOW, read_env=False)
+    revealed = ha.Engine.from_directory(data_dir, usd_to_npr=RATE, reveal_user_ids=True, now=NOW, read_env=False)
     assert len(set(hosts(engine)) & set(hosts(other))) == 0
     assert all(len(h) == 24 and not h.startswith("u_") for h in hosts(revealed))
     assert engine.config["reveal_user_ids"] is False and revealed.config["reveal_user_ids"] is True
@@ -80,11 +85,21 @@ def test_backfill_skips_what_is_stored_unless_forced(fresh_engine: ha.Engine) ->
     assert forced == first
 
 
-def test_days_not_over_are_never_stored(fresh_engine: ha.Engine) -> None:
-    # The engine's clock is stopped at 2026-04-10 10:00 in Sydney (no test reads the machine's date):
-    # 04-08 is over, 04-09 ended 10 hours ago (more than the settle delay), 04-10 is today and 04-11
-    # tomorrow.
-    engine = ha._native._with_clock(fresh_engine, "2026-04-10T00:00:00Z")
+def _engine_at(now: Any, **options: Any) -> ha.Engine:
+    """The dataset of `fresh_engine` with the engine's clock stopped at `now`."""
+    return ha.Engine.generate(
+        users=USERS, days=DAYS, seed=SEED, usd_to_npr=RATE, pseudonym_key=PSEUDONYM_KEY, now=now,
+        read_env=False, **options,
+    )
+
+
+# 10:00 in Sydney on 2026-04-10: 04-08 is over, 04-09 ended 10 hours ago (more than the default settle
+# delay of 60 minutes), 04-10 is today and 04-11 tomorrow, the last day a request may name.
+APRIL_10 = "2026-04-10T00:00:00Z"
+
+
+def test_days_not_over_are_never_stored() -> None:
+    engine = _engine_at(APRIL_10)
     summary = engine.backfill("2026-04-08", "2026-04-11")
     assert (summary["days"], summary["computed"], summary["skipped"], summary["cancelled"]) == (4, 2, 2, False)
     assert engine.rollups_of_day("2026-04-08") != [] and engine.rollups_of_day("2026-04-09") != []
@@ -92,6 +107,117 @@ def test_days_not_over_are_never_stored(fresh_engine: ha.Engine) -> None:
     # Beyond tomorrow is not a day the engine reports on yet.
     with pytest.raises(ha.InvalidInputError, match="date range"):
         engine.backfill("2026-04-10", "2026-04-12")
+    with pytest.raises(ha.InvalidInputError, match="not over yet") as info:
+        engine.rollup_day("2026-04-10")
+    assert info.value.argument == "date"
+    # Reports still cover today: days not over are computed live, not stored.
+    assert engine.kpis("2026-04-09", "2026-04-11")["period"]["days"] == 3
+    assert engine.rollups_of_day("2026-04-10") == []
+
+
+def test_now_is_an_rfc3339_string_or_an_aware_datetime() -> None:
+    sydney = dt.timezone(dt.timedelta(hours=10))
+    for now in (
+        APRIL_10,
+        "2026-04-10T10:00:00+10:00",
+        dt.datetime(2026, 4, 10, tzinfo=dt.timezone.utc),
+        dt.datetime(2026, 4, 10, 10, tzinfo=sydney),
+    ):
+        engine = _engine_at(now)
+        summary = engine.backfill("2026-04-08", "2026-04-11")
+        assert (summary["computed"], summary["skipped"]) == (2, 2), now
+    # Just before the settle delay of 04-09 ends (its end is 14:00 UTC, plus 60 minutes).
+    early = _engine_at(dt.datetime(2026, 4, 9, 14, 59, 59, 999999, tzinfo=dt.timezone.utc))
+    assert early.backfill("2026-04-08", "2026-04-09")["computed"] == 1
+    with pytest.raises(TypeError, match="naive"):
+        _engine_at(dt.datetime(2026, 4, 10))
+    for wrong in (dt.date(2026, 4, 10), 1775779200, 1775779200.0):
+        with pytest.raises(TypeError, match="now"):
+            _engine_at(wrong)
+    for bad in ("yesterday", "2026-04-10", "2026-04-10 00:00:00"):
+        with pytest.raises(ha.InvalidInputError, match="RFC 3339") as info:
+            _engine_at(bad)
+        assert info.value.argument == "now"
+
+
+def test_settle_minutes_delay_the_rollup_of_a_finished_day() -> None:
+    # 04-09 ended 10 hours before APRIL_10: settled after 60 minutes, not after 12 hours.
+    assert _engine_at(APRIL_10).rollup_day("2026-04-09")[0]["date"] == "2026-04-09"
+    slow = _engine_at(APRIL_10, settle_minutes=12 * 60)
+    with pytest.raises(ha.InvalidInputError, match="720 minutes"):
+        slow.rollup_day("2026-04-09")
+    assert slow.backfill("2026-04-08", "2026-04-09")["computed"] == 1
+    assert _engine_at(APRIL_10, settle_minutes=0).config["settle_minutes"] == 0
+    with pytest.raises(ha.InvalidInputError) as info:
+        _engine_at(APRIL_10, settle_minutes=7 * 24 * 60 + 1)
+    assert info.value.argument == "settle_minutes"
+    with pytest.raises(ha.InvalidInputError) as info:
+        _engine_at(APRIL_10, settle_minutes=-1)
+    assert info.value.argument == "settle_minutes"
+
+
+def test_ranges_are_bounded() -> None:
+    engine = _engine_at(APRIL_10, max_range_days=7)
+    assert engine.kpis("2026-04-01", "2026-04-07")["period"]["days"] == 7
+    with pytest.raises(ha.InvalidInputError, match="at most 7") as info:
+        engine.kpis("2026-04-01", "2026-04-08")
+    assert info.value.code == "INVALID_ARGUMENT"
+    with pytest.raises(ha.InvalidInputError, match="at most 7"):
+        engine.time_series("revenue.total", "2026-03-01", "2026-04-08", "week")
+    with pytest.raises(ha.InvalidInputError, match="2000-01-01"):
+        engine.kpis("1999-12-31", "2000-01-01")
+    with pytest.raises(ha.InvalidInputError, match="today"):
+        engine.kpis("2026-04-11", "2026-04-12")
+    for bad in (0, 36601, -3, 2**40):
+        with pytest.raises(ha.InvalidInputError) as info:
+            _engine_at(APRIL_10, max_range_days=bad)
+        assert info.value.argument == "max_range_days", bad
+
+
+def test_backfill_recent_rolls_up_the_last_settled_days_again() -> None:
+    engine = _engine_at(APRIL_10)
+    progress: List[Dict[str, Any]] = []
+    summary = engine.backfill_recent(3, progress=progress.append)
+    assert summary == {
+        "days": 3, "computed": 3, "skipped": 0, "rollups_written": summary["rollups_written"], "cancelled": False,
+    }
+    assert [p["date"] for p in progress] == ["2026-04-07", "2026-04-08", "2026-04-09"]
+    assert all(p["total"] == 3 for p in progress)
+    # Days already rolled up are computed again (late documents), never skipped.
+    again = engine.backfill_recent(3)
+    assert (again["computed"], again["skipped"]) == (3, 0)
+    assert engine.rollups_of_day("2026-04-10") == []
+    # The same progress semantics as backfill: False cancels after that day.
+    cancelled = engine.backfill_recent(5, progress=lambda p: p["done"] < 2)
+    assert (cancelled["days"], cancelled["computed"], cancelled["cancelled"]) == (5, 2, True)
+    with pytest.raises(TypeError, match="progress"):
+        engine.backfill_recent(3, progress="print")  # type: ignore[arg-type]
+    for bad in (0, -1, 3661):
+        with pytest.raises(ha.InvalidInputError) as info:
+            engine.backfill_recent(bad)
+        assert info.value.code == "INVALID_ARGUMENT"
+        assert info.value.argument == "days", bad
+        assert str(info.value).startswith("invalid days: "), str(info.value)
+    assert _engine_at(APRIL_10, max_range_days=2).backfill_recent(2)["days"] == 2
+    with pytest.raises(ha.InvalidInputError, match="maxRangeDays|max_range_days"):
+        _engine_at(APRIL_10, max_range_days=2).backfill_recent(3)
+
+
+class Interrupt(Exception):
+    pass
+
+
+def test_a_raising_progress_callback_stops_backfill_recent() -> None:
+    engine = _engine_at(APRIL_10)
+
+    def progress(p: Dict[str, Any]) -> None:
+        if p["done"] == 2:
+            raise Interrupt("enough")
+
+    with pytest.raises(Interrupt, match="enough"):
+        engine.backfill_recent(4, progress=progress)
+    assert engine.rollups_of_day("2026-04-07") != []
+    assert engine.rollups_of_day("2026-04-08") == []
 
 
 def test_a_progress_callback_returning_false_cancels_the_backfill(fresh_engine: ha.Engine) -> None:
@@ -154,7 +280,7 @@ def _strings(value: Any) -> Iterator[str]:
 def test_rollups_hold_raw_ids_only_when_revealed(fresh_engine: ha.Engine) -> None:
     hidden = fresh_engine.rollup_day("2026-04-05") + fresh_engine.rollups_of_day("2026-04-05")
     assert not [s for s in _strings(hidden) if _OBJECT_ID.match(s)]
-    revealing = ha.Engine.generate(users=USERS, days=DAYS, seed=SEED, reveal_user_ids=True, read_env=False)
+    revealing = ha.Engine.generate(users=USERS, days=DAYS, seed=SEED, reveal_user_ids=True, now=NOW, read_env=False)
     revealed = revealing.rollup_day("2026-04-05")
     ids = revealed[0]["user_ids"]
     assert len(ids["active"]) == revealed[0]["facts"]["active"] > 0

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -10,7 +13,7 @@ from pandas.api import types as ptypes
 
 import halobuzz_analytics as ha
 
-from conftest import FIRST, LAST
+from conftest import FIRST, LAST, cli_json, engine_kwargs, snake_keys
 
 
 def test_time_series_frame(engine: ha.Engine) -> None:
@@ -79,9 +82,9 @@ def test_top_creators_frame(engine: ha.Engine) -> None:
 def test_quality_frames(engine: ha.Engine) -> None:
     report = engine.quality_report()
     collections = engine.quality_frame()
-    assert collections.shape == (8, 10)
+    assert collections.shape == (8, 11)
     assert collections["collection"].tolist() == [c["collection"] for c in report["collections"]]
-    for col in ("read", "valid", "invalid", "duplicates"):
+    for col in ("read", "valid", "invalid", "duplicates", "warnings"):
         assert collections[col].dtype == "int64"
     for col in ("first", "last"):
         assert str(collections[col].dtype) == "datetime64[ns, UTC]"
@@ -95,12 +98,59 @@ def test_quality_frames(engine: ha.Engine) -> None:
     assert invalid["count"].dtype == "int64"
     assert invalid["count"].sum() == collections["invalid"].sum() > 0
 
+    warnings = engine.quality_frame("warnings")
+    assert list(warnings.columns) == ["collection", "field", "reason", "count"]
+    assert warnings["count"].dtype == "int64"
+    assert len(warnings) == sum(len(c["warnings_by_field"]) for c in report["collections"])
+    assert set(warnings["reason"]) <= {"unknown_country", "unknown_og_tier"}
+    for c in report["collections"]:
+        by_field = warnings[warnings["collection"] == c["collection"]]["count"]
+        # A document with two warnings counts once in `warnings`, once per field in the table.
+        assert c["warnings"] <= by_field.sum() <= 2 * c["warnings"]
+
     issues = engine.quality_frame("issues")
     assert list(issues.columns) == ["collection", "kind", "id", "field", "reason", "detail", "line"]
     assert str(issues["line"].dtype) == "Int64"
     assert len(issues) == sum(len(c["issues"]) for c in report["collections"])
     assert set(issues["kind"]) == {"invalid", "duplicate"}
     assert issues["line"].notna().all(), "documents read from files have line numbers"
+
+
+def test_warnings_of_valid_documents(data_dir: Path, tmp_path: Path) -> None:
+    """Documents kept with part of them ignored (an OG tier outside 1-5, an unknown country code) are
+    counted in `warnings` and `warnings_by_field`, and tabled by quality_frame("warnings")."""
+    for f in data_dir.glob("*.json"):
+        shutil.copy(f, tmp_path / f.name)
+    lines = (tmp_path / "transactions.json").read_text().splitlines()
+    og = json.loads(next(line for line in lines if '"og_subscription"' in line))
+    extra = []
+    for oid, metadata in (
+        ("69cfd04c2865533423d7fffe", {"ogTier": 7, "country": "QQ"}),
+        ("69cfd04c2865533423d7ffff", {"ogTier": "gold"}),
+    ):
+        extra.append(json.dumps({**og, "_id": {"$oid": oid}, "metadata": {**og["metadata"], **metadata}}))
+    (tmp_path / "transactions.json").write_text("\n".join(lines + extra) + "\n")
+
+    engine = ha.Engine.from_directory(tmp_path, **engine_kwargs())
+    report = engine.quality_report()
+    assert report == snake_keys(cli_json("quality", "--data", str(tmp_path)))
+    transactions = next(c for c in report["collections"] if c["collection"] == "transactions")
+    assert transactions["warnings"] == 2
+    assert transactions["warnings_by_field"] == [
+        {"field": "metadata.ogTier", "reason": "unknown_og_tier", "count": 2},
+        {"field": "metadata.country", "reason": "unknown_country", "count": 1},
+    ]
+    before = ha.Engine.from_directory(data_dir, **engine_kwargs()).quality_report()["collections"][1]
+    assert transactions["valid"] == before["valid"] + 2, "documents with warnings are kept"
+
+    warnings = engine.quality_frame("warnings")
+    assert warnings.to_dict("records") == [
+        {"collection": "transactions", "field": "metadata.ogTier", "reason": "unknown_og_tier", "count": 2},
+        {"collection": "transactions", "field": "metadata.country", "reason": "unknown_country", "count": 1},
+    ]
+    collections = engine.quality_frame().set_index("collection")
+    assert collections.loc["transactions", "warnings"] == 2
+    assert collections["warnings"].sum() == 2
 
 
 def test_rollups_to_frame(fresh_engine: ha.Engine) -> None:

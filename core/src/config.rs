@@ -232,9 +232,9 @@ impl Config {
             None => Err(Error::invalid_argument(
                 "pseudonymKey",
                 "no pseudonymisation key is configured: set ANALYTICS_PSEUDONYM_KEY (or the \
-                 pseudonymKey option) to a secret, or ask for an ephemeral per-process key \
-                 (ephemeralPseudonymKey; pseudonyms then change with every process), or for raw \
-                 ids (revealUserIds)",
+                 `pseudonymKey` option) to a secret, or ask for an ephemeral per-process key \
+                 (`ephemeralPseudonymKey`; pseudonyms then change with every process), or for raw \
+                 ids (`revealUserIds`)",
             )),
         }
     }

@@ -41,7 +41,14 @@ pd.set_option("display.max_columns", 12)
 # deterministic. We inject a 45 % drop of money payments ten days before the end, to find it again
 # in the plot. `Engine.from_directory("path/to/mongoexport")` loads real exports the same way.
 #
-# There is deliberately no default USD to NPR rate: reports that meet USD amounts need one.
+# There is deliberately no default USD to NPR rate: reports that meet USD amounts need one. Nor is
+# there a built-in key for the pseudonyms that replace user ids in results: pass your secret as
+# `pseudonym_key=` (or set `ANALYTICS_PSEUDONYM_KEY`); a demo can ask for a random key of this process
+# instead (its pseudonyms change with every run).
+#
+# Only days that are over are stored as rollups, and requests may not name days after tomorrow: both are
+# decided by the engine's clock. We stop it (`now=`) the morning after the generated window, so the
+# notebook gives the same output on any day; leave `now` out to use the machine's clock.
 
 # %%
 DAYS = 60
@@ -53,6 +60,8 @@ engine = ha.Engine.generate(
     seed=42,
     revenue_drop={"day": DROP_DAY, "pct": 45},
     usd_to_npr="133.5",
+    ephemeral_pseudonym_key=True,  # a demo: real data needs pseudonym_key=<your secret>
+    now=dt.datetime(2026, 5, 5, 9, tzinfo=dt.timezone(dt.timedelta(hours=10))),  # 9:00 in Sydney
     read_env=False,  # ignore REPORTS_TZ, USD_TO_NPR, ... of this machine
 )
 manifest = engine.generation_manifest

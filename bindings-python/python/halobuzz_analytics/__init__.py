@@ -1,7 +1,7 @@
 """HaloBuzz business analytics for Python: the Rust engine, with pandas helpers.
 
 >>> from halobuzz_analytics import Engine
->>> engine = Engine.generate(users=400, days=30, seed=7, usd_to_npr="133.5")
+>>> engine = Engine.generate(users=400, days=30, seed=7, usd_to_npr="133.5", ephemeral_pseudonym_key=True)
 >>> report = engine.kpis("2026-03-25", "2026-04-13")
 >>> report["revenue"]["by_og_tier"]["tier1"]            # doctest: +SKIP
 >>> engine.time_series_frame("revenue.total", "2026-03-25", "2026-04-13", "week")  # doctest: +SKIP

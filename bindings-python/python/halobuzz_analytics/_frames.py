@@ -115,7 +115,7 @@ def top_creators_frame(report: Dict[str, Any]) -> DataFrame:
     )
 
 
-_QUALITY_TABLES = ("collections", "invalid", "issues")
+_QUALITY_TABLES = ("collections", "invalid", "warnings", "issues")
 
 
 def quality_frame(report: Dict[str, Any], table: str = "collections") -> DataFrame:
@@ -129,7 +129,7 @@ def quality_frame(report: Dict[str, Any], table: str = "collections") -> DataFra
                 "collection": pd.Series([c["collection"] for c in cs], dtype=object),
                 **{
                     k: pd.Series([c[k] for c in cs], dtype="int64")
-                    for k in ("read", "valid", "invalid", "duplicates")
+                    for k in ("read", "valid", "invalid", "duplicates", "warnings")
                 },
                 "first": _instants(pd, [s["from"] for s in span]),
                 "last": _instants(pd, [s["to"] for s in span]),
@@ -142,8 +142,9 @@ def quality_frame(report: Dict[str, Any], table: str = "collections") -> DataFra
                 "issues_truncated": pd.Series([c["issues_truncated"] for c in cs], dtype=bool),
             }
         )
-    if table == "invalid":
-        rows = [(c["collection"], i) for c in cs for i in c["invalid_by_field"]]
+    if table in ("invalid", "warnings"):
+        by_field = "invalid_by_field" if table == "invalid" else "warnings_by_field"
+        rows = [(c["collection"], i) for c in cs for i in c[by_field]]
         return pd.DataFrame(
             {
                 "collection": pd.Series([c for c, _ in rows], dtype=object),

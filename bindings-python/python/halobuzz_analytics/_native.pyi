@@ -20,8 +20,8 @@ __all__ = [
     "InvalidInputError",
     "StorageError",
     "__version__",
+    "_internal_errors",
     "_raise_for_test",
-    "_with_clock",
     "metric_paths",
     "metrics",
     "snake_case",
@@ -56,8 +56,8 @@ def snake_case(name: str) -> str:
 def _raise_for_test(code: str) -> None:
     """For the test suite only: raises what the core error of ``code`` becomes."""
 
-def _with_clock(engine: Engine, now: str) -> Engine:
-    """For the test suite only: ``engine`` with its clock stopped at ``now`` (RFC 3339)."""
+def _internal_errors() -> int:
+    """For the test suite only: how many ``INTERNAL_ERROR`` exceptions the module has raised."""
 
 @final
 class Engine:
@@ -73,8 +73,12 @@ class Engine:
         app_id: str | None = None,
         usd_to_npr: _Number | None = None,
         pseudonym_key: str | None = None,
+        ephemeral_pseudonym_key: bool = False,
         reveal_user_ids: bool | None = None,
         alerts: Mapping[str, _Threshold] | None = None,
+        max_range_days: int | None = None,
+        settle_minutes: int | None = None,
+        now: datetime.datetime | str | None = None,
     ) -> Engine:
         """Loads a directory of mongoexport files, or connects to MongoDB for a ``mongodb://`` URI."""
 
@@ -93,8 +97,12 @@ class Engine:
         app_id: str | None = None,
         usd_to_npr: _Number | None = None,
         pseudonym_key: str | None = None,
+        ephemeral_pseudonym_key: bool = False,
         reveal_user_ids: bool | None = None,
         alerts: Mapping[str, _Threshold] | None = None,
+        max_range_days: int | None = None,
+        settle_minutes: int | None = None,
+        now: datetime.datetime | str | None = None,
     ) -> Engine:
         """Generates a seeded synthetic dataset in memory."""
 
@@ -121,6 +129,14 @@ class Engine:
         progress: Callable[[_Result], object] | None = None,
     ) -> _Result:
         """Rolls up every day of ``start..=end``; ``progress`` is called after each day, ``False`` stops."""
+
+    def backfill_recent(
+        self,
+        days: int,
+        *,
+        progress: Callable[[_Result], object] | None = None,
+    ) -> _Result:
+        """Re-rolls the last ``days`` settled days; ``progress`` as in ``backfill``."""
 
     def kpis(self, start: _Date, end: _Date, country: str = "ALL") -> _Result:
         """The KPI report of ``start..=end`` for ``country``, from daily rollups."""

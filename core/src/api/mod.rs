@@ -101,14 +101,29 @@ fn normalise(value: &mut Value, style: NameStyle) {
     }
 }
 
-/// Rewrites the back-quoted field names in serde's own messages about fields (`unknown field `fooBar`,
-/// expected one of `from`, `to``, `missing field `from``) in the caller's style. Any other message is
-/// about a value the caller wrote, which is quoted as written.
+/// The option names the core's messages may quote (back-quoted) when they tell the caller what to set.
+const OPTION_NAMES: &[&str] = &[
+    "readEnv",
+    "timezone",
+    "appId",
+    "usdToNpr",
+    "pseudonymKey",
+    "ephemeralPseudonymKey",
+    "revealUserIds",
+    "maxRangeDays",
+    "settleMinutes",
+    "alerts",
+    "now",
+];
+
+/// Rewrites back-quoted names in the caller's style: every one in serde's own messages about fields
+/// (`unknown field `fooBar`, expected one of `from`, `to``), and the core's option names anywhere.
+/// Anything else back-quoted is a value the caller wrote, quoted as written.
 fn restyle_message(message: &str, style: NameStyle) -> String {
     let about_fields = ["unknown field", "missing field", "duplicate field"]
         .iter()
         .any(|p| message.starts_with(p));
-    if style == NameStyle::Camel || !about_fields {
+    if style == NameStyle::Camel {
         return message.to_owned();
     }
     let mut out = String::with_capacity(message.len());
@@ -118,7 +133,8 @@ fn restyle_message(message: &str, style: NameStyle) -> String {
         }
         let is_name = i % 2 == 1
             && !part.is_empty()
-            && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '.');
+            && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+            && (about_fields || OPTION_NAMES.contains(&part));
         if is_name {
             out.push_str(&style.spell(part));
         } else {
@@ -171,7 +187,10 @@ pub fn restyle(error: Error, style: NameStyle) -> Error {
             } else {
                 name
             };
-            Error::InvalidArgument { name, reason }
+            Error::InvalidArgument {
+                name,
+                reason: restyle_message(&reason, style),
+            }
         }
         other => other,
     }
@@ -240,6 +259,10 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("`Nepal`"), "{e}");
+        // Option names the core tells the caller to set are spelled the caller's way.
+        let e = crate::config::Config::default().pseudonymizer().unwrap_err();
+        let shown = restyle(e, NameStyle::Snake).to_string();
+        assert!(shown.contains("`ephemeral_pseudonym_key`"), "{shown}");
         let e = decode::<ConfigOptions>("config", json!({"appId": ""}), NameStyle::Camel)
             .unwrap()
             .into_config()

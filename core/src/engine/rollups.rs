@@ -85,7 +85,7 @@ impl Engine {
             return Err(Error::invalid_argument(
                 "date range",
                 format!(
-                    "{} … {} spans {} days; at most {max} are allowed (maxRangeDays)",
+                    "{} … {} spans {} days; at most {max} are allowed (`maxRangeDays`)",
                     range.from,
                     range.to,
                     range.days()
@@ -189,7 +189,7 @@ impl Engine {
             return Err(Error::invalid_argument(
                 "recent",
                 format!(
-                    "{days} is not a number of days between 1 and {} (maxRangeDays)",
+                    "{days} is not a number of days between 1 and {} (`maxRangeDays`)",
                     self.config.max_range_days
                 ),
             ));
