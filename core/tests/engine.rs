@@ -221,3 +221,40 @@ fn a_day_being_replaced_is_never_seen_missing_or_half_written() {
         published.len()
     );
 }
+
+/// A store bounded to a few analytics documents evicts rollups; reports stay exact (evicted days are
+/// published again), and memory stays bounded.
+#[test]
+fn a_bounded_store_evicts_rollups_and_reports_stay_exact() {
+    let gen = GeneratorConfig {
+        users: 150,
+        days: 14,
+        start: Some(day("2026-03-29")),
+        ..GeneratorConfig::default()
+    };
+    let mut builder = InMemoryStoreBuilder::new().max_documents_per_collection(6);
+    generate(&gen, &mut builder, &mut |_, _| {}).unwrap();
+    let config = Config {
+        clock: ClockHandle::new(halobuzz_analytics::clock::FixedClock(instant(
+            "2026-06-01T00:00:00Z",
+        ))),
+        ..Config::default()
+            .with_ephemeral_pseudonym_key()
+            .with_usd_to_npr("133.5")
+            .unwrap()
+    };
+    let e = Engine::new(Arc::new(builder.build()), config);
+    let r = DateRange::new(day("2026-04-01"), day("2026-04-10")).unwrap();
+    for _ in 0..2 {
+        assert_eq!(
+            e.kpis(r, Default::default()).unwrap(),
+            e.kpis_from_raw(r, Default::default()).unwrap()
+        );
+    }
+    use halobuzz_analytics::store::{AnalyticsStore, DocFilter};
+    let kept = e
+        .store()
+        .find_docs::<halobuzz_analytics::kpi::DailyRollup>(&DocFilter::all())
+        .unwrap();
+    assert!(kept.len() <= 6, "{}", kept.len());
+}

@@ -260,7 +260,9 @@ mod tests {
         .unwrap_err();
         assert!(e.to_string().contains("`Nepal`"), "{e}");
         // Option names the core tells the caller to set are spelled the caller's way.
-        let e = crate::config::Config::default().pseudonymizer().unwrap_err();
+        let e = crate::config::Config::default()
+            .pseudonymizer()
+            .unwrap_err();
         let shown = restyle(e, NameStyle::Snake).to_string();
         assert!(shown.contains("`ephemeral_pseudonym_key`"), "{shown}");
         let e = decode::<ConfigOptions>("config", json!({"appId": ""}), NameStyle::Camel)

@@ -97,6 +97,7 @@ pub fn open_store(
         DataSource::Directory(dir) => {
             let options = LoadOptions {
                 context: config.decode_context(),
+                ..LoadOptions::default()
             };
             Ok(Arc::new(load_directory(dir, &options, progress)?))
         }

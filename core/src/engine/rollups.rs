@@ -248,9 +248,8 @@ impl Engine {
     }
 
     /// Loads the facts of `days` for `country` and `ALL` from the published rollups, rolling up (and
-    /// storing) any settled day that has none, and computing the others live: unsettled days, and any
-    /// day whose rollup is being replaced by another process right now. A day is never taken as zero
-    /// for lack of a rollup.
+    /// storing) any settled day that has no whole one, and computing unsettled days live. A day is
+    /// never taken as zero for lack of a rollup.
     pub(super) fn facts_from_rollups(
         &self,
         days: DateRange,
@@ -268,10 +267,26 @@ impl Engine {
         )? {
             out.insert((r.date, r.country), r.facts);
         }
-        let live: Vec<NaiveDate> = days
+        let missing: Vec<NaiveDate> = days
             .iter()
             .filter(|d| !out.contains_key(&(*d, CountryFilter::All)))
             .collect();
+        // A settled day without a whole published rollup (evicted from a bounded store, or a
+        // generation another process is replacing this instant) is published again; the rest is
+        // computed live.
+        let mut live = Vec::new();
+        for d in missing {
+            if !self.is_settled(d) {
+                live.push(d);
+                continue;
+            }
+            let _claim = self.claim(d);
+            for r in self.compute_and_publish(d)? {
+                if r.country == CountryFilter::All || r.country == country {
+                    out.insert((r.date, r.country), r.facts);
+                }
+            }
+        }
         if let (Some(&first), Some(&last)) = (live.first(), live.last()) {
             let computed = self.facts_from_raw(DateRange {
                 from: first,

@@ -31,6 +31,8 @@ impl AnalyticsDoc for DailyRollup {
         // Version 1 kept one document per (appId, date, country), which two generations would violate.
         retired_indexes: &["appId_1_date_1_country_1"],
         indexes: &[],
+        // Recomputable: an evicted marker or rollup makes its day "not rolled up", computed live again.
+        evictable: true,
     };
 
     fn key(&self) -> DocKey {
@@ -74,6 +76,8 @@ impl AnalyticsDoc for RollupDay {
         key_index: "appId_1_date_1",
         retired_indexes: &[],
         indexes: &[],
+        // Recomputable: an evicted marker or rollup makes its day "not rolled up", computed live again.
+        evictable: true,
     };
 
     fn key(&self) -> DocKey {

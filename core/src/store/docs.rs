@@ -116,6 +116,9 @@ pub struct DocSpec {
     pub retired_indexes: &'static [&'static str],
     /// Further (non-unique) indexes.
     pub indexes: &'static [IndexSpec],
+    /// The store may drop documents of this type when it must bound memory: they are recomputed on
+    /// demand.
+    pub evictable: bool,
 }
 
 impl DocSpec {

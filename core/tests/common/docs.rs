@@ -28,6 +28,7 @@ impl AnalyticsDoc for DayNote {
         key_index: "appId_1_date_1_country_1",
         retired_indexes: &[],
         indexes: &[],
+        evictable: false,
     };
     fn key(&self) -> DocKey {
         DocKey(vec![
@@ -58,6 +59,7 @@ impl AnalyticsDoc for RuleEvent {
             name: "status_1",
             fields: &["status"],
         }],
+        evictable: false,
     };
     fn key(&self) -> DocKey {
         DocKey(vec![self.rule.as_str().into(), self.seq.into()])

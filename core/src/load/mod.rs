@@ -4,17 +4,26 @@
 //! Files are streamed in chunks of whole lines (memory is bounded by the records kept, not by the file
 //! size), parsed and validated on worker threads, and applied in reading order. Invalid and duplicate documents are skipped and counted in the
 //! store's [`QualityReport`](crate::QualityReport); only I/O failures are errors.
+//!
+//! Hostile files are bounded too: a line longer than [`LoadOptions::max_document_bytes`] is skipped
+//! while it is read, never held whole (plain or gzip), and counted as one `too_large` document; a line
+//! nesting arrays and objects deeper than [`MAX_NESTING`] is `malformed_json` before any recursive parser
+//! sees it.
+
+mod parse;
+mod read;
+
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::mpsc::sync_channel;
 use std::sync::Mutex;
 
-use flate2::read::MultiGzDecoder;
-
+use self::parse::parse_chunk;
+use self::read::read_chunks;
 use crate::model::{Collection, DecodeContext};
 use crate::store::memory::{CollectionIngest, Parsed};
 use crate::store::{InMemoryStore, InMemoryStoreBuilder};
@@ -23,17 +32,27 @@ use crate::{Error, Result};
 /// The file suffixes a collection's file may have, in lookup order.
 const SUFFIXES: [&str; 4] = [".json", ".ndjson", ".json.gz", ".ndjson.gz"];
 
+/// The default maximum document size: 16 MiB, MongoDB's own limit.
+pub const DEFAULT_MAX_DOCUMENT_BYTES: usize = 16 << 20;
+
+pub use crate::store::memory::MAX_NESTING;
+
 /// How to load.
 #[derive(Debug, Clone, Copy)]
 pub struct LoadOptions {
     /// Validation context (dates after `now + 1 day` are invalid).
     pub context: DecodeContext,
+    /// The longest line read as a document, in bytes, not counting its `\n` or `\r\n` (default
+    /// [`DEFAULT_MAX_DOCUMENT_BYTES`], 16 MiB). A longer line is one invalid document (`too_large`),
+    /// skipped as it is read: the loader never holds more than this (plus a chunk) of one line.
+    pub max_document_bytes: usize,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
         LoadOptions {
             context: DecodeContext::now(),
+            max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
         }
     }
 }
@@ -92,15 +111,25 @@ fn file_name(p: &Path) -> String {
 }
 
 /// Bytes per chunk handed to a worker: large enough to amortise the hand-off, small enough to keep
-/// memory bounded (at most `2 × workers` chunks are in flight).
+/// memory bounded (at most `2 × workers` chunks are in flight, each of at most this plus one line of
+/// [`LoadOptions::max_document_bytes`]).
 const CHUNK_BYTES: usize = 4 << 20;
+
+/// The stack of each worker thread. Parsing recurses once per nesting level and, in a debug build, a
+/// level of Extended JSON objects takes about 12 KiB: a [`MAX_NESTING`]-deep line needs about 1.3 MiB,
+/// close to the 2 MiB of a default thread, so workers get the 8 MiB of a main thread (reserved, not
+/// used, unless a line nests that deep).
+const WORKER_STACK_BYTES: usize = 8 << 20;
 
 /// A run of whole lines of one file.
 struct Chunk {
     file: usize,
     seq: u64,
     first_line: u64,
+    /// The lines, each ended by `\n` but the last; a line too large to keep is an empty line here.
     bytes: Vec<u8>,
+    /// The lines too large to keep: (index among the chunk's lines, length in bytes), ascending.
+    too_large: Vec<(usize, u64)>,
 }
 
 /// A chunk's lines, parsed and decoded, waiting to be applied in reading order.
@@ -126,6 +155,7 @@ pub fn load_directory(
     let total: u64 = files.iter().map(|f| f.bytes).sum();
     let done = AtomicU64::new(0);
     let ctx = options.context;
+    let max_bytes = options.max_document_bytes;
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .clamp(1, 16);
@@ -139,45 +169,57 @@ pub fn load_directory(
     let (done_tx, done_rx) = sync_channel::<Result<ParsedChunk>>(workers * 2);
     let work_rx = Mutex::new(work_rx);
     std::thread::scope(|s| {
-        let reader_tx = done_tx.clone();
         let files = &files;
-        let done = &done;
-        s.spawn(move || {
-            for (i, file) in files.iter().enumerate() {
-                let report = |n| progress(done.fetch_add(n, Ordering::Relaxed) + n, total);
-                if let Err(e) = read_chunks(i, file, &report, &work_tx) {
-                    // The merger drains the channel to the end, so this send cannot block forever.
-                    let _ = reader_tx.send(Err(e));
-                    return;
-                }
-            }
-        });
-
+        let spawn_error =
+            |e: std::io::Error| Error::Internal(format!("cannot start a loader thread: {e}"));
+        // The load goes on with the workers that could be started; with none it fails.
+        let (mut started, mut spawn_failure) = (0, None);
         for _ in 0..workers {
             let done_tx = done_tx.clone();
             let work_rx = &work_rx;
-            s.spawn(move || loop {
+            let worker = move || loop {
                 let next = match work_rx.lock() {
                     Ok(rx) => rx.recv(),
                     Err(_) => return,
                 };
                 let Ok(chunk) = next else { return };
-                let collection = files[chunk.file].collection;
-                let lines = chunk
-                    .bytes
-                    .split(|b| *b == b'\n')
-                    .map(|l| Parsed::line(collection, l.strip_suffix(b"\r").unwrap_or(l), &ctx))
-                    .collect();
-                let parsed = ParsedChunk {
-                    file: chunk.file,
-                    seq: chunk.seq,
-                    first_line: chunk.first_line,
-                    lines,
-                };
+                let parsed = parse_chunk(files[chunk.file].collection, chunk, &ctx, max_bytes);
                 if done_tx.send(Ok(parsed)).is_err() {
                     return;
                 }
-            });
+            };
+            match std::thread::Builder::new()
+                .name("halobuzz-load".to_owned())
+                .stack_size(WORKER_STACK_BYTES)
+                .spawn_scoped(s, worker)
+            {
+                Ok(_) => started += 1,
+                Err(e) => spawn_failure = Some(spawn_error(e)),
+            }
+        }
+
+        // Without a worker nothing would drain the chunks: then the reader is not started either.
+        if started == 0 {
+            failure = spawn_failure;
+        } else {
+            let reader_tx = done_tx.clone();
+            let done = &done;
+            let reader = move || {
+                for (i, file) in files.iter().enumerate() {
+                    let report = |n| progress(done.fetch_add(n, Ordering::Relaxed) + n, total);
+                    if let Err(e) = read_chunks(i, file, max_bytes, &report, &work_tx) {
+                        // The merger drains the channel to the end, so this send cannot block forever.
+                        let _ = reader_tx.send(Err(e));
+                        return;
+                    }
+                }
+            };
+            if let Err(e) = std::thread::Builder::new()
+                .name("halobuzz-read".to_owned())
+                .spawn_scoped(s, reader)
+            {
+                failure.get_or_insert(spawn_error(e));
+            }
         }
         drop(done_tx);
 
@@ -214,80 +256,4 @@ pub fn load_directory(
         builder.put_ingest(ingest);
     }
     Ok(builder.build())
-}
-
-/// Counts the compressed or plain bytes taken from the file, for progress.
-struct CountingReader<'a, R> {
-    inner: R,
-    pending: u64,
-    report: &'a dyn Fn(u64),
-}
-
-impl<R: Read> Read for CountingReader<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.pending += n as u64;
-        if self.pending >= 1 << 20 || n == 0 {
-            (self.report)(self.pending);
-            self.pending = 0;
-        }
-        Ok(n)
-    }
-}
-
-/// Reads one file into chunks of whole lines and sends them to the workers.
-fn read_chunks(
-    index: usize,
-    file: &DataFile,
-    report: &dyn Fn(u64),
-    work: &SyncSender<Chunk>,
-) -> Result<()> {
-    let read_error = |source| Error::Read {
-        path: file.path.clone(),
-        source,
-    };
-    let raw = File::open(&file.path).map_err(read_error)?;
-    let counted = CountingReader {
-        inner: raw,
-        pending: 0,
-        report,
-    };
-    let gz = file.path.extension().is_some_and(|e| e == "gz");
-    let mut reader: Box<dyn BufRead> = if gz {
-        Box::new(BufReader::with_capacity(
-            1 << 16,
-            MultiGzDecoder::new(counted),
-        ))
-    } else {
-        Box::new(BufReader::with_capacity(1 << 16, counted))
-    };
-    let (mut seq, mut line) = (0u64, 1u64);
-    loop {
-        let mut bytes = Vec::with_capacity(CHUNK_BYTES + 4096);
-        let mut lines = 0u64;
-        while bytes.len() < CHUNK_BYTES {
-            let n = reader.read_until(b'\n', &mut bytes).map_err(read_error)?;
-            if n == 0 {
-                break;
-            }
-            lines += 1;
-        }
-        if lines == 0 {
-            return Ok(());
-        }
-        if bytes.last() == Some(&b'\n') {
-            bytes.pop();
-        }
-        let chunk = Chunk {
-            file: index,
-            seq,
-            first_line: line,
-            bytes,
-        };
-        if work.send(chunk).is_err() {
-            return Ok(());
-        }
-        seq += 1;
-        line += lines;
-    }
 }
