@@ -3,7 +3,8 @@
  *
  * The types below (up to the generated part) are written by hand in src/results.d.ts: they describe the
  * JSON the core serialises with serde (the contract of shared/spec/METRICS.md), which the binding hands
- * over as it is. __test__/types.test.mjs checks them against real results. Dates are strings: a local day
+ * over as it is. __test__/types.test.mjs checks them against real results. The option objects' interfaces
+ * (EngineConfig, KpiQuery, …) are generated from src/arguments.rs. Dates are strings: a local day
  * is 'YYYY-MM-DD'; an instant is an ISO-8601 UTC string ('2026-03-21T16:24:12.851Z'). A ratio or mean
  * with a zero denominator is null. */
 
@@ -170,6 +171,8 @@ export type InvalidReason =
   | 'negative_value'
   | 'non_finite'
   | 'date_out_of_range'
+  | 'out_of_range'
+  | 'too_large'
 
 /** One of the platform's raw collections. */
 export type CollectionName =
@@ -187,6 +190,16 @@ export interface InvalidCount {
   /** Dotted field, `null` for malformed JSON. */
   field: string | null
   reason: InvalidReason
+  count: number
+}
+
+/** Why a valid document was kept with part of it ignored. */
+export type WarningReason = 'unknown_country' | 'unknown_og_tier'
+
+/** How many valid documents had one (field, warning) pair. */
+export interface WarningCount {
+  field: string
+  reason: WarningReason
   count: number
 }
 
@@ -212,6 +225,13 @@ export interface CollectionQuality {
   duplicates: number
   invalidByReason: Partial<Record<InvalidReason, number>>
   invalidByField: Array<InvalidCount>
+  /**
+   * Valid documents kept with part of them ignored (an unknown country code, an OG tier outside 1–5):
+   * they count in every total.
+   */
+  warnings: number
+  /** Warnings by (field, reason), most frequent first. */
+  warningsByField: Array<WarningCount>
   /** Earliest and latest primary date of the valid documents (ISO instants). */
   dateSpan: { from: string; to: string } | null
   missingCountryShare: number | null
@@ -245,24 +265,129 @@ export interface BackfillSummary {
   skipped: number
   /** `ALL` plus one per country per computed day. */
   rollupsWritten: number
+  /** Whether `onProgress` stopped it (by returning `false`) before the end of the range. */
+  cancelled: boolean
+}
+
+/** An exact amount of money per currency, as decimal strings (`'1234.50'`). */
+export interface Money {
+  npr: string
+  usd: string
+}
+
+/** One host's stream facts of a day. */
+export interface HostFacts {
+  /** Coins, a decimal string. */
+  revenue: string
+  streams: number
+  viewers: number
 }
 
 /**
- * A stored daily rollup (`analyticsdailykpis`) in relaxed Extended JSON, as `halobuzz-analytics rollup
- * --out` writes it: `EJSON.deserialize` from the `bson` package gives the BSON document. Its `facts` hold
- * raw user ids: keep them server-side.
+ * The facts of a daily rollup: sums (exact decimals as strings, counts as numbers) and every distinct
+ * set by its size.
  */
-export interface RollupDocument {
+export interface RollupFactsView {
+  coinTopups: Money
+  ogSubscriptions: Money
+  refunds: Money
+  /** esewa, khalti, stripe, paypal, other. */
+  byPaymentMethod: Array<Money>
+  /** OG tiers 1–5, then unknown. */
+  byOgTier: Array<Money>
+  /** Coins. */
+  giftRevenue: string
+  /** Coins. */
+  platformFees: string
+  sessionEnds: number
+  sessionSeconds: string
+  streams: number
+  streamSeconds: string
+  streamViewers: number
+  battles: number
+  giftsSent: number
+  messagesSent: number
+  topupCount: number
+  /** Coins. */
+  topupCoins: string
+  flagged: number
+  banned: number
+  appeals: number
+  warnBlock: number
+  gamesPlayed: number
+  /** Coins. */
+  stakes: string
+  /** Coins. */
+  payouts: string
+  /** Distinct active users. */
+  active: number
+  /** Distinct paying users. */
+  payers: number
+  /** Distinct OG buyers. */
+  ogBuyers: number
+  /** Distinct players. */
+  players: number
+  /** Users who signed up. */
+  signups: number
+  /** Hosts whose first stream ever was on this day. */
+  newHosts: number
+  /** Hosts with a stream. */
+  hosts: number
+  /** Distinct game rounds played. */
+  rounds: number
+}
+
+/** The members of a rollup's distinct sets: raw user ids (24 hex digits). */
+export interface RollupIds {
+  active: Array<string>
+  payers: Array<string>
+  ogBuyers: Array<string>
+  players: Array<string>
+  signups: Array<string>
+  newHosts: Array<string>
+  hosts: Record<string, HostFacts>
+}
+
+/**
+ * A daily rollup as it may leave the engine (`rollupDay()`, `rollupsOfDay()`): its sums, and its distinct
+ * sets as sizes. Raw user ids appear only in `userIds`, only when the engine was created with
+ * `revealUserIds: true`.
+ */
+export interface RollupView {
   appId: string
   /** Local day, 'YYYY-MM-DD'. */
   date: string
   country: CountryKey
+  /** The time zone the day was cut in. */
   timezone: string
   version: number
   /** ISO instant. */
   computedAt: string
-  /** The day's additive facts (exact decimals as strings, id sets as `$binary`). */
-  facts: Record<string, unknown>
+  facts: RollupFactsView
+  /** Only with `revealUserIds: true`. */
+  userIds?: RollupIds
+}
+
+/** A section of the KPI report. */
+export type MetricSection = 'revenue' | 'engagement' | 'monetization' | 'retention' | 'creators' | 'safety' | 'gaming'
+
+/** The unit of a metric's values. */
+export type MetricUnit = 'npr' | 'coins' | 'count' | 'percent' | 'minutes' | 'seconds' | 'days' | 'viewers' | 'score'
+
+/** How a metric combines over days: sums add, distinct counts unite, ratios and growth are recomputed. */
+export type MetricKind = 'sum' | 'distinctCount' | 'ratio' | 'growth'
+
+/** One metric of the catalog: `metrics()`. */
+export interface MetricInfo {
+  /** The field's path in the report, what `timeSeries({ metric })` takes: 'revenue.total'. */
+  id: string
+  section: MetricSection
+  unit: MetricUnit
+  kind: MetricKind
+  /** What it is, in one line. */
+  description: string
+  /** Other names `timeSeries` accepts (the snake_case spelling first). */
+  aliases: Array<string>
 }
 
 /** What the synthetic generator wrote. */
@@ -294,20 +419,21 @@ export interface GenerationManifest {
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
- * The analytics engine over one in-memory store. Create it with `Engine.fromDirectory()` or
+ * The analytics engine over one store. Create it with `Engine.fromDirectory()` or
  * `Engine.fromGenerator()`; every method returns a `Promise` and runs off the JavaScript thread.
  */
 export declare class Engine {
   /**
-   * Loads a mongoexport data directory (`<collection>.json` / `.ndjson`, optionally `.gz`, one
-   * Extended JSON document per line) into a new engine, or connects to MongoDB when `dir` is a
-   * `mongodb://` or `mongodb+srv://` URI (database: the URI's path, else `halobuzz`; rollups are then
-   * written to its `analyticsdailykpis`; an unreachable server rejects with `STORAGE_ERROR`). Invalid and duplicate documents are skipped
-   * and counted in `qualityReport()`. A relative `dir` is resolved against the process's working
-   * directory. Rejects with `NOT_A_DATA_DIRECTORY`, `READ_FAILED`, `AMBIGUOUS_DATA_FILE` or, for a bad
-   * `config`, `INVALID_ARGUMENT`.
+   * Opens an engine over `source`: a mongoexport data directory (`<collection>.json` / `.ndjson`,
+   * optionally `.gz`, one Extended JSON document per line), loaded into memory, or a `mongodb://` /
+   * `mongodb+srv://` URI, read in place (database: `options.database`, else the URI's path, else
+   * `halobuzz`; rollups are then written to its `analyticsdailykpis`; an unreachable server rejects
+   * with `STORAGE_ERROR`). Invalid and duplicate documents are skipped and counted in
+   * `qualityReport()`. A relative directory is resolved against the process's working directory.
+   * Rejects with `NOT_A_DATA_DIRECTORY`, `READ_FAILED`, `AMBIGUOUS_DATA_FILE` or, for a bad `config`
+   * or `options` (checked before any data is read), `INVALID_ARGUMENT`.
    */
-  static fromDirectory(dir: string, config?: EngineConfig | undefined | null): Promise<Engine>
+  static fromDirectory(source: string, config?: EngineConfig | undefined | null, options?: OpenOptions | undefined | null): Promise<Engine>
   /**
    * Generates a seeded synthetic HaloBuzz dataset straight into a new engine's store (the same data as
    * `halobuzz-analytics generate` with the same options). `generationManifest` then says which days it
@@ -326,20 +452,27 @@ export declare class Engine {
   qualityReport(): Promise<QualityReport>
   /**
    * Computes the rollups of one local day (`ALL` and every country seen), replacing the stored ones,
-   * and resolves to their stored documents, `ALL` first. The documents hold raw user ids: keep them
-   * server-side.
+   * and resolves to their views, `ALL` first: sums, and distinct sets as sizes. Raw user ids
+   * (`userIds`) appear only with `revealUserIds: true`.
    */
-  rollupDay(date: string): Promise<Array<RollupDocument>>
-  /** The stored rollup documents of one local day, `ALL` first (empty until the day is rolled up). */
-  rollupsOfDay(date: string): Promise<Array<RollupDocument>>
+  rollupDay(date: string): Promise<Array<RollupView>>
+  /** The views of the stored rollups of one local day, `ALL` first (empty until the day is rolled up). */
+  rollupsOfDay(date: string): Promise<Array<RollupView>>
   /**
    * Rolls up every finished day of `from..=to` that has no current rollup (every day with `force`).
    * `onProgress`, if given, is called on the JavaScript thread once per day, in order, with
    * `{ done, total, date, skipped }`; the backfill never waits for it, and the promise settles after
-   * the last call. If `onProgress` throws, it is not called again, the backfill still finishes, and
-   * the promise rejects with what it threw.
+   * the last call. If `onProgress` returns `false`, the backfill stops (a day or two later, as reports
+   * arrive asynchronously; every day rolled up is whole) and resolves with `cancelled: true`. If it
+   * throws, the backfill stops the same way and the promise rejects with what it threw. Either way
+   * it is not called again.
    */
-  backfill(query: BackfillQuery, onProgress?: ((progress: BackfillProgress) => void) | undefined | null): Promise<BackfillSummary>
+  backfill(query: BackfillQuery, onProgress?: ((progress: BackfillProgress) => unknown) | undefined | null): Promise<BackfillSummary>
+  /**
+   * Re-rolls the last `days` settled days (every one recomputed), for documents that arrived late:
+   * run it, say, hourly. `onProgress` as in `backfill`.
+   */
+  backfillRecent(query: RecentBackfillQuery, onProgress?: ((progress: BackfillProgress) => unknown) | undefined | null): Promise<BackfillSummary>
   /**
    * The KPI report of `from..=to` for `country`: every section of METRICS.md with growth against the
    * previous period, from daily rollups (missing finished days are rolled up and stored first).
@@ -351,8 +484,8 @@ export declare class Engine {
    */
   kpisFromRaw(query: KpiQuery): Promise<KpiReport>
   /**
-   * One numeric report field (`revenue.total`, `engagement.dau`, …; see `metricPaths()`) per day,
-   * week or month of `from..=to`, each bucket computed over its own days.
+   * One metric of the catalog (`revenue.total`, `engagement.dau`, …; see `metrics()`) per day, week
+   * or month of `from..=to`, each bucket computed over its own days.
    */
   timeSeries(query: TimeSeriesQuery): Promise<TimeSeries>
 }
@@ -363,9 +496,9 @@ export interface AlertThresholdsConfig {
   dropPct?: number
   /** Payer rate below its 7-day mean by more than this % (default 10). */
   payerDropPct?: number
-  /** Moderation flags in one clock hour (default 50). */
+  /** Moderation flags in one clock hour, a non-negative integer (default 50). */
   abuseThreshold?: number
-  /** `error_event`s in one clock hour (default 100). */
+  /** `error_event`s in one clock hour, a non-negative integer (default 100). */
   infraThreshold?: number
   /** Churn rate above its 7-day mean by more than this % (default 20). */
   churnThreshold?: number
@@ -383,16 +516,23 @@ export interface BackfillQuery {
   force?: boolean
 }
 
-/** How to configure an engine. Every option is optional; an option given here wins over `env`. */
+/**
+ * How to configure an engine. Every option is optional; an option given here wins over `env` and
+ * `readEnv`. Unknown options are rejected.
+ */
 export interface EngineConfig {
   /**
-   * Variables to read first, as the previous analytics service did: pass `process.env`. Reads
-   * `REPORTS_TZ`, `ANALYTICS_APP_ID`, `USD_TO_NPR`, `ANALYTICS_PSEUDONYM_KEY`, `ALERT_DROP_PCT`,
-   * `ALERT_PAYER_DROP_PCT`, `ALERT_ABUSE_THRESHOLD`, `ALERT_INFRA_THRESHOLD`, `ALERT_CHURN_THRESHOLD`,
-   * `ALERT_ENGAGEMENT_DROP_PCT`; unset or empty ones keep the defaults.
+   * Read the previous analytics service's variables from the process environment first (default
+   * `false`): `REPORTS_TZ`, `ANALYTICS_APP_ID`, `USD_TO_NPR`, `ANALYTICS_PSEUDONYM_KEY`,
+   * `ALERT_DROP_PCT`, `ALERT_PAYER_DROP_PCT`, `ALERT_ABUSE_THRESHOLD`, `ALERT_INFRA_THRESHOLD`,
+   * `ALERT_CHURN_THRESHOLD`, `ALERT_ENGAGEMENT_DROP_PCT`; unset or empty ones keep the defaults.
    */
+  readEnv?: boolean
+  /** The same variables given explicitly, e.g. `process.env` (read after `readEnv`, if both). */
   env?: Record<string, string | undefined>
   /** Reporting time zone, an IANA name (default `Australia/Sydney`). */
+  timezone?: string
+  /** @deprecated The former name of `timezone` (still accepted). */
   tz?: string
   /** Application id, the first part of every rollup key (default `halobuzz`). */
   appId?: string
@@ -402,14 +542,33 @@ export interface EngineConfig {
    */
   usdToNpr?: number | string
   /**
-   * Key of the keyed hash that pseudonymises user ids in outputs (`topCreators[].hostId`). The
-   * default key is public: set your own in production.
+   * Key of the keyed hash that pseudonymises user ids in outputs (`topCreators[].hostId`): a secret,
+   * never printed. There is no built-in key: a report that needs pseudonyms rejects without one
+   * (unless `ephemeralPseudonymKey` or `revealUserIds`).
    */
   pseudonymKey?: string
-  /** Put raw user ids in outputs instead of pseudonyms (default `false`). */
+  /**
+   * Put raw user ids in outputs instead of pseudonyms (default `false`): `topCreators[].hostId` and
+   * the `userIds` of rollups.
+   */
   revealUserIds?: boolean
+  /**
+   * Without a `pseudonymKey`, use a random key of this process, so pseudonyms change with every
+   * process: for demos and tests (default `false`).
+   */
+  ephemeralPseudonymKey?: boolean
   /** Alert thresholds (METRICS.md "Alerts"); each one left out keeps its default. */
   alerts?: AlertThresholdsConfig
+  /** The longest range a request may span, in days (1–36,600; default 3,660). */
+  maxRangeDays?: number
+  /** Minutes after a day's end before its rollup is stored (0–10,080; default 60). */
+  settleMinutes?: number
+  /**
+   * Freeze the engine's clock at this instant (RFC 3339, e.g. `'2026-04-10T00:00:00Z'`): which days
+   * are over, and the bound of valid dates, are then decided as of it. For tests, replays and
+   * reproducible runs; the system clock otherwise.
+   */
+  now?: string
 }
 
 /** What to generate; every option left out keeps the CLI's default. */
@@ -440,22 +599,43 @@ export interface KpiQuery {
   country?: string
 }
 
-/** Every numeric metric path a time series accepts (`revenue.total`, `engagement.dau`, …). */
+/** The ids of every metric (`revenue.total`, `engagement.dau`, …): `metrics().map((m) => m.id)`. */
 export declare function metricPaths(): Array<string>
+
+/**
+ * Every metric of the catalog, in report order: `{ id, section, unit, kind, description, aliases }`.
+ * `id` (or an alias) is what `timeSeries({ metric })` takes.
+ */
+export declare function metrics(): Array<MetricInfo>
+
+/** Where `Engine.fromDirectory` reads, besides the source itself. */
+export interface OpenOptions {
+  /**
+   * The database of the platform's collections, only for a `mongodb://` source (default: the URI's
+   * path, else `halobuzz`).
+   */
+  database?: string
+}
+
+/** How many of the last settled days `backfillRecent` re-rolls. */
+export interface RecentBackfillQuery {
+  /** Days, ending with the last settled one (1 … `maxRangeDays`). */
+  days: number
+}
 
 /** A revenue drop to inject. */
 export interface RevenueDropOptions {
-  /** The day `'YYYY-MM-DD'` (Australia/Sydney). */
+  /** The day `'YYYY-MM-DD'`. */
   day: string
-  /** Percentage (0–100] of money payments skipped that day. */
-  pct: number
+  /** Percentage (0–100] of money payments skipped that day (default 40). */
+  pct?: number
 }
 
 /** One numeric metric per day, week or month of a range. */
 export interface TimeSeriesQuery {
   /**
-   * A numeric report field by its path, such as `revenue.total` or `engagement.dau` (see
-   * `metricPaths()`).
+   * A metric id of the catalog, such as `revenue.total` or `engagement.dau` (see `metrics()`), or
+   * one of its aliases.
    */
   metric: string
   /** First local day, `'YYYY-MM-DD'`. */

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test'
 
 import { addDays, analytics, cli, cliJson, DATASET, engineConfig, generateDataset } from './helpers.mjs'
 
-const { Engine, metricPaths } = analytics
+const { Engine, metricPaths, metrics } = analytics
 
 /** Same values and the same key order: the JSON text the CLI printed, re-serialised compactly. */
 function assertSameJson(actual, expected) {
@@ -53,7 +53,7 @@ describe('kpis equal `halobuzz-analytics kpis --json`', () => {
   })
 
   test('in another time zone (`--tz`)', async () => {
-    const kathmandu = await Engine.fromDirectory(data.dir, engineConfig({ tz: 'Asia/Kathmandu' }))
+    const kathmandu = await Engine.fromDirectory(data.dir, engineConfig({ timezone: 'Asia/Kathmandu' }))
     const { start, end } = data.manifest
     const expected = cliJson(['kpis', '--data', data.dir, '--from', start, '--to', end, '--tz', 'Asia/Kathmandu', '--usd-to-npr', '133.5'])
     const report = await kathmandu.kpis({ from: start, to: end })
@@ -116,27 +116,63 @@ describe('timeSeries equals `halobuzz-analytics timeseries --json`', () => {
       assert.equal(series.points.length, 1, metric)
     }
   })
+
+  test('metrics() is the catalog: the same ids, with unit, kind and aliases', async () => {
+    const catalog = metrics()
+    assert.deepStrictEqual(catalog.map((m) => m.id), metricPaths())
+    const total = catalog.find((m) => m.id === 'revenue.total')
+    assert.equal(total.unit, 'npr')
+    assert.equal(total.section, 'revenue')
+    assert.equal(total.kind, 'sum')
+    assert.ok(total.description.length > 0)
+    // Every alias names the same series as the id.
+    const { start, end } = data.manifest
+    for (const m of catalog.filter((m) => m.aliases.length > 0).slice(0, 5)) {
+      const byId = await engine.timeSeries({ metric: m.id, from: start, to: end })
+      for (const alias of m.aliases) {
+        assert.deepStrictEqual((await engine.timeSeries({ metric: alias, from: start, to: end })).points, byId.points, alias)
+      }
+    }
+  })
 })
 
 test('qualityReport() equals `halobuzz-analytics quality --json`', async () => {
   assertSameJson(await engine.qualityReport(), cliJson(['quality', '--data', data.dir]))
 })
 
-test('rollupDay() returns the documents `halobuzz-analytics rollup --out` writes', async () => {
+/** The distinct sets of a rollup, which a view gives by their sizes. */
+const SETS = ['active', 'payers', 'ogBuyers', 'players', 'signups', 'newHosts', 'hosts', 'rounds']
+
+/**
+ * The view of a stored rollup document (relaxed Extended JSON): every set by its size (id sets are
+ * `$binary` runs of 12-byte ObjectIds, hosts a list, rounds an object), without the storage's
+ * publication `generation`.
+ */
+function viewOfDocument({ generation, ...doc }) {
+  const size = (v) =>
+    v && typeof v === 'object' && '$binary' in v
+      ? Buffer.from(v.$binary.base64, 'base64').length / 12
+      : Array.isArray(v) ? v.length : Object.keys(v).length
+  const facts = { ...doc.facts }
+  for (const k of SETS) facts[k] = size(doc.facts[k])
+  return { ...doc, facts }
+}
+
+test('rollupDay() returns the views of the documents `halobuzz-analytics rollup --out` writes', async () => {
   const day = addDays(data.manifest.start, 3)
   const out = join(data.dir, 'rollups.jsonl')
   cli(['rollup', '--data', data.dir, '--date', day, '--out', out])
-  const expected = readFileSync(out, 'utf8').trim().split('\n').map((line) => JSON.parse(line))
-  const docs = await engine.rollupDay(day)
-  assert.equal(docs.length, expected.length)
-  assert.equal(docs[0].country, 'ALL')
+  const expected = readFileSync(out, 'utf8').trim().split('\n').map((line) => viewOfDocument(JSON.parse(line)))
+  const views = await engine.rollupDay(day)
+  assert.equal(views.length, expected.length)
+  assert.equal(views[0].country, 'ALL')
   const withoutTime = ({ computedAt, ...rest }) => {
     assert.match(computedAt, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/)
     return rest
   }
-  assert.deepStrictEqual(docs.map(withoutTime), expected.map(withoutTime))
+  assert.deepStrictEqual(views.map(withoutTime), expected.map(withoutTime))
   // What was stored is what was returned.
-  assert.deepStrictEqual(await engine.rollupsOfDay(day), docs)
+  assert.deepStrictEqual(await engine.rollupsOfDay(day), views)
   assert.deepStrictEqual(await engine.rollupsOfDay('1999-01-01'), [])
 })
 
@@ -160,14 +196,15 @@ test('backfill() reports every day and skips what is already rolled up', async (
   const { start, end } = data.manifest
   const seen = []
   const first = await fresh.backfill({ from: start, to: end }, (p) => seen.push(p))
-  assert.deepStrictEqual(Object.keys(first), ['days', 'computed', 'skipped', 'rollupsWritten'])
+  assert.deepStrictEqual(Object.keys(first), ['days', 'computed', 'skipped', 'rollupsWritten', 'cancelled'])
+  assert.equal(first.cancelled, false)
   assert.equal(first.days, DATASET.days)
   assert.equal(first.computed, DATASET.days)
   assert.equal(seen.length, DATASET.days)
   assert.deepStrictEqual(seen.map((p) => p.done), Array.from({ length: DATASET.days }, (_, i) => i + 1))
   assert.deepStrictEqual(seen[0], { done: 1, total: DATASET.days, date: start, skipped: false })
   const again = await fresh.backfill({ from: start, to: end })
-  assert.deepStrictEqual(again, { days: DATASET.days, computed: 0, skipped: DATASET.days, rollupsWritten: 0 })
+  assert.deepStrictEqual(again, { days: DATASET.days, computed: 0, skipped: DATASET.days, rollupsWritten: 0, cancelled: false })
   const forced = await fresh.backfill({ from: start, to: end, force: true })
   assert.deepStrictEqual(forced, first)
 })
@@ -179,8 +216,11 @@ test('config.env reads the old service variables, and options override them', as
   })
   const expected = cliJson(['kpis', '--data', data.dir, '--from', start, '--to', end, '--tz', 'Asia/Kathmandu', '--usd-to-npr', '133.5'])
   assertSameJson(await fromEnv.kpis({ from: start, to: end }), expected)
-  const overridden = await Engine.fromDirectory(data.dir, { ...engineConfig(), env: { REPORTS_TZ: 'Asia/Kathmandu' }, tz: 'Australia/Sydney' })
+  const overridden = await Engine.fromDirectory(data.dir, { ...engineConfig(), env: { REPORTS_TZ: 'Asia/Kathmandu' }, timezone: 'Australia/Sydney' })
   assert.equal((await overridden.kpis({ from: start, to: end })).period.timezone, 'Australia/Sydney')
+  // `tz`, the former name of `timezone`, still works.
+  const legacy = await Engine.fromDirectory(data.dir, { ...engineConfig(), tz: 'Asia/Kathmandu' })
+  assert.equal((await legacy.kpis({ from: start, to: end })).period.timezone, 'Asia/Kathmandu')
 })
 
 test('revealUserIds puts raw host ids in topCreators', async () => {

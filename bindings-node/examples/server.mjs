@@ -39,9 +39,12 @@ function send(res, status, body) {
   res.end(text)
 }
 
-/** Engine errors carry a stable `code`: a bad argument is the client's (400), anything else is ours (500). */
+/**
+ * Engine errors carry a stable `code` and a `category`: invalid input is the client's (400), anything else
+ * (data, storage, internal) is ours (500).
+ */
 function sendError(res, err) {
-  const status = err?.code === 'INVALID_ARGUMENT' ? 400 : 500
+  const status = err?.category === 'invalidInput' ? 400 : 500
   send(res, status, { success: false, error: err?.message ?? String(err), code: err?.code ?? 'INTERNAL_ERROR' })
 }
 

@@ -1,53 +1,32 @@
-//! The `Engine` class (the core's `Engine`): an in-memory store loaded from a mongoexport directory or
-//! filled by the synthetic generator, one configuration, and every capability as a method returning a
-//! `Promise`. The work runs on the libuv thread pool ([`Job`]); results are the core's serde JSON, parsed.
+//! The `Engine` class (the core's `Engine`): one store (a mongoexport directory loaded into memory, a
+//! MongoDB database, or generated data), one configuration, and every operation of the core's request
+//! layer as a method returning a `Promise`. Each method only translates: its arguments go to
+//! `halobuzz_analytics::api` as JSON ([`args`]), the work runs on the libuv thread pool ([`Job`]), and
+//! the result comes back as the core's serde JSON, parsed.
 //!
 //! Concurrent calls are allowed: the core's engine is shared by all of them and serialises its own rollup
 //! writes (a burst of first requests computes each missing day once), while reports run in parallel.
 
-use std::path::PathBuf;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::ops::ControlFlow;
+use std::sync::Arc;
 
-use halobuzz_analytics::config::Config;
-use halobuzz_analytics::generate::{generate, GenerationManifest, GeneratorConfig};
-use halobuzz_analytics::kpi::DailyRollup;
-use halobuzz_analytics::load::{load_directory, LoadOptions};
-use halobuzz_analytics::store::{is_mongodb_uri, InMemoryStoreBuilder, MongoStore, Store};
-use napi::bindgen_prelude::{
-    AsyncTask, FnArgs, FromNapiValue, Function, JsObjectValue, JsValue, Object, Undefined, Unknown,
+use halobuzz_analytics::api::{
+    self, BackfillRequest, ConfigOptions, DataSource, DayRequest, GenerateRequest, Generated,
+    KpiRequest, RecentBackfillRequest, TimeSeriesRequest,
 };
-use napi::threadsafe_function::{
-    ThreadsafeFunction, ThreadsafeFunctionCallMode, UnknownReturnValue,
-};
-use napi::{sys, Env, Status, Task, ValueType};
+use halobuzz_analytics::generate::GenerationManifest;
+use halobuzz_analytics::{BackfillProgress, BackfillSummary, Error as CoreError};
+use napi::bindgen_prelude::{AsyncTask, Unknown};
+use napi::{Env, Task};
 use napi_derive::napi;
 use serde::Deserialize;
 
 use crate::args;
-use crate::calendar::{day_text, parse_day, parse_range};
-use crate::config::EngineConfig;
-use crate::error::{catch_panic, invalid_argument, Failure, Outcome};
-use crate::generate::GeneratorOptions;
-use crate::kpi::{KpiQuery, ReportArgs, TimeSeriesQuery};
+use crate::error::{catch_panic, Outcome};
+use crate::progress::Reporter;
 use crate::task::{parse_json, to_json, Job};
 
-/// The days to back-fill, and whether to recompute days that already have a rollup.
-#[napi(object)]
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct BackfillQuery {
-    /// First local day, `'YYYY-MM-DD'`.
-    #[serde(deserialize_with = "day_text")]
-    pub from: String,
-    /// Last local day, inclusive, `'YYYY-MM-DD'`.
-    #[serde(deserialize_with = "day_text")]
-    pub to: String,
-    /// Recompute days that already have a current rollup (default `false`: they are skipped).
-    pub force: Option<bool>,
-}
-
-/// The analytics engine over one in-memory store. Create it with `Engine.fromDirectory()` or
+/// The analytics engine over one store. Create it with `Engine.fromDirectory()` or
 /// `Engine.fromGenerator()`; every method returns a `Promise` and runs off the JavaScript thread.
 #[napi]
 pub struct Engine {
@@ -63,13 +42,21 @@ struct Shared {
 
 /// Where a new engine's data comes from.
 enum Source {
-    Directory(PathBuf),
-    Generator(GeneratorConfig),
+    Data(DataSource),
+    Generator(GenerateRequest),
 }
 
-/// Loads or generates the store of a new engine on the thread pool.
+/// The third argument of `fromDirectory` (`OpenOptions` in `index.d.ts`): what `DataSource::parse`
+/// takes besides the source.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct OpenRequest {
+    database: Option<String>,
+}
+
+/// Opens the store of a new engine on the thread pool.
 pub struct Open {
-    args: Option<Outcome<(Source, Config)>>,
+    args: Option<Outcome<(Source, ConfigOptions)>>,
 }
 
 impl Task for Open {
@@ -80,28 +67,19 @@ impl Task for Open {
         let args = self.args.take();
         Ok(catch_panic(move || {
             let (source, config) =
-                args.ok_or_else(|| Failure::Panic("a task ran twice".to_owned()))??;
-            let (store, manifest): (Arc<dyn Store>, _) = match source {
-                // A MongoDB URI instead of a directory: the database is the URI's path (else `halobuzz`).
-                Source::Directory(dir) if is_mongodb_uri(&dir.to_string_lossy()) => (
-                    Arc::new(MongoStore::connect(&dir.to_string_lossy(), None)?),
+                args.ok_or_else(|| CoreError::Internal("a task ran twice".to_owned()))??;
+            let (engine, manifest) = match source {
+                Source::Data(source) => (
+                    api::open(&source, config, &|_, _| {}).map_err(named_source)?,
                     None,
                 ),
-                Source::Directory(dir) => (
-                    Arc::new(load_directory(&dir, &LoadOptions::default(), &|_, _| {})?),
-                    None,
-                ),
-                Source::Generator(gen) => {
-                    let mut builder = InMemoryStoreBuilder::new();
-                    let manifest = generate(&gen, &mut builder, &mut |_, _| {})?;
-                    (Arc::new(builder.build()), Some(manifest))
+                Source::Generator(request) => {
+                    let Generated { engine, manifest } = api::open_generated(request, config)?;
+                    (engine, Some(manifest))
                 }
             };
             Ok(Engine {
-                shared: Arc::new(Shared {
-                    engine: halobuzz_analytics::Engine::new(store, config),
-                    manifest,
-                }),
+                shared: Arc::new(Shared { engine, manifest }),
             })
         }))
     }
@@ -111,180 +89,73 @@ impl Task for Open {
     }
 }
 
-/// The `{ from, to, country }` argument of `kpis` and `kpisFromRaw`.
-fn kpi_query(env: &Env, query: Option<Unknown<'_>>) -> Outcome<ReportArgs> {
-    args::required_options::<KpiQuery>(
-        env,
-        "query",
-        query,
-        "{ from: '2026-03-01', to: '2026-03-31', country: 'NP' }",
-    )
-    .and_then(|q| q.parse())
-}
-
-/// The configuration argument (checked before any data is read, so a bad time zone fails fast).
-fn config_arg(env: &Env, config: Option<Unknown<'_>>) -> Outcome<Config> {
-    args::options::<EngineConfig>(env, "config", config)?
-        .unwrap_or_default()
-        .into_config()
-}
-
-/// A backfill's progress reports: queued from the thread pool without waiting for JavaScript, run in order
-/// on the JavaScript thread. The threadsafe function's target is `Reflect.apply`, called with the caller's
-/// callback and the report, or, once the callback has thrown, with a no-op: so it is never called again,
-/// and whatever it threw (an `Error` or any other value) is captured by napi as it is.
-type ProgressFn = ThreadsafeFunction<String, UnknownReturnValue, ApplyArgs, Status, false>;
-
-/// The arguments of `Reflect.apply(target, thisArgument, argumentsList)`, as raw values created on the
-/// JavaScript thread just before the call.
-type ApplyArgs = FnArgs<(sys::napi_value, Undefined, Vec<sys::napi_value>)>;
-
-/// Counts the progress reports that have run, so that a backfill settles only after its last report (a
-/// threadsafe call and a task's completion are separate libuv events whose order is not fixed), and keeps
-/// the first exception the caller's callback threw.
-#[derive(Default)]
-struct Delivery {
-    state: Mutex<Delivered>,
-    changed: Condvar,
-}
-
-#[derive(Default)]
-struct Delivered {
-    count: u64,
-    thrown: Option<napi::Error>,
-}
-
-impl Delivery {
-    fn state(&self) -> MutexGuard<'_, Delivered> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// One report has run (on the JavaScript thread), with the callback's result.
-    fn delivered(&self, result: napi::Result<UnknownReturnValue>) {
-        let mut s = self.state();
-        s.count += 1;
-        if let Err(e) = result {
-            s.thrown.get_or_insert(e);
+/// An error about the data source as the caller wrote it: the core calls the argument `data` (the
+/// CLI's `--data`), `fromDirectory` calls it `source`.
+fn named_source(e: CoreError) -> CoreError {
+    match e {
+        CoreError::InvalidArgument { name, reason } if name == "data" => {
+            CoreError::invalid_argument("source", reason)
         }
-        self.changed.notify_all();
-    }
-
-    /// A report could not be prepared (on the JavaScript thread): the backfill rejects with this.
-    fn failed(&self, e: napi::Error) {
-        self.state().thrown.get_or_insert(e);
-    }
-
-    fn has_thrown(&self) -> bool {
-        self.state().thrown.is_some()
-    }
-
-    /// Waits until `sent` reports have run, or the callback is gone (the environment is shutting down
-    /// and will not run them); returns what the callback threw, if anything.
-    fn wait(&self, sent: u64, gone: impl Fn() -> bool) -> Option<napi::Error> {
-        let mut s = self.state();
-        while s.count < sent && !gone() {
-            s = self
-                .changed
-                .wait_timeout(s, Duration::from_millis(50))
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
-        s.thrown.take()
+        other => other,
     }
 }
 
-/// The progress callback argument: `None` when absent, an error when it is not a function.
-fn progress_arg(
+/// What a backfill request runs: the request, the engine, and the progress the core reports to.
+type Backfill<R> = fn(
+    &R,
+    &halobuzz_analytics::Engine,
+    &mut dyn FnMut(BackfillProgress) -> ControlFlow<()>,
+) -> halobuzz_analytics::Result<BackfillSummary>;
+
+/// A backfill as a task: `run` reports each day to the `onProgress` argument (which may stop it), and
+/// the task settles only after the last report has run.
+fn backfill_job<R: Send + 'static>(
     env: &Env,
-    callback: Option<Unknown<'_>>,
-    delivery: &Arc<Delivery>,
-) -> Outcome<Option<ProgressFn>> {
-    let Some(callback) = callback else {
-        return Ok(None);
-    };
-    let napi_failure = |e: napi::Error| invalid_argument("onProgress", e.reason);
-    if callback.get_type().map_err(napi_failure)? != ValueType::Function {
-        return Err(invalid_argument(
-            "onProgress",
-            "expected a function (progress) => void",
-        ));
-    }
-    let user = Function::<Unknown<'static>, UnknownReturnValue>::from_unknown(callback)
-        .and_then(|f| f.create_ref())
-        .map_err(napi_failure)?;
-    let noop = env
-        .create_function_from_closure::<(), (), _>("skipBackfillProgress", |_| Ok(()))
-        .and_then(|f| f.create_ref())
-        .map_err(napi_failure)?;
-    let apply: Function<ApplyArgs, UnknownReturnValue> = env
-        .get_global()
-        .and_then(|g| g.get_named_property::<Object>("Reflect"))
-        .and_then(|r| r.get_named_property("apply"))
-        .map_err(napi_failure)?;
-    let delivery = delivery.clone();
-    let tsfn = apply
-        .build_threadsafe_function::<String>()
-        .build_callback(move |ctx| {
-            let env = ctx.env;
-            let report = || -> napi::Result<ApplyArgs> {
-                let target = user.borrow_back(&env)?.raw();
-                let progress = parse_json(&env, ctx.value)?.raw();
-                Ok(FnArgs::from((target, (), vec![progress])))
-            };
-            let skip = || -> napi::Result<ApplyArgs> {
-                Ok(FnArgs::from((noop.borrow_back(&env)?.raw(), (), vec![])))
-            };
-            if delivery.has_thrown() {
-                return skip();
-            }
-            // An error returned here would become an uncaught exception: keep it as the call's failure.
-            report().or_else(|e| {
-                delivery.failed(e);
-                skip()
-            })
-        })
-        .map_err(napi_failure)?;
-    Ok(Some(tsfn))
-}
-
-/// The stored documents of rollups (relaxed Extended JSON, as `halobuzz-analytics rollup --out` writes
-/// them), as JSON text.
-fn rollup_documents(rollups: &[DailyRollup]) -> Outcome<String> {
-    let docs = rollups
-        .iter()
-        .map(|r| Ok(bson::Bson::Document(r.to_document()?).into_relaxed_extjson()))
-        .collect::<Outcome<Vec<_>>>()?;
-    to_json(&docs)
+    shared: &Arc<Shared>,
+    request: Outcome<R>,
+    on_progress: Option<Unknown<'_>>,
+    run: Backfill<R>,
+) -> AsyncTask<Job> {
+    let parsed = request.and_then(|r| Ok((r, Reporter::new(env, on_progress)?)));
+    let shared = shared.clone();
+    Job::spawn(move || {
+        let (request, mut reporter) = parsed?;
+        let summary = run(&request, &shared.engine, &mut |p| reporter.report(p));
+        let delivered = reporter.finish();
+        let summary = summary?;
+        delivered?;
+        to_json(&summary)
+    })
 }
 
 #[napi]
 impl Engine {
-    /// Loads a mongoexport data directory (`<collection>.json` / `.ndjson`, optionally `.gz`, one
-    /// Extended JSON document per line) into a new engine, or connects to MongoDB when `dir` is a
-    /// `mongodb://` or `mongodb+srv://` URI (database: the URI's path, else `halobuzz`; rollups are then
-    /// written to its `analyticsdailykpis`; an unreachable server rejects with `STORAGE_ERROR`). Invalid and duplicate documents are skipped
-    /// and counted in `qualityReport()`. A relative `dir` is resolved against the process's working
-    /// directory. Rejects with `NOT_A_DATA_DIRECTORY`, `READ_FAILED`, `AMBIGUOUS_DATA_FILE` or, for a bad
-    /// `config`, `INVALID_ARGUMENT`.
+    /// Opens an engine over `source`: a mongoexport data directory (`<collection>.json` / `.ndjson`,
+    /// optionally `.gz`, one Extended JSON document per line), loaded into memory, or a `mongodb://` /
+    /// `mongodb+srv://` URI, read in place (database: `options.database`, else the URI's path, else
+    /// `halobuzz`; rollups are then written to its `analyticsdailykpis`; an unreachable server rejects
+    /// with `STORAGE_ERROR`). Invalid and duplicate documents are skipped and counted in
+    /// `qualityReport()`. A relative directory is resolved against the process's working directory.
+    /// Rejects with `NOT_A_DATA_DIRECTORY`, `READ_FAILED`, `AMBIGUOUS_DATA_FILE` or, for a bad `config`
+    /// or `options` (checked before any data is read), `INVALID_ARGUMENT`.
     #[napi(
         catch_unwind,
-        ts_args_type = "dir: string, config?: EngineConfig | undefined | null",
+        ts_args_type = "source: string, config?: EngineConfig | undefined | null, options?: OpenOptions | undefined | null",
         ts_return_type = "Promise<Engine>"
     )]
     pub fn from_directory(
         env: Env,
-        dir: Option<Unknown<'_>>,
+        source: Option<Unknown<'_>>,
         config: Option<Unknown<'_>>,
+        options: Option<Unknown<'_>>,
     ) -> AsyncTask<Open> {
         let args = (|| -> Outcome<_> {
-            let dir = args::string(&env, "dir", dir, "'./data/demo'")?;
-            if dir.trim().is_empty() {
-                return Err(invalid_argument("dir", "must not be empty"));
-            }
-            Ok((
-                Source::Directory(PathBuf::from(dir)),
-                config_arg(&env, config)?,
-            ))
+            let source = args::string(&env, "source", source, "'./data/demo'")?;
+            let config: ConfigOptions = args::request(&env, "config", config)?;
+            let options: OpenRequest = args::request(&env, "options", options)?;
+            let source =
+                DataSource::parse(&source, options.database.as_deref()).map_err(named_source)?;
+            Ok((Source::Data(source), config))
         })();
         AsyncTask::new(Open { args: Some(args) })
     }
@@ -303,11 +174,9 @@ impl Engine {
         config: Option<Unknown<'_>>,
     ) -> AsyncTask<Open> {
         let args = (|| -> Outcome<_> {
-            let gen = args::options::<GeneratorOptions>(&env, "options", options)?
-                .unwrap_or_default()
-                .into_config()?;
-            gen.validate()?;
-            Ok((Source::Generator(gen), config_arg(&env, config)?))
+            let request: GenerateRequest = args::request(&env, "options", options)?;
+            let config: ConfigOptions = args::request(&env, "config", config)?;
+            Ok((Source::Generator(request), config))
         })();
         AsyncTask::new(Open { args: Some(args) })
     }
@@ -334,41 +203,41 @@ impl Engine {
     }
 
     /// Computes the rollups of one local day (`ALL` and every country seen), replacing the stored ones,
-    /// and resolves to their stored documents, `ALL` first. The documents hold raw user ids: keep them
-    /// server-side.
+    /// and resolves to their views, `ALL` first: sums, and distinct sets as sizes. Raw user ids
+    /// (`userIds`) appear only with `revealUserIds: true`.
     #[napi(
         catch_unwind,
         ts_args_type = "date: string",
-        ts_return_type = "Promise<Array<RollupDocument>>"
+        ts_return_type = "Promise<Array<RollupView>>"
     )]
     pub fn rollup_day(&self, env: Env, date: Option<Unknown<'_>>) -> AsyncTask<Job> {
-        let date =
-            args::string(&env, "date", date, "'2026-03-01'").and_then(|d| parse_day("date", &d));
+        let request = args::field_request::<DayRequest>(&env, "date", date);
         let shared = self.shared.clone();
-        Job::spawn(move || rollup_documents(&shared.engine.rollup_day(date?)?))
+        Job::spawn(move || to_json(&request?.rollup(&shared.engine)?))
     }
 
-    /// The stored rollup documents of one local day, `ALL` first (empty until the day is rolled up).
+    /// The views of the stored rollups of one local day, `ALL` first (empty until the day is rolled up).
     #[napi(
         catch_unwind,
         ts_args_type = "date: string",
-        ts_return_type = "Promise<Array<RollupDocument>>"
+        ts_return_type = "Promise<Array<RollupView>>"
     )]
     pub fn rollups_of_day(&self, env: Env, date: Option<Unknown<'_>>) -> AsyncTask<Job> {
-        let date =
-            args::string(&env, "date", date, "'2026-03-01'").and_then(|d| parse_day("date", &d));
+        let request = args::field_request::<DayRequest>(&env, "date", date);
         let shared = self.shared.clone();
-        Job::spawn(move || rollup_documents(&shared.engine.rollups_of_day(date?)?))
+        Job::spawn(move || to_json(&request?.stored(&shared.engine)?))
     }
 
     /// Rolls up every finished day of `from..=to` that has no current rollup (every day with `force`).
     /// `onProgress`, if given, is called on the JavaScript thread once per day, in order, with
     /// `{ done, total, date, skipped }`; the backfill never waits for it, and the promise settles after
-    /// the last call. If `onProgress` throws, it is not called again, the backfill still finishes, and
-    /// the promise rejects with what it threw.
+    /// the last call. If `onProgress` returns `false`, the backfill stops (a day or two later, as reports
+    /// arrive asynchronously; every day rolled up is whole) and resolves with `cancelled: true`. If it
+    /// throws, the backfill stops the same way and the promise rejects with what it threw. Either way
+    /// it is not called again.
     #[napi(
         catch_unwind,
-        ts_args_type = "query: BackfillQuery, onProgress?: ((progress: BackfillProgress) => void) | undefined | null",
+        ts_args_type = "query: BackfillQuery, onProgress?: ((progress: BackfillProgress) => unknown) | undefined | null",
         ts_return_type = "Promise<BackfillSummary>"
     )]
     pub fn backfill(
@@ -377,55 +246,28 @@ impl Engine {
         query: Option<Unknown<'_>>,
         on_progress: Option<Unknown<'_>>,
     ) -> AsyncTask<Job> {
-        let delivery = Arc::new(Delivery::default());
-        let parsed = (|| -> Outcome<_> {
-            let q: BackfillQuery = args::required_options(
-                &env,
-                "query",
-                query,
-                "{ from: '2026-03-01', to: '2026-03-31' }",
-            )?;
-            let range = parse_range(&q.from, &q.to)?;
-            Ok((
-                range,
-                q.force.unwrap_or(false),
-                progress_arg(&env, on_progress, &delivery)?,
-            ))
-        })();
-        let shared = self.shared.clone();
-        Job::spawn(move || {
-            let (range, force, progress) = parsed?;
-            let mut sent = 0u64;
-            let summary = shared.engine.backfill(range, force, &mut |p| {
-                let Some(callback) = &progress else { return };
-                // Stop queueing once the callback threw (reports already queued call a no-op).
-                if delivery.has_thrown() {
-                    return;
-                }
-                let Ok(json) = serde_json::to_string(&p) else {
-                    return;
-                };
-                let delivery = delivery.clone();
-                let status = callback.call_with_return_value(
-                    json,
-                    ThreadsafeFunctionCallMode::NonBlocking,
-                    move |result, _env| {
-                        delivery.delivered(result);
-                        Ok(())
-                    },
-                );
-                if status == Status::Ok {
-                    sent += 1;
-                }
-            });
-            let thrown = progress
-                .as_ref()
-                .and_then(|callback| delivery.wait(sent, || callback.aborted()));
-            let summary = summary?;
-            match thrown {
-                Some(e) => Err(Failure::Js(e)),
-                None => to_json(&summary),
-            }
+        let request = args::request::<BackfillRequest>(&env, "query", query);
+        backfill_job(&env, &self.shared, request, on_progress, |r, e, p| {
+            r.run(e, p)
+        })
+    }
+
+    /// Re-rolls the last `days` settled days (every one recomputed), for documents that arrived late:
+    /// run it, say, hourly. `onProgress` as in `backfill`.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "query: RecentBackfillQuery, onProgress?: ((progress: BackfillProgress) => unknown) | undefined | null",
+        ts_return_type = "Promise<BackfillSummary>"
+    )]
+    pub fn backfill_recent(
+        &self,
+        env: Env,
+        query: Option<Unknown<'_>>,
+        on_progress: Option<Unknown<'_>>,
+    ) -> AsyncTask<Job> {
+        let request = args::request::<RecentBackfillRequest>(&env, "query", query);
+        backfill_job(&env, &self.shared, request, on_progress, |r, e, p| {
+            r.run(e, p)
         })
     }
 
@@ -437,12 +279,9 @@ impl Engine {
         ts_return_type = "Promise<KpiReport>"
     )]
     pub fn kpis(&self, env: Env, query: Option<Unknown<'_>>) -> AsyncTask<Job> {
-        let parsed = kpi_query(&env, query);
+        let request = args::request::<KpiRequest>(&env, "query", query);
         let shared = self.shared.clone();
-        Job::spawn(move || {
-            let q = parsed?;
-            to_json(&shared.engine.kpis(q.range, q.country)?)
-        })
+        Job::spawn(move || to_json(&request?.run(&shared.engine)?))
     }
 
     /// The same report computed straight from the raw records, without reading or writing rollups (for
@@ -453,37 +292,21 @@ impl Engine {
         ts_return_type = "Promise<KpiReport>"
     )]
     pub fn kpis_from_raw(&self, env: Env, query: Option<Unknown<'_>>) -> AsyncTask<Job> {
-        let parsed = kpi_query(&env, query);
+        let request = args::request::<KpiRequest>(&env, "query", query);
         let shared = self.shared.clone();
-        Job::spawn(move || {
-            let q = parsed?;
-            to_json(&shared.engine.kpis_from_raw(q.range, q.country)?)
-        })
+        Job::spawn(move || to_json(&request?.run_from_raw(&shared.engine)?))
     }
 
-    /// One numeric report field (`revenue.total`, `engagement.dau`, …; see `metricPaths()`) per day,
-    /// week or month of `from..=to`, each bucket computed over its own days.
+    /// One metric of the catalog (`revenue.total`, `engagement.dau`, …; see `metrics()`) per day, week
+    /// or month of `from..=to`, each bucket computed over its own days.
     #[napi(
         catch_unwind,
         ts_args_type = "query: TimeSeriesQuery",
         ts_return_type = "Promise<TimeSeries>"
     )]
     pub fn time_series(&self, env: Env, query: Option<Unknown<'_>>) -> AsyncTask<Job> {
-        let parsed = args::required_options::<TimeSeriesQuery>(
-            &env,
-            "query",
-            query,
-            "{ metric: 'revenue.total', from: '2026-03-01', to: '2026-03-31', granularity: 'week' }",
-        )
-        .and_then(|q| q.parse());
+        let request = args::request::<TimeSeriesRequest>(&env, "query", query);
         let shared = self.shared.clone();
-        Job::spawn(move || {
-            let q = parsed?;
-            to_json(
-                &shared
-                    .engine
-                    .time_series(&q.metric, q.range, q.granularity, q.country)?,
-            )
-        })
+        Job::spawn(move || to_json(&request?.run(&shared.engine)?))
     }
 }

@@ -1,27 +1,27 @@
-//! Errors: every failure of a call becomes one JavaScript `Error` with a stable `code` property and the
-//! core's message, which says what is wrong and what to do. This module is the only place that converts
-//! them (the codes are listed in the package README, "Errors").
+//! Errors: every failure of a call becomes one JavaScript `Error` with the core's message (which says
+//! what is wrong and what to do), a stable `code` and a `category`. This module is the only place that
+//! converts them (the codes and categories are listed in the package README, "Errors").
 //!
 //! - an error of the core keeps its [`halobuzz_analytics::Error::code`] (`INVALID_ARGUMENT`,
-//!   `READ_FAILED`, `NOT_A_DATA_DIRECTORY`, …); arguments the binding itself rejects (a malformed date,
-//!   an unknown option) are core `InvalidArgument` errors too, so they carry `INVALID_ARGUMENT`;
-//! - a panic caught at the binding's edge carries `INTERNAL_PANIC` (a bug, never the caller's fault);
+//!   `READ_FAILED`, …) and its [`ErrorCategory`] (`invalidInput`, `data`, `storage`, `internal`); the
+//!   message ends with one `Caused by: …` line per underlying cause not already in it;
+//! - a panic caught at the binding's edge is the core's `Error::Internal` (`INTERNAL_ERROR`): a bug,
+//!   never the caller's fault;
 //! - an exception thrown by JavaScript the binding called (the backfill's progress callback) is passed
 //!   on unchanged.
 
-use halobuzz_analytics::Error as CoreError;
-use napi::{Env, JsError};
+use std::error::Error as _;
+use std::fmt::Write as _;
 
-/// The `code` of a panic caught before it could cross into JavaScript.
-pub const INTERNAL_PANIC: &str = "INTERNAL_PANIC";
+use halobuzz_analytics::{Error as CoreError, ErrorCategory};
+use napi::bindgen_prelude::{FromNapiValue, JsObjectValue, JsValue, Object};
+use napi::{Env, JsError};
 
 /// Why a call failed.
 #[derive(Debug)]
 pub enum Failure {
-    /// An error of the engine, or an argument the binding rejected (`InvalidArgument`).
+    /// An error of the engine (including every argument it rejected, and caught panics).
     Core(CoreError),
-    /// A panic of the engine or the binding, with its message.
-    Panic(String),
     /// An exception thrown by JavaScript called from the binding, to be re-thrown as it is.
     Js(napi::Error),
 }
@@ -35,12 +35,10 @@ impl From<CoreError> for Failure {
     }
 }
 
-/// An argument the binding cannot use; `name` is the argument as the JavaScript caller wrote it.
+/// An argument the binding itself cannot use (one that never reaches the core, such as the progress
+/// callback); `name` is the argument as the JavaScript caller wrote it.
 pub fn invalid_argument(name: &'static str, reason: impl Into<String>) -> Failure {
-    Failure::Core(CoreError::InvalidArgument {
-        name,
-        reason: reason.into(),
-    })
+    Failure::Core(CoreError::invalid_argument(name, reason))
 }
 
 /// A `code` string for [`napi::Error`], whose JavaScript form puts its status in `code`.
@@ -52,35 +50,57 @@ impl AsRef<str> for Code {
     }
 }
 
+/// The `category` property: the core's own serde name of the category (`invalidInput`, `data`,
+/// `storage`, `internal`).
+fn category_name(category: ErrorCategory) -> String {
+    match serde_json::to_value(category) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => "internal".to_owned(),
+    }
+}
+
+/// The error's message, then one `Caused by: …` line per cause in its `source()` chain whose text the
+/// message does not already quote (most core messages end with their cause's text).
+pub fn message_with_causes(e: &CoreError) -> String {
+    let mut message = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !message.contains(&text) {
+            let _ = write!(message, "\nCaused by: {text}");
+        }
+        cause = c.source();
+    }
+    message
+}
+
 impl Failure {
     /// The JavaScript error, as a [`napi::Error`] that refers to it (so a rejected promise or a throw
     /// delivers exactly this object). Must run on the JavaScript thread.
     pub fn into_js(self, env: &Env) -> napi::Error {
-        let (code, message) = match self {
+        let e = match self {
             Failure::Js(e) => return e,
-            Failure::Core(e) => (e.code(), e.to_string()),
-            Failure::Panic(m) => (
-                INTERNAL_PANIC,
-                format!(
-                    "internal error (a bug in halobuzz-analytics; please report it with the arguments used): {m}"
-                ),
-            ),
+            Failure::Core(e) => e,
         };
+        let message = message_with_causes(&e);
         // `napi_create_error` sets `code`; holding the object itself keeps the custom code, which
         // `napi::Status` could not express.
-        napi::Error::from(JsError::from(napi::Error::new(Code(code), message)).into_unknown(*env))
+        let error = JsError::from(napi::Error::new(Code(e.code()), message)).into_unknown(*env);
+        let with_category = Object::from_unknown(error).and_then(|mut object| {
+            object.set_named_property("category", category_name(e.category()))?;
+            Ok(object.to_unknown())
+        });
+        match with_category {
+            Ok(error) => napi::Error::from(error),
+            // Only if the environment is going away; the error still has its code and message.
+            Err(_) => napi::Error::from(error),
+        }
     }
 }
 
-/// Runs `f`, turning a panic into [`Failure::Panic`] so it never unwinds into Node (where it would abort
-/// the process).
+/// Runs `f`, turning a panic into the core's `Error::Internal` so it never unwinds into Node (where it
+/// would abort the process).
 pub fn catch_panic<T>(f: impl FnOnce() -> Outcome<T>) -> Outcome<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|payload| {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "panic without a message".to_owned());
-        Err(Failure::Panic(message))
-    })
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|payload| Err(Failure::Core(CoreError::from_panic(&*payload))))
 }

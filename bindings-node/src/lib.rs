@@ -1,20 +1,22 @@
 //! # halobuzz-analytics-node
 //!
 //! The Node.js binding of the HaloBuzz analytics engine, published as the npm package
-//! `@halobuzz/analytics` (usage in `bindings-node/README.md`). It only converts: JavaScript arguments into
-//! the core's types, the core's results into its serde JSON (the shape and camelCase names of
-//! `shared/spec/METRICS.md`, exactly what `halobuzz-analytics … --json` prints), and the core's errors
-//! into JavaScript `Error`s with a stable `code`. Every metric is defined in the core.
+//! `@halobuzz/analytics` (usage in `bindings-node/README.md`). It only translates: JavaScript arguments
+//! into the JSON requests of the core's request layer (`halobuzz_analytics::api`, which parses and
+//! validates them for every front end alike), the core's results into its serde JSON (the shape and
+//! camelCase names of `shared/spec/METRICS.md`, exactly what `halobuzz-analytics … --json` prints), and
+//! the core's errors into JavaScript `Error`s with a stable `code` and `category`. Every metric, option
+//! and date rule is defined in the core.
 //!
-//! One file per core module: [`engine`] (the `Engine` class), [`config`], [`calendar`], [`kpi`],
-//! [`generate`]; plus [`error`] (the one error conversion), [`args`] (argument parsing) and [`task`]
-//! (running calls on the libuv thread pool).
+//! [`engine`] is the `Engine` class and [`metrics`] the catalog functions; [`args`] translates
+//! arguments, [`progress`] delivers a backfill's progress to its callback, [`task`] runs calls on the
+//! libuv thread pool, [`error`] converts every error (once), and [`arguments`] declares the option
+//! objects' TypeScript types.
 
 pub mod args;
-pub mod calendar;
-pub mod config;
+pub mod arguments;
 pub mod engine;
 pub mod error;
-pub mod generate;
-pub mod kpi;
+pub mod metrics;
+pub mod progress;
 pub mod task;

@@ -3,7 +3,8 @@
  *
  * The types below (up to the generated part) are written by hand in src/results.d.ts: they describe the
  * JSON the core serialises with serde (the contract of shared/spec/METRICS.md), which the binding hands
- * over as it is. __test__/types.test.mjs checks them against real results. Dates are strings: a local day
+ * over as it is. __test__/types.test.mjs checks them against real results. The option objects' interfaces
+ * (EngineConfig, KpiQuery, …) are generated from src/arguments.rs. Dates are strings: a local day
  * is 'YYYY-MM-DD'; an instant is an ISO-8601 UTC string ('2026-03-21T16:24:12.851Z'). A ratio or mean
  * with a zero denominator is null. */
 
@@ -170,6 +171,8 @@ export type InvalidReason =
   | 'negative_value'
   | 'non_finite'
   | 'date_out_of_range'
+  | 'out_of_range'
+  | 'too_large'
 
 /** One of the platform's raw collections. */
 export type CollectionName =
@@ -187,6 +190,16 @@ export interface InvalidCount {
   /** Dotted field, `null` for malformed JSON. */
   field: string | null
   reason: InvalidReason
+  count: number
+}
+
+/** Why a valid document was kept with part of it ignored. */
+export type WarningReason = 'unknown_country' | 'unknown_og_tier'
+
+/** How many valid documents had one (field, warning) pair. */
+export interface WarningCount {
+  field: string
+  reason: WarningReason
   count: number
 }
 
@@ -212,6 +225,13 @@ export interface CollectionQuality {
   duplicates: number
   invalidByReason: Partial<Record<InvalidReason, number>>
   invalidByField: Array<InvalidCount>
+  /**
+   * Valid documents kept with part of them ignored (an unknown country code, an OG tier outside 1–5):
+   * they count in every total.
+   */
+  warnings: number
+  /** Warnings by (field, reason), most frequent first. */
+  warningsByField: Array<WarningCount>
   /** Earliest and latest primary date of the valid documents (ISO instants). */
   dateSpan: { from: string; to: string } | null
   missingCountryShare: number | null
@@ -245,24 +265,129 @@ export interface BackfillSummary {
   skipped: number
   /** `ALL` plus one per country per computed day. */
   rollupsWritten: number
+  /** Whether `onProgress` stopped it (by returning `false`) before the end of the range. */
+  cancelled: boolean
+}
+
+/** An exact amount of money per currency, as decimal strings (`'1234.50'`). */
+export interface Money {
+  npr: string
+  usd: string
+}
+
+/** One host's stream facts of a day. */
+export interface HostFacts {
+  /** Coins, a decimal string. */
+  revenue: string
+  streams: number
+  viewers: number
 }
 
 /**
- * A stored daily rollup (`analyticsdailykpis`) in relaxed Extended JSON, as `halobuzz-analytics rollup
- * --out` writes it: `EJSON.deserialize` from the `bson` package gives the BSON document. Its `facts` hold
- * raw user ids: keep them server-side.
+ * The facts of a daily rollup: sums (exact decimals as strings, counts as numbers) and every distinct
+ * set by its size.
  */
-export interface RollupDocument {
+export interface RollupFactsView {
+  coinTopups: Money
+  ogSubscriptions: Money
+  refunds: Money
+  /** esewa, khalti, stripe, paypal, other. */
+  byPaymentMethod: Array<Money>
+  /** OG tiers 1–5, then unknown. */
+  byOgTier: Array<Money>
+  /** Coins. */
+  giftRevenue: string
+  /** Coins. */
+  platformFees: string
+  sessionEnds: number
+  sessionSeconds: string
+  streams: number
+  streamSeconds: string
+  streamViewers: number
+  battles: number
+  giftsSent: number
+  messagesSent: number
+  topupCount: number
+  /** Coins. */
+  topupCoins: string
+  flagged: number
+  banned: number
+  appeals: number
+  warnBlock: number
+  gamesPlayed: number
+  /** Coins. */
+  stakes: string
+  /** Coins. */
+  payouts: string
+  /** Distinct active users. */
+  active: number
+  /** Distinct paying users. */
+  payers: number
+  /** Distinct OG buyers. */
+  ogBuyers: number
+  /** Distinct players. */
+  players: number
+  /** Users who signed up. */
+  signups: number
+  /** Hosts whose first stream ever was on this day. */
+  newHosts: number
+  /** Hosts with a stream. */
+  hosts: number
+  /** Distinct game rounds played. */
+  rounds: number
+}
+
+/** The members of a rollup's distinct sets: raw user ids (24 hex digits). */
+export interface RollupIds {
+  active: Array<string>
+  payers: Array<string>
+  ogBuyers: Array<string>
+  players: Array<string>
+  signups: Array<string>
+  newHosts: Array<string>
+  hosts: Record<string, HostFacts>
+}
+
+/**
+ * A daily rollup as it may leave the engine (`rollupDay()`, `rollupsOfDay()`): its sums, and its distinct
+ * sets as sizes. Raw user ids appear only in `userIds`, only when the engine was created with
+ * `revealUserIds: true`.
+ */
+export interface RollupView {
   appId: string
   /** Local day, 'YYYY-MM-DD'. */
   date: string
   country: CountryKey
+  /** The time zone the day was cut in. */
   timezone: string
   version: number
   /** ISO instant. */
   computedAt: string
-  /** The day's additive facts (exact decimals as strings, id sets as `$binary`). */
-  facts: Record<string, unknown>
+  facts: RollupFactsView
+  /** Only with `revealUserIds: true`. */
+  userIds?: RollupIds
+}
+
+/** A section of the KPI report. */
+export type MetricSection = 'revenue' | 'engagement' | 'monetization' | 'retention' | 'creators' | 'safety' | 'gaming'
+
+/** The unit of a metric's values. */
+export type MetricUnit = 'npr' | 'coins' | 'count' | 'percent' | 'minutes' | 'seconds' | 'days' | 'viewers' | 'score'
+
+/** How a metric combines over days: sums add, distinct counts unite, ratios and growth are recomputed. */
+export type MetricKind = 'sum' | 'distinctCount' | 'ratio' | 'growth'
+
+/** One metric of the catalog: `metrics()`. */
+export interface MetricInfo {
+  /** The field's path in the report, what `timeSeries({ metric })` takes: 'revenue.total'. */
+  id: string
+  section: MetricSection
+  unit: MetricUnit
+  kind: MetricKind
+  /** What it is, in one line. */
+  description: string
+  /** Other names `timeSeries` accepts (the snake_case spelling first). */
+  aliases: Array<string>
 }
 
 /** What the synthetic generator wrote. */

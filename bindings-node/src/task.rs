@@ -35,7 +35,9 @@ impl Task for Job {
         // Failures travel in `Output` so that `resolve` can build the JS error with its `code`.
         Ok(match self.work.take() {
             Some(work) => catch_panic(work),
-            None => Err(Failure::Panic("a task ran twice".to_owned())),
+            None => Err(Failure::Core(CoreError::Internal(
+                "a task ran twice".to_owned(),
+            ))),
         })
     }
 
@@ -49,12 +51,8 @@ impl Task for Job {
 
 /// A result as JSON text, exactly as `serde_json` writes it (the CLI's `--json`, minus the indentation).
 pub fn to_json(value: &impl Serialize) -> Outcome<String> {
-    serde_json::to_string(value).map_err(|e| {
-        Failure::Core(CoreError::Encode {
-            what: "the result as JSON".to_owned(),
-            reason: e.to_string(),
-        })
-    })
+    serde_json::to_string(value)
+        .map_err(|e| Failure::Core(CoreError::encode("the result as JSON", e)))
 }
 
 /// `JSON.parse(text)` on the JavaScript thread.

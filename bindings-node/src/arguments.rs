@@ -1,0 +1,151 @@
+//! The TypeScript declarations of the methods' option objects. These structs are never converted: the
+//! binding hands every argument to the core's request layer as JSON, which reads and validates it
+//! (`halobuzz_analytics::api`: `ConfigOptions`, `GenerateRequest`, `KpiRequest`, `TimeSeriesRequest`,
+//! `BackfillRequest`). They exist so that `napi build` writes the matching interfaces into `index.d.ts`;
+//! keep their fields in step with those requests (`__test__/types.test.mjs` checks a few).
+
+use std::collections::HashMap;
+
+use napi_derive::napi;
+
+/// How to configure an engine. Every option is optional; an option given here wins over `env` and
+/// `readEnv`. Unknown options are rejected.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct EngineConfig {
+    /// Read the previous analytics service's variables from the process environment first (default
+    /// `false`): `REPORTS_TZ`, `ANALYTICS_APP_ID`, `USD_TO_NPR`, `ANALYTICS_PSEUDONYM_KEY`,
+    /// `ALERT_DROP_PCT`, `ALERT_PAYER_DROP_PCT`, `ALERT_ABUSE_THRESHOLD`, `ALERT_INFRA_THRESHOLD`,
+    /// `ALERT_CHURN_THRESHOLD`, `ALERT_ENGAGEMENT_DROP_PCT`; unset or empty ones keep the defaults.
+    pub read_env: Option<bool>,
+    /// The same variables given explicitly, e.g. `process.env` (read after `readEnv`, if both).
+    #[napi(ts_type = "Record<string, string | undefined>")]
+    pub env: Option<HashMap<String, Option<String>>>,
+    /// Reporting time zone, an IANA name (default `Australia/Sydney`).
+    pub timezone: Option<String>,
+    /// @deprecated The former name of `timezone` (still accepted).
+    pub tz: Option<String>,
+    /// Application id, the first part of every rollup key (default `halobuzz`).
+    pub app_id: Option<String>,
+    /// NPR per USD, a positive number or decimal string (`'133.5'`; a string keeps it exact). There is
+    /// no default: a report that meets a USD amount without a rate rejects with `INVALID_ARGUMENT`.
+    #[napi(ts_type = "number | string")]
+    pub usd_to_npr: Option<String>,
+    /// Key of the keyed hash that pseudonymises user ids in outputs (`topCreators[].hostId`): a secret,
+    /// never printed. There is no built-in key: a report that needs pseudonyms rejects without one
+    /// (unless `ephemeralPseudonymKey` or `revealUserIds`).
+    pub pseudonym_key: Option<String>,
+    /// Put raw user ids in outputs instead of pseudonyms (default `false`): `topCreators[].hostId` and
+    /// the `userIds` of rollups.
+    pub reveal_user_ids: Option<bool>,
+    /// Without a `pseudonymKey`, use a random key of this process, so pseudonyms change with every
+    /// process: for demos and tests (default `false`).
+    pub ephemeral_pseudonym_key: Option<bool>,
+    /// Alert thresholds (METRICS.md "Alerts"); each one left out keeps its default.
+    pub alerts: Option<AlertThresholdsConfig>,
+    /// The longest range a request may span, in days (1–36,600; default 3,660).
+    pub max_range_days: Option<u32>,
+    /// Minutes after a day's end before its rollup is stored (0–10,080; default 60).
+    pub settle_minutes: Option<u32>,
+    /// Freeze the engine's clock at this instant (RFC 3339, e.g. `'2026-04-10T00:00:00Z'`): which days
+    /// are over, and the bound of valid dates, are then decided as of it. For tests, replays and
+    /// reproducible runs; the system clock otherwise.
+    pub now: Option<String>,
+}
+
+/// Alert thresholds, in percent or events per clock hour.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct AlertThresholdsConfig {
+    /// Revenue below its 7-day mean by more than this % (default 15).
+    pub drop_pct: Option<f64>,
+    /// Payer rate below its 7-day mean by more than this % (default 10).
+    pub payer_drop_pct: Option<f64>,
+    /// Moderation flags in one clock hour, a non-negative integer (default 50).
+    pub abuse_threshold: Option<u32>,
+    /// `error_event`s in one clock hour, a non-negative integer (default 100).
+    pub infra_threshold: Option<u32>,
+    /// Churn rate above its 7-day mean by more than this % (default 20).
+    pub churn_threshold: Option<f64>,
+    /// DAU below its 7-day mean by more than this % (default 15).
+    pub engagement_drop_pct: Option<f64>,
+}
+
+/// Where `Engine.fromDirectory` reads, besides the source itself.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct OpenOptions {
+    /// The database of the platform's collections, only for a `mongodb://` source (default: the URI's
+    /// path, else `halobuzz`).
+    pub database: Option<String>,
+}
+
+/// What to generate; every option left out keeps the CLI's default.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct GeneratorOptions {
+    /// Number of users (default 2000).
+    pub users: Option<u32>,
+    /// Number of days of activity (default 60).
+    pub days: Option<u32>,
+    /// Random seed, a non-negative integer (default 42).
+    pub seed: Option<i64>,
+    /// First day `'YYYY-MM-DD'` (default: the window is centred on the Sydney DST change of 2026-04-05).
+    pub start: Option<String>,
+    /// An injected drop of money payments on one day.
+    pub revenue_drop: Option<RevenueDropOptions>,
+    /// Share (0–0.5) of extra invalid documents per collection (default 0.002).
+    pub invalid_rate: Option<f64>,
+    /// Share (0–0.5) of extra exact duplicates per collection (default 0.0005).
+    pub duplicate_rate: Option<f64>,
+}
+
+/// A revenue drop to inject.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct RevenueDropOptions {
+    /// The day `'YYYY-MM-DD'`.
+    pub day: String,
+    /// Percentage (0–100] of money payments skipped that day (default 40).
+    pub pct: Option<f64>,
+}
+
+/// The range and country of a KPI report.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct KpiQuery {
+    /// First local day, `'YYYY-MM-DD'`.
+    pub from: String,
+    /// Last local day, inclusive, `'YYYY-MM-DD'`.
+    pub to: String,
+    /// `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code such as `NP` (any case).
+    pub country: Option<String>,
+}
+
+/// One numeric metric per day, week or month of a range.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct TimeSeriesQuery {
+    /// A metric id of the catalog, such as `revenue.total` or `engagement.dau` (see `metrics()`), or
+    /// one of its aliases.
+    pub metric: String,
+    /// First local day, `'YYYY-MM-DD'`.
+    pub from: String,
+    /// Last local day, inclusive, `'YYYY-MM-DD'`.
+    pub to: String,
+    /// `day` (default), `week` (Monday-started) or `month`; `daily`, `weekly`, `monthly` also work.
+    pub granularity: Option<String>,
+    /// `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code such as `NP` (any case).
+    pub country: Option<String>,
+}
+
+/// How many of the last settled days `backfillRecent` re-rolls.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct RecentBackfillQuery {
+    /// Days, ending with the last settled one (1 … `maxRangeDays`).
+    pub days: u32,
+}
+
+/// The days to back-fill, and whether to recompute days that already have a rollup.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct BackfillQuery {
+    /// First local day, `'YYYY-MM-DD'`.
+    pub from: String,
+    /// Last local day, inclusive, `'YYYY-MM-DD'`.
+    pub to: String,
+    /// Recompute days that already have a current rollup (default `false`: they are skipped).
+    pub force: Option<bool>,
+}
