@@ -13,7 +13,7 @@
 //!
 //! Each property runs `PROPTEST_CASES` cases (256 by default); failures are shrunk and persisted by
 //! proptest beside this file. `cargo test --test fuzz -- --nocapture` prints how many inputs were tried.
-//! The hand-written seed corpus `tests/fuzz-corpus/` is replayed deterministically by
+//! The hand-written seed corpus `tests/hostile/data/corpus/` is replayed deterministically by
 //! `the_seed_corpus_loads_with_known_counts`.
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
@@ -1239,7 +1239,7 @@ fn the_decoder_does_not_recurse_into_deep_bson() {
 // ---------------------------------------------------------------------------------------------------
 // The seed corpus, replayed deterministically
 
-/// What each file of `tests/fuzz-corpus/` must give: read, valid, invalid, duplicates, warnings, and the
+/// What each file of `tests/hostile/data/corpus/` must give: read, valid, invalid, duplicates, warnings, and the
 /// invalid documents by reason. Each line of a file is one case, commented in `README.md` there.
 struct Expected {
     collection: Collection,
@@ -1322,7 +1322,7 @@ const CORPUS: &[Expected] = {
 };
 
 fn corpus_dir() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fuzz-corpus")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/hostile/data/corpus")
 }
 
 #[test]

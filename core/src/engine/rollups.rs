@@ -187,7 +187,7 @@ impl Engine {
     pub fn backfill_recent(&self, days: u32, progress: Progress<'_>) -> Result<BackfillSummary> {
         if days == 0 || days > self.config.max_range_days {
             return Err(Error::invalid_argument(
-                "recent",
+                "days",
                 format!(
                     "{days} is not a number of days between 1 and {} (`maxRangeDays`)",
                     self.config.max_range_days

@@ -33,7 +33,10 @@ impl CountryFilter {
 
     /// The selection a document of resolved country `c` belongs to (besides `ALL`).
     pub fn of(c: Option<Country>) -> CountryFilter {
-        c.map_or(CountryFilter::Unknown, CountryFilter::Code)
+        match c {
+            Some(code) if code.is_recognised() => CountryFilter::Code(code),
+            _ => CountryFilter::Unknown,
+        }
     }
 
     /// Whether a user of `users.country` = `c` is selected (Retention section semantics).
@@ -41,7 +44,7 @@ impl CountryFilter {
         match self {
             CountryFilter::All => true,
             CountryFilter::Code(code) => c == Some(*code),
-            CountryFilter::Unknown => c.is_none(),
+            CountryFilter::Unknown => c.is_none_or(|c| !c.is_recognised()),
         }
     }
 }

@@ -31,9 +31,21 @@ impl Country {
         }
     }
 
+    /// A country field that is present but names no country (`QQ`, `Nepal`): the document's country is
+    /// *unknown* (METRICS.md: its own field is present, so its user's country is not used), and it is
+    /// selected by `UNKNOWN`. It never appears in an output: [`CountryFilter::of`] maps it to `UNKNOWN`.
+    ///
+    /// [`CountryFilter::of`]: crate::model::CountryFilter::of
+    pub const UNRECOGNISED: Country = Country(*b"??");
+
+    /// Whether this is an assigned code (not [`Country::UNRECOGNISED`]).
+    pub fn is_recognised(&self) -> bool {
+        *self != Country::UNRECOGNISED
+    }
+
     /// The code as a string slice.
     pub fn as_str(&self) -> &str {
-        // Both bytes are ASCII letters by construction.
+        // Both bytes are ASCII (letters, or `??`) by construction.
         std::str::from_utf8(&self.0).unwrap_or("??")
     }
 }

@@ -378,7 +378,10 @@ fn quality_report(t: &Tables, tallies: Vec<QualityTally>) -> QualityReport {
             return (None, None);
         }
         let n = items.len() as f64;
-        let unknown = items.iter().filter(|x| resolved(x).is_none()).count() as f64;
+        let unknown = items
+            .iter()
+            .filter(|x| resolved(x).is_none_or(|c| !c.is_recognised()))
+            .count() as f64;
         let has_field = items.first().map(&own).is_some_and(|o| o.is_some());
         let own_missing = has_field
             .then(|| items.iter().filter(|x| own(x).flatten().is_none()).count() as f64 / n);

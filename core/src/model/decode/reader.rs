@@ -208,18 +208,16 @@ impl<'a> Reader<'a> {
     }
 
     /// A country code. A string that is no ISO 3166-1 alpha-2 code leaves the document valid with an
-    /// unknown country (its money and activity still count) and a warning in the quality report.
+    /// unknown country ([`Country::UNRECOGNISED`]: its money and activity still count, under
+    /// `UNKNOWN`, not under its user's country) and a warning in the quality report.
     pub(super) fn country(&self, field: &'static str) -> Result<Option<Country>, Invalid> {
         match self.get(field) {
             None => Ok(None),
             Some(Bson::String(s)) if s.trim().is_empty() => Ok(None),
-            Some(Bson::String(s)) => {
-                let code = Country::parse(s);
-                if code.is_none() {
-                    self.warn(field, WarningReason::UnknownCountry);
-                }
-                Ok(code)
-            }
+            Some(Bson::String(s)) => Ok(Some(Country::parse(s).unwrap_or_else(|| {
+                self.warn(field, WarningReason::UnknownCountry);
+                Country::UNRECOGNISED
+            }))),
             Some(other) => Err(self.wrong_type(field, "a country code string", other)),
         }
     }
