@@ -133,7 +133,7 @@ fn clock_range_and_settle_flags_reach_the_engine() {
     let (dir, data) = dataset("200", "12");
     let r = run(&kpis(&data, &["--max-range-days", "5"]));
     assert_eq!(r.code, Some(2), "{}", r.err);
-    assert!(r.err.contains("maxRangeDays"), "{}", r.err);
+    assert!(r.err.contains("`max-range-days`"), "{}", r.err);
     // 2026-04-02 ends at 13:00 UTC in Sydney; half an hour later it is over but not settled.
     let rollup = |extra: &[&str]| {
         run(&[
