@@ -172,3 +172,28 @@ def test_hostile_request(case: Dict[str, Any]) -> None:
     assert raised.code == case["code"], f"{case['name']}: {raised}"
     if expected is InvalidInputError:
         assert raised.argument, f"{case['name']}: {raised}"
+
+
+DATA_DIRS = sorted(p for p in (REPO / "tests" / "hostile" / "data").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("directory", DATA_DIRS, ids=[p.name for p in DATA_DIRS])
+def test_hostile_documents_are_judged_like_the_cli(directory: Any) -> None:
+    """The hostile document directories load without a crash, their quality report equals the CLI's,
+    and a report over them equals the CLI's (no total changed by a bad document)."""
+    from conftest import cli_json, snake_keys
+
+    engine = ha.Engine.from_directory(
+        str(directory), read_env=False, usd_to_npr="133.5", pseudonym_key="k", now="2026-04-20T00:00:00Z"
+    )
+    quality = engine.quality_report()
+    expected = snake_keys(cli_json("quality", "--data", str(directory)))
+    assert quality == expected
+    got = engine.kpis("2026-03-20", "2026-04-08")
+    want = snake_keys(
+        cli_json(
+            "kpis", "--data", str(directory), "--from", "2026-03-20", "--to", "2026-04-08",
+            "--usd-to-npr", "133.5", "--pseudonym-key", "k", "--now", "2026-04-20T00:00:00Z",
+        )
+    )
+    assert got == want
