@@ -5,7 +5,7 @@
 use std::io::BufReader;
 
 use super::read::{next_line, Line};
-use crate::store::memory::nests_deeper_than;
+use crate::store::memory::ingest::nests_deeper_than;
 
 /// Every line of `input` read with a limit of `max` bytes, through a small buffer so lines span refills.
 fn read_all(input: &[u8], max: usize) -> (Vec<Line>, Vec<u8>) {

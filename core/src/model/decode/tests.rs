@@ -8,7 +8,7 @@ use super::{decode, dedupe_key, DecodeContext, DedupeKey};
 use crate::model::{
     Collection, EventName, Invalid, InvalidReason, MoneyCurrency, PaymentMethod, Record, StreamRef,
 };
-use crate::store::memory::parse_extended_json;
+use crate::store::memory::ingest::parse_extended_json;
 
 /// Decimal literals without another dependency.
 mod rust_decimal_macros_free {

@@ -2,18 +2,27 @@
 //! ranged scan is two binary searches and a slice walk. It is filled through [`InMemoryStoreBuilder`], from
 //! the mongoexport loader, the synthetic generator, or any code that has BSON documents.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::sync::RwLock;
 
 use bson::oid::ObjectId;
-use bson::{Bson, Document};
+use bson::Document;
 use chrono::{DateTime, Utc};
 
 use super::*;
+
+mod documents;
+pub(crate) mod ingest;
+#[cfg(test)]
+mod tests;
+
 use crate::calendar::TimeRange;
-use crate::model::decode::{decode_with_warnings, dedupe_key, DecodeContext, DedupeKey};
-use crate::quality::{Invalid, InvalidReason, QualityTally};
+use crate::model::decode::DecodeContext;
+use crate::quality::QualityTally;
 use crate::Error;
+use documents::DocTable;
+pub use ingest::MAX_NESTING;
+pub(crate) use ingest::{CollectionIngest, Parsed};
 
 /// The valid records, one vector per collection.
 #[derive(Debug, Default, Clone)]
@@ -63,182 +72,6 @@ impl Tables {
         self.rounds.sort_by_key(|r| r.start_at);
         self.flags.sort_by_key(|r| r.created_at);
         self.events.sort_by_key(|r| r.timestamp);
-    }
-}
-
-/// One document read and judged on its own, before de-duplication (which needs the order of reading).
-/// Parsing and decoding are the costly part, so the loader does them on worker threads.
-#[derive(Debug)]
-pub(crate) enum Parsed {
-    /// A blank line: not a document.
-    Blank,
-    /// A line that is not a JSON document.
-    Malformed(String),
-    /// A document: its duplicate key, and its record or why it is invalid.
-    Document {
-        key: Option<DedupeKey>,
-        result: std::result::Result<(Record, Vec<Warning>), Invalid>,
-    },
-}
-
-impl Parsed {
-    /// Judges one raw document of `collection`.
-    pub(crate) fn document(collection: Collection, doc: &Document, ctx: &DecodeContext) -> Parsed {
-        Parsed::Document {
-            key: dedupe_key(collection, doc),
-            result: decode_with_warnings(collection, doc, ctx),
-        }
-    }
-
-    /// Judges one line of a mongoexport file (Extended JSON v2, relaxed or canonical); a line that is not
-    /// UTF-8 is malformed.
-    pub(crate) fn line(collection: Collection, bytes: &[u8], ctx: &DecodeContext) -> Parsed {
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Parsed::Blank;
-        }
-        if nests_deeper_than(bytes, MAX_NESTING) {
-            return Parsed::Malformed(format!(
-                "arrays and objects nested deeper than {MAX_NESTING} levels (MongoDB's limit); not parsed"
-            ));
-        }
-        let parsed = std::str::from_utf8(bytes)
-            .map_err(|e| format!("not UTF-8: {e}"))
-            .and_then(parse_extended_json);
-        match parsed {
-            Ok(doc) => Parsed::document(collection, &doc, ctx),
-            Err(detail) => Parsed::Malformed(detail),
-        }
-    }
-}
-
-/// The deepest nesting of arrays and objects a line may have (MongoDB's own limit is 100 levels): a
-/// deeper line is malformed before any recursive parser sees it, so it cannot exhaust the stack.
-pub const MAX_NESTING: usize = 100;
-
-/// Whether the JSON text nests arrays and objects deeper than `max` levels (the outermost is level 1),
-/// brackets inside strings aside. One pass, no recursion, whatever the text (valid JSON or not).
-pub(crate) fn nests_deeper_than(text: &[u8], max: usize) -> bool {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for &b in text {
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > max {
-                    return true;
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    false
-}
-
-/// De-duplication and counting for the documents of one collection, in reading order.
-#[derive(Debug)]
-pub(crate) struct CollectionIngest {
-    collection: Collection,
-    ctx: DecodeContext,
-    tally: QualityTally,
-    seen: HashSet<DedupeKey>,
-    tables: Tables,
-}
-
-impl CollectionIngest {
-    pub(crate) fn new(collection: Collection, ctx: DecodeContext) -> Self {
-        CollectionIngest {
-            collection,
-            ctx,
-            tally: QualityTally::new(collection),
-            seen: HashSet::new(),
-            tables: Tables::default(),
-        }
-    }
-
-    pub(crate) fn collection(&self) -> Collection {
-        self.collection
-    }
-
-    /// Takes the next document in reading order; `line` is its 1-based line in a file, if any. The first
-    /// document with a key wins; a later one with the same key is a duplicate, whatever its content.
-    pub(crate) fn apply(&mut self, parsed: Parsed, line: Option<u64>) {
-        let (key, result) = match parsed {
-            Parsed::Blank => return,
-            Parsed::Malformed(detail) => {
-                self.tally.read();
-                self.tally.invalid(Invalid {
-                    id: None,
-                    field: None,
-                    reason: InvalidReason::MalformedJson,
-                    detail,
-                    line,
-                });
-                return;
-            }
-            Parsed::Document { key, result } => (key, result),
-        };
-        self.tally.read();
-        if let Some(key) = key {
-            if self.seen.contains(&key) {
-                self.tally.duplicate(key.to_string(), line);
-                return;
-            }
-            self.seen.insert(key);
-        }
-        match result {
-            Ok((record, warnings)) => {
-                self.tally.valid(record.primary_date());
-                self.tally.warnings(&warnings);
-                self.tables.push(record);
-            }
-            Err(mut invalid) => {
-                invalid.line = line;
-                self.tally.invalid(invalid);
-            }
-        }
-    }
-
-    /// Takes one document.
-    pub(crate) fn accept_document(&mut self, doc: &Document, line: Option<u64>) {
-        let parsed = Parsed::document(self.collection, doc, &self.ctx);
-        self.apply(parsed, line);
-    }
-
-    /// Takes one line of a mongoexport file.
-    pub(crate) fn accept_json_line(&mut self, text: &str, line: u64) {
-        let parsed = Parsed::line(self.collection, text.as_bytes(), &self.ctx);
-        self.apply(parsed, Some(line));
-    }
-}
-
-/// Parses one Extended JSON v2 document with the `bson` crate (relaxed and canonical modes, mixed freely).
-///
-/// The fast path lets `bson::Bson`'s own `Deserialize` read the line in one pass (it understands the
-/// `$oid`/`$date`/`$number…` wrappers); only a line it rejects goes through `TryFrom<serde_json::Value>`,
-/// which gives the precise reason. The tests check both paths read every form alike.
-pub(crate) fn parse_extended_json(text: &str) -> std::result::Result<Document, String> {
-    if let Ok(Bson::Document(doc)) = serde_json::from_str::<Bson>(text) {
-        return Ok(doc);
-    }
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-    match Bson::try_from(value) {
-        Ok(Bson::Document(doc)) => Ok(doc),
-        Ok(other) => Err(format!(
-            "expected a document, found {:?}",
-            other.element_type()
-        )),
-        Err(e) => Err(format!("not valid Extended JSON: {e}")),
     }
 }
 
@@ -445,57 +278,6 @@ pub struct InMemoryStore {
     max_documents_per_collection: usize,
 }
 
-/// The analytics documents of one collection: by key, and in the order they were put, so that the
-/// oldest can be evicted in amortised constant time.
-#[derive(Debug, Default)]
-struct DocTable {
-    /// Each document, with the insertion number it was last put with.
-    by_key: BTreeMap<DocKey, (u64, SharedDoc)>,
-    /// `(insertion number, key)`, oldest first. An entry whose number is no longer its key's (the
-    /// document was replaced or deleted since) is stale: skipped, and dropped by [`DocTable::compact`].
-    order: VecDeque<(u64, DocKey)>,
-    /// The next insertion number.
-    next: u64,
-}
-
-impl DocTable {
-    /// Inserts or replaces; either way the document becomes the newest.
-    fn insert(&mut self, key: DocKey, doc: SharedDoc) {
-        let n = self.next;
-        self.next += 1;
-        self.order.push_back((n, key.clone()));
-        self.by_key.insert(key, (n, doc));
-    }
-
-    fn is_live(&self, n: u64, key: &DocKey) -> bool {
-        self.by_key.get(key).is_some_and(|(m, _)| *m == n)
-    }
-
-    /// Evicts the oldest documents until at most `max` are left.
-    fn evict_to(&mut self, max: usize) {
-        while self.by_key.len() > max {
-            let Some((n, key)) = self.order.pop_front() else {
-                return;
-            };
-            if self.is_live(n, &key) {
-                self.by_key.remove(&key);
-            }
-        }
-    }
-
-    /// Drops the stale entries of `order` once they outnumber the live ones: each pass is paid for by
-    /// the puts and deletes that made as many entries stale, so `order` stays within twice the table.
-    fn compact(&mut self) {
-        if self.order.len() > 2 * self.by_key.len() + 64 {
-            let order = std::mem::take(&mut self.order);
-            self.order = order
-                .into_iter()
-                .filter(|(n, k)| self.is_live(*n, k))
-                .collect();
-        }
-    }
-}
-
 /// The sub-slice of `items` (sorted by `date`) whose date is in `range`.
 fn slice_in<'a, T>(
     items: &'a [T],
@@ -687,183 +469,5 @@ impl Store for InMemoryStore {
         let removed = before - c.by_key.len();
         c.compact();
         Ok(removed as u64)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
-
-    use serde::{Deserialize, Serialize};
-
-    use super::*;
-    use crate::store::{AnalyticsDoc, AnalyticsStore};
-
-    /// A recomputable document, like a daily rollup.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    struct Cached {
-        day: i64,
-        value: i64,
-    }
-
-    impl AnalyticsDoc for Cached {
-        const SPEC: DocSpec = DocSpec {
-            collection: "testcached",
-            key_fields: &["day"],
-            key_index: "day_1",
-            retired_indexes: &[],
-            indexes: &[],
-            evictable: true,
-        };
-        fn key(&self) -> DocKey {
-            DocKey(vec![self.day.into()])
-        }
-    }
-
-    /// A document that is no cache (schedule state, say): never evicted.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    struct Kept {
-        day: i64,
-    }
-
-    impl AnalyticsDoc for Kept {
-        const SPEC: DocSpec = DocSpec {
-            collection: "testkept",
-            key_fields: &["day"],
-            key_index: "day_1",
-            retired_indexes: &[],
-            indexes: &[],
-            evictable: false,
-        };
-        fn key(&self) -> DocKey {
-            DocKey(vec![self.day.into()])
-        }
-    }
-
-    fn store(max: usize) -> InMemoryStore {
-        InMemoryStoreBuilder::new()
-            .max_documents_per_collection(max)
-            .build()
-    }
-
-    fn cached(day: i64, value: i64) -> Cached {
-        Cached { day, value }
-    }
-
-    fn days(store: &InMemoryStore) -> Vec<i64> {
-        let docs: Vec<Cached> = store.find_docs(&DocFilter::all()).unwrap();
-        docs.iter().map(|d| d.day).collect()
-    }
-
-    fn order_len(store: &InMemoryStore, collection: &str) -> usize {
-        store.documents.read().unwrap()[collection].order.len()
-    }
-
-    #[test]
-    fn the_default_bound_is_100_000_documents_per_collection() {
-        let store = InMemoryStoreBuilder::new().build();
-        assert_eq!(store.max_documents_per_collection, 100_000);
-        assert_eq!(
-            InMemoryStoreBuilder::DEFAULT_MAX_DOCUMENTS_PER_COLLECTION,
-            100_000
-        );
-    }
-
-    #[test]
-    fn evictable_documents_beyond_the_bound_are_evicted_oldest_inserted_first() {
-        let store = store(3);
-        // Inserted out of key order: eviction follows insertion, results still come by key.
-        for day in [5, 1, 4, 2, 3] {
-            store.put_docs(&[cached(day, 0)]).unwrap();
-        }
-        assert_eq!(days(&store), [2, 3, 4]);
-        // One put larger than the bound keeps its last documents.
-        store
-            .put_docs(&(10..20).map(|d| cached(d, 0)).collect::<Vec<_>>())
-            .unwrap();
-        assert_eq!(days(&store), [17, 18, 19]);
-    }
-
-    #[test]
-    fn a_replaced_document_counts_as_newly_inserted() {
-        let store = store(3);
-        store
-            .put_docs(&[cached(1, 0), cached(2, 0), cached(3, 0)])
-            .unwrap();
-        store.put_docs(&[cached(1, 7)]).unwrap(); // 1 is now the newest
-        store.put_docs(&[cached(4, 0)]).unwrap(); // evicts 2, the oldest
-        assert_eq!(days(&store), [1, 3, 4]);
-        let one: Option<Cached> = store.get_doc(&DocKey(vec![1i64.into()])).unwrap();
-        assert_eq!(one, Some(cached(1, 7)));
-    }
-
-    #[test]
-    fn deleted_documents_leave_room_and_are_never_evicted_twice() {
-        let store = store(3);
-        store
-            .put_docs(&[cached(1, 0), cached(2, 0), cached(3, 0)])
-            .unwrap();
-        let removed = store
-            .delete_docs::<Cached>(&DocFilter::all().eq("day", 2i64))
-            .unwrap();
-        assert_eq!(removed, 1);
-        store.put_docs(&[cached(4, 0)]).unwrap(); // room left by the delete: nothing evicted
-        assert_eq!(days(&store), [1, 3, 4]);
-        store.put_docs(&[cached(2, 0)]).unwrap(); // evicts 1; the stale entry of the old 2 is skipped
-        assert_eq!(days(&store), [2, 3, 4]);
-        store.put_docs(&[cached(5, 0)]).unwrap(); // evicts 3, not the new 2
-        assert_eq!(days(&store), [2, 4, 5]);
-    }
-
-    #[test]
-    fn documents_that_are_not_evictable_are_never_dropped() {
-        let store = store(3);
-        let kept: Vec<Kept> = (0..10).map(|day| Kept { day }).collect();
-        store.put_docs(&kept).unwrap();
-        store
-            .put_docs(&(0..10).map(|d| cached(d, 0)).collect::<Vec<_>>())
-            .unwrap();
-        assert_eq!(
-            store.find_docs::<Kept>(&DocFilter::all()).unwrap().len(),
-            10
-        );
-        assert_eq!(days(&store), [7, 8, 9]);
-    }
-
-    #[test]
-    fn the_insertion_order_stays_proportional_to_the_documents_kept() {
-        // Replacing one document over and over, or writing and deleting generations, leaves stale
-        // entries behind; they are dropped before they outnumber the live ones.
-        let store = store(1_000);
-        for value in 0..10_000 {
-            store.put_docs(&[cached(1, value)]).unwrap();
-        }
-        assert!(order_len(&store, "testcached") <= 2 + 64);
-        for generation in 0..100 {
-            let docs: Vec<Cached> = (0..50).map(|d| cached(generation * 100 + d, 0)).collect();
-            store.put_docs(&docs).unwrap();
-            store
-                .delete_docs::<Cached>(&DocFilter::all().with(
-                    "day",
-                    Condition::Between(None, Some((generation * 100 - 1).into())),
-                ))
-                .unwrap();
-        }
-        assert_eq!(days(&store).len(), 50);
-        assert!(order_len(&store, "testcached") <= 2 * 50 + 64);
-        // Eviction is still exact after compactions: 0, rewritten in every round, is among the newest.
-        let store = store_with_many_replacements();
-        assert_eq!(days(&store), [0, 99, 100]);
-    }
-
-    fn store_with_many_replacements() -> InMemoryStore {
-        let store = store(3);
-        for round in 0..100 {
-            store
-                .put_docs(&[cached(0, round), cached(round, 0)])
-                .unwrap();
-        }
-        store.put_docs(&[cached(100, 0)]).unwrap();
-        store
     }
 }
