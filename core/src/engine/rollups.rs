@@ -257,11 +257,10 @@ impl Engine {
     ) -> Result<FactsByDay> {
         self.backfill_days(days, false, &mut |_| ControlFlow::Continue(()))?;
         let mut out = FactsByDay::new();
-        let selection = (country != CountryFilter::All).then_some(country);
         for r in read_rollups(
             self.store.as_ref(),
             &self.config.app_id,
-            Some(selection.unwrap_or(CountryFilter::All)),
+            Some(country),
             days.from,
             days.to,
         )? {

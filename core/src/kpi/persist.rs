@@ -176,9 +176,9 @@ pub(crate) fn markers(
         .collect())
 }
 
-/// The published rollups of one app with dates in `from..=to`, of one country selection or (`None`)
-/// all, by date then country. Days whose published generation is not whole are left out (they count as
-/// not rolled up).
+/// The published rollups of one app with dates in `from..=to`: of `ALL` and one country selection, or
+/// (`None`) of every country, by date then country. Days whose published generation is not whole are
+/// left out (they count as not rolled up).
 pub(crate) fn read_rollups(
     store: &dyn Store,
     app_id: &str,
@@ -251,10 +251,7 @@ fn read_once(
             incomplete.push(*date);
             continue;
         }
-        out.extend(
-            docs.into_iter()
-                .filter(|r| country.is_none_or(|c| r.country == c)),
-        );
+        out.extend(docs);
     }
     out.sort_by_key(|r| (r.date, r.country));
     Ok((out, incomplete))
