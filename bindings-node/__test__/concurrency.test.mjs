@@ -104,3 +104,31 @@ test('failing and succeeding calls in flight together do not disturb each other'
     }
   })
 })
+
+test('a refused call rejects at once, without waiting behind busy pool threads', async () => {
+  const { start, end } = data.manifest
+  const engine = await Engine.fromDirectory(data.dir, engineConfig())
+  const order = []
+  // Twice as many slow calls as the pool has threads (4 by default): every thread is busy.
+  const slow = Array.from({ length: 8 }, (_, i) =>
+    engine.kpisFromRaw({ from: start, to: end, country: i % 2 ? 'NP' : 'ALL' }).then(() => order.push('slow')),
+  )
+  const refused = [
+    engine.kpis({ from: '0001-01-01', to: '9999-12-31' }),
+    engine.timeSeries({ metric: 'revenue.total', from: end, to: start }),
+    engine.backfill({ from: '1900-01-01', to: end }),
+    engine.rollupDay('2099-01-01'),
+    engine.kpis({ from: start, to: end, country: 'Nepal' }),
+    Engine.fromDirectory(data.dir, {}, { database: 'x' }),
+  ].map((p) =>
+    p.then(
+      () => assert.fail('accepted'),
+      (err) => {
+        assert.equal(err.code, 'INVALID_ARGUMENT', err.message)
+        order.push('refused')
+      },
+    ),
+  )
+  await Promise.all([...slow, ...refused])
+  assert.deepStrictEqual(order.slice(0, refused.length), Array(refused.length).fill('refused'), order.join(' '))
+})

@@ -2,45 +2,16 @@
 // `category` and a message that says what to fix; nothing throws synchronously and nothing takes the
 // process down.
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 
-import { analytics, engineConfig, generateDataset } from './helpers.mjs'
+import { allowInternalErrors, analytics, CATEGORY, engineConfig, expectRejection, generateDataset, packageDir } from './helpers.mjs'
 
 const { Engine } = analytics
 
-/** The core's category of each code (`Error::category`). */
-const CATEGORY = {
-  INVALID_ARGUMENT: 'invalidInput',
-  NOT_A_DATA_DIRECTORY: 'data',
-  AMBIGUOUS_DATA_FILE: 'data',
-  READ_FAILED: 'data',
-  STORAGE_ERROR: 'storage',
-}
-
-/**
- * Calls `call()`, checks that it returned a promise (no synchronous throw), and that it rejects with
- * `code` (and its category); returns the error.
- */
-async function rejects(call, code, message) {
-  let promise
-  assert.doesNotThrow(() => {
-    promise = call()
-  })
-  assert.ok(promise instanceof Promise)
-  let error
-  await assert.rejects(promise, (err) => {
-    assert.ok(err instanceof Error, `not an Error: ${err}`)
-    assert.equal(err.code, code, err.message)
-    assert.equal(err.category, CATEGORY[code], `${code}: ${err.message}`)
-    if (message) assert.match(err.message, message)
-    error = err
-    return true
-  })
-  return error
-}
+const rejects = expectRejection
 
 let data
 let engine
@@ -235,6 +206,145 @@ describe('data directory errors keep the core codes', () => {
     const empty = await Engine.fromDirectory(dir, engineConfig())
     const report = await empty.kpis({ from: '2026-03-01', to: '2026-03-02' })
     assert.equal(report.engagement.activeUsers, 0)
+  })
+})
+
+describe('arguments that could take the process down reject instead', () => {
+  /** `{ [key]: { [key]: … value … } }`, `levels` objects deep, built without recursion. */
+  const nest = (levels, key = 'a', value = {}) => {
+    let o = value
+    for (let i = 0; i < levels; i++) o = { [key]: o }
+    return o
+  }
+
+  test('an object nested 10,000 or 100,000 levels deep (it would overflow the stack)', async () => {
+    for (const levels of [10_000, 100_000]) {
+      const deep = nest(levels)
+      await rejects(() => engine.kpis({ ...range(), country: deep }), 'INVALID_ARGUMENT', /^invalid query: nested deeper than 32 levels/)
+      await rejects(() => Engine.fromDirectory(data.dir, { env: deep }), 'INVALID_ARGUMENT', /^invalid config: nested deeper than 32 levels/)
+      await rejects(() => Engine.fromGenerator(deep), 'INVALID_ARGUMENT', /^invalid options: nested deeper than 32 levels/)
+      await rejects(() => Engine.fromDirectory(data.dir, {}, deep), 'INVALID_ARGUMENT', /^invalid options: nested deeper than 32 levels/)
+      await rejects(() => engine.rollupDay(deep), 'INVALID_ARGUMENT', /^invalid date: nested deeper than 32 levels/)
+      await rejects(() => engine.backfill(deep), 'INVALID_ARGUMENT', /nested deeper than 32 levels/)
+      await rejects(() => engine.backfillRecent(deep), 'INVALID_ARGUMENT', /nested deeper than 32 levels/)
+      await rejects(() => engine.timeSeries(deep), 'INVALID_ARGUMENT', /nested deeper than 32 levels/)
+      await rejects(() => engine.kpisFromRaw(deep), 'INVALID_ARGUMENT', /nested deeper than 32 levels/)
+      // Arrays count as levels too.
+      let array = []
+      for (let i = 0; i < levels; i++) array = [array]
+      await rejects(() => engine.kpis(array), 'INVALID_ARGUMENT', /^invalid query: nested deeper than 32 levels/)
+    }
+  })
+
+  test('32 levels are read (and judged by the request layer), 33 are not', async () => {
+    // The query is level 1, so 31 more objects make 32 levels.
+    await rejects(() => engine.kpis({ ...range(), bogus: nest(30) }), 'INVALID_ARGUMENT', /^invalid bogus: unknown field `bogus`/)
+    await rejects(() => engine.kpis({ ...range(), bogus: nest(31) }), 'INVALID_ARGUMENT', /^invalid query: nested deeper than 32 levels/)
+  })
+
+  test('a cyclic object', async () => {
+    const cyclic = { ...range() }
+    cyclic.self = cyclic
+    await rejects(() => engine.kpis(cyclic), 'INVALID_ARGUMENT', /nested deeper than 32 levels \(a cyclic object\?\)/)
+    const env = {}
+    env.env = env
+    await rejects(() => Engine.fromDirectory(data.dir, { env }), 'INVALID_ARGUMENT', /nested deeper/)
+  })
+
+  test('more than 10,000 values', async () => {
+    await rejects(() => engine.kpis({ ...range(), country: new Array(2 ** 32 - 1) }), 'INVALID_ARGUMENT', /^invalid query: holds more than 10000 values$/)
+    const wide = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, i]))
+    await rejects(() => Engine.fromDirectory(data.dir, { env: wide }), 'INVALID_ARGUMENT', /^invalid config: holds more than 10000 values$/)
+    // process.env (a few hundred variables at most) is well below it.
+    const withEnv = await Engine.fromDirectory(data.dir, engineConfig({ env: { ...process.env, USD_TO_NPR: undefined } }))
+    assert.ok((await withEnv.kpis(range())).engagement.activeUsers > 0)
+  })
+
+  test('a getter or a proxy trap that throws rejects with what it threw, never synchronously', async () => {
+    const thrown = new RangeError('from a getter')
+    const query = { ...range() }
+    Object.defineProperty(query, 'country', { enumerable: true, get: () => { throw thrown } })
+    for (const call of [() => engine.kpis(query), () => Engine.fromGenerator(query), () => engine.rollupDay([1, query])]) {
+      let promise
+      assert.doesNotThrow(() => {
+        promise = call()
+      })
+      await assert.rejects(promise, (err) => err === thrown)
+    }
+    const trap = new Error('from a proxy trap')
+    const proxy = new Proxy({}, { ownKeys: () => { throw trap } })
+    await assert.rejects(engine.kpis(proxy), (err) => err === trap)
+    const revocable = Proxy.revocable({}, {})
+    revocable.revoke()
+    await assert.rejects(engine.kpis(revocable.proxy), TypeError)
+    // A thrown value whose own `toString` throws, and a thrown symbol: still a rejection.
+    const nasty = { toString: () => { throw new Error('again') } }
+    await assert.rejects(engine.kpis({ get from() { throw nasty } }), (err) => err === nasty)
+    const symbol = Symbol('thrown')
+    await assert.rejects(engine.kpis({ get from() { throw symbol } }), (err) => err === symbol)
+    // Each getter runs once: one that answers differently the second time cannot slip past a check.
+    let reads = 0
+    const once = { ...range() }
+    Object.defineProperty(once, 'country', { enumerable: true, get: () => (reads++ === 0 ? 'NP' : nest(100)) })
+    await engine.kpis(once)
+    assert.equal(reads, 1)
+  })
+
+  test('values without a JSON form', async () => {
+    const cases = [
+      [{ users: NaN }, /^invalid users: NaN is not a finite number$/],
+      [{ users: Infinity }, /^invalid users: Infinity is not a finite number$/],
+      [{ invalidRate: -Infinity }, /^invalid invalidRate: -Infinity is not a finite number$/],
+      [{ users: 10n }, /^invalid users: .*got a BigInt$/],
+      [{ users: Symbol('x') }, /^invalid users: .*got a symbol$/],
+      [{ users: () => 10 }, /^invalid users: .*got a function$/],
+      [{ users: Buffer.from('10') }, /^invalid users: .*got binary data/],
+      [{ revenueDrop: { day: new Uint8Array(4) } }, /^invalid revenueDrop\.day: .*got binary data/],
+      // Beyond the integers a JS number holds exactly: a float, never a rounded or saturated integer.
+      [{ users: 2 ** 64 }, /^invalid users: invalid type: floating point/],
+      [{ seed: 2 ** 53 + 2 }, /^invalid seed: invalid type: floating point/],
+    ]
+    for (const [options, message] of cases) {
+      await rejects(() => Engine.fromGenerator(options), 'INVALID_ARGUMENT', message)
+    }
+    await rejects(() => engine.rollupDay([NaN]), 'INVALID_ARGUMENT', /^invalid date\[0\]: NaN is not a finite number$/)
+  })
+
+  test('after all of the above, the engine still answers', async () => {
+    assert.ok((await engine.kpis(range())).engagement.activeUsers > 0)
+  })
+})
+
+describe('every code of the core, through the test hook', () => {
+  // `__raiseForTest` (not in index.d.ts) rejects with the binding's error of a core error of each code,
+  // including those the data cannot trigger.
+  const raise = (code, onJsThread) => analytics.__raiseForTest(code, onJsThread)
+
+  test('each code keeps its category, as the README lists them', async () => {
+    for (const code of Object.keys(CATEGORY).filter((c) => c !== 'INTERNAL_ERROR')) {
+      const err = await rejects(() => raise(code), code)
+      assert.ok(err.message.length > 0)
+      assert.equal(err.cause, undefined)
+    }
+    const storage = await rejects(() => raise('STORAGE_ERROR'), 'STORAGE_ERROR')
+    assert.equal(storage.message, 'storage error on `analyticsdailykpis`: a test\nCaused by: server selection timed out\nCaused by: Connection refused (os error 111)')
+    await rejects(() => raise('NO_SUCH_CODE'), 'INVALID_ARGUMENT', /unknown code `NO_SUCH_CODE`/)
+  })
+
+  test('a panic is caught: INTERNAL_ERROR in the category internal, and the process and engine live on', async () => {
+    allowInternalErrors(2)
+    const before = analytics.__internalErrors()
+    const pool = await rejects(() => raise('INTERNAL_ERROR'), 'INTERNAL_ERROR', /^internal error in halobuzz-analytics \(a bug; please report it/)
+    assert.match(pool.message, /a test panic on the thread pool/)
+    const js = await rejects(() => raise('INTERNAL_ERROR', true), 'INTERNAL_ERROR', /a test panic on the JavaScript thread/)
+    assert.equal(js.category, 'internal')
+    assert.equal(analytics.__internalErrors() - before, 2)
+    assert.ok((await engine.kpis(range())).engagement.activeUsers > 0)
+  })
+
+  test('the test hooks are no part of the typed API', () => {
+    const types = readFileSync(join(packageDir, 'index.d.ts'), 'utf8')
+    assert.doesNotMatch(types, /__raiseForTest|__internalErrors|raiseForTest|internalErrors/)
   })
 })
 

@@ -136,9 +136,13 @@ test('results match their declared types', async () => {
   check(engine.generationManifest, 'GenerationManifest | null', 'generationManifest')
 })
 
-test('every runtime export is declared, and nothing else', () => {
+test('every runtime export is declared, and nothing else (but the test suite\'s hooks)', () => {
   const declared = [...dts.matchAll(/^export declare (?:class|function|const) (\w+)/gm)].map((m) => m[1]).sort()
-  assert.deepStrictEqual(Object.keys(analytics).sort(), declared)
+  // The hooks of the test suite (src/testing.rs) are exported without types: no part of the API.
+  const hooks = ['__internalErrors', '__raiseForTest']
+  const exported = Object.keys(analytics)
+  for (const hook of hooks) assert.ok(exported.includes(hook) && !declared.includes(hook), hook)
+  assert.deepStrictEqual(exported.filter((name) => !hooks.includes(name)).sort(), declared)
   const methods = Object.getOwnPropertyNames(Engine.prototype).filter((n) => n !== 'constructor').sort()
   const classBody = /^export declare class Engine \{\n([\s\S]*?)\n\}/m.exec(dts)[1]
   const declaredMethods = [...classBody.matchAll(/^ {2}(?:get |static )?(\w+)\(/gm)].map((m) => m[1])

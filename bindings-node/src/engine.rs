@@ -6,6 +6,11 @@
 //!
 //! Concurrent calls are allowed: the core's engine is shared by all of them and serialises its own rollup
 //! writes (a burst of first requests computes each missing day once), while reports run in parallel.
+//!
+//! Arguments are converted and decoded on the JavaScript thread, and a range is put through the core's
+//! own first checks there too ([`Engine::checked`]: `DateRange::new` and `Engine::check_range`, exactly
+//! what the request's `run` begins with), so that a refused call rejects at once instead of waiting
+//! behind other calls for a pool thread: a server under load answers `from=0001-01-01` immediately.
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -14,9 +19,10 @@ use halobuzz_analytics::api::{
     self, BackfillRequest, ConfigOptions, DataSource, DayRequest, GenerateRequest, Generated,
     KpiRequest, RecentBackfillRequest, TimeSeriesRequest,
 };
+use halobuzz_analytics::calendar::DateRange;
 use halobuzz_analytics::generate::GenerationManifest;
 use halobuzz_analytics::{BackfillProgress, BackfillSummary, Error as CoreError};
-use napi::bindgen_prelude::{AsyncTask, Unknown};
+use napi::bindgen_prelude::{AsyncTask, Either, Unknown};
 use napi::{Env, Task};
 use napi_derive::napi;
 use serde::Deserialize;
@@ -24,7 +30,7 @@ use serde::Deserialize;
 use crate::args;
 use crate::error::{catch_panic, Outcome};
 use crate::progress::Reporter;
-use crate::task::{parse_json, to_json, Job};
+use crate::task::{parse_json, rejected, run, to_json, Job, Settled};
 
 /// The analytics engine over one store. Create it with `Engine.fromDirectory()` or
 /// `Engine.fromGenerator()`; every method returns a `Promise` and runs off the JavaScript thread.
@@ -56,7 +62,17 @@ struct OpenRequest {
 
 /// Opens the store of a new engine on the thread pool.
 pub struct Open {
-    args: Option<Outcome<(Source, ConfigOptions)>>,
+    args: Option<(Source, ConfigOptions)>,
+}
+
+impl Open {
+    /// The task opening an engine over the converted arguments, or a promise rejected at once.
+    fn settle(env: &Env, args: Outcome<(Source, ConfigOptions)>) -> napi::Result<Settled<Open>> {
+        match args {
+            Ok(args) => Ok(Either::A(AsyncTask::new(Open { args: Some(args) }))),
+            Err(failure) => rejected(env, failure),
+        }
+    }
 }
 
 impl Task for Open {
@@ -67,7 +83,7 @@ impl Task for Open {
         let args = self.args.take();
         Ok(catch_panic(move || {
             let (source, config) =
-                args.ok_or_else(|| CoreError::Internal("a task ran twice".to_owned()))??;
+                args.ok_or_else(|| CoreError::Internal("a task ran twice".to_owned()))?;
             let (engine, manifest) = match source {
                 Source::Data(source) => (
                     api::open(&source, config, &|_, _| {}).map_err(named_source)?,
@@ -107,25 +123,42 @@ type Backfill<R> = fn(
     &mut dyn FnMut(BackfillProgress) -> ControlFlow<()>,
 ) -> halobuzz_analytics::Result<BackfillSummary>;
 
-/// A backfill as a task: `run` reports each day to the `onProgress` argument (which may stop it), and
-/// the task settles only after the last report has run.
+/// A backfill as a task: `backfill` reports each day to the `onProgress` argument (which may stop it),
+/// and the task settles only after the last report has run.
 fn backfill_job<R: Send + 'static>(
     env: &Env,
     shared: &Arc<Shared>,
     request: Outcome<R>,
     on_progress: Option<Unknown<'_>>,
-    run: Backfill<R>,
-) -> AsyncTask<Job> {
+    backfill: Backfill<R>,
+) -> napi::Result<Settled<Job>> {
     let parsed = request.and_then(|r| Ok((r, Reporter::new(env, on_progress)?)));
     let shared = shared.clone();
-    Job::spawn(move || {
-        let (request, mut reporter) = parsed?;
-        let summary = run(&request, &shared.engine, &mut |p| reporter.report(p));
+    run(env, parsed, move |(request, mut reporter)| {
+        let summary = backfill(&request, &shared.engine, &mut |p| reporter.report(p));
         let delivered = reporter.finish();
         let summary = summary?;
         delivered?;
         to_json(&summary)
     })
+}
+
+impl Engine {
+    /// `request`, once its range (`range(request)`) passed the core's first checks, on the JavaScript
+    /// thread: the range itself (`from` not after `to`) and `Engine::check_range` (2000-01-01 …
+    /// tomorrow, at most `maxRangeDays`). The request's `run` repeats them; doing them here first only
+    /// rejects a refused range at once. A few microseconds: no data is read.
+    fn checked<R>(
+        &self,
+        request: R,
+        range: impl FnOnce(&R) -> halobuzz_analytics::Result<DateRange>,
+    ) -> Outcome<R> {
+        catch_panic(|| {
+            self.shared.engine.check_range(range(&request)?)?;
+            Ok(())
+        })?;
+        Ok(request)
+    }
 }
 
 #[napi]
@@ -148,16 +181,19 @@ impl Engine {
         source: Option<Unknown<'_>>,
         config: Option<Unknown<'_>>,
         options: Option<Unknown<'_>>,
-    ) -> AsyncTask<Open> {
+    ) -> napi::Result<Settled<Open>> {
         let args = (|| -> Outcome<_> {
             let source = args::string(&env, "source", source, "'./data/demo'")?;
             let config: ConfigOptions = args::request(&env, "config", config)?;
             let options: OpenRequest = args::request(&env, "options", options)?;
             let source =
-                DataSource::parse(&source, options.database.as_deref()).map_err(named_source)?;
+                catch_panic(|| {
+                    Ok(DataSource::parse(&source, options.database.as_deref())
+                        .map_err(named_source)?)
+                })?;
             Ok((Source::Data(source), config))
         })();
-        AsyncTask::new(Open { args: Some(args) })
+        Open::settle(&env, args)
     }
 
     /// Generates a seeded synthetic HaloBuzz dataset straight into a new engine's store (the same data as
@@ -172,13 +208,13 @@ impl Engine {
         env: Env,
         options: Option<Unknown<'_>>,
         config: Option<Unknown<'_>>,
-    ) -> AsyncTask<Open> {
+    ) -> napi::Result<Settled<Open>> {
         let args = (|| -> Outcome<_> {
             let request: GenerateRequest = args::request(&env, "options", options)?;
             let config: ConfigOptions = args::request(&env, "config", config)?;
             Ok((Source::Generator(request), config))
         })();
-        AsyncTask::new(Open { args: Some(args) })
+        Open::settle(&env, args)
     }
 
     /// What the generator wrote (`start`, `end`, documents per collection) for an engine made by
@@ -210,10 +246,11 @@ impl Engine {
         ts_args_type = "date: string",
         ts_return_type = "Promise<Array<RollupView>>"
     )]
-    pub fn rollup_day(&self, env: Env, date: Option<Unknown<'_>>) -> AsyncTask<Job> {
-        let request = args::field_request::<DayRequest>(&env, "date", date);
+    pub fn rollup_day(&self, env: Env, date: Option<Unknown<'_>>) -> napi::Result<Settled<Job>> {
+        let request = args::field_request::<DayRequest>(&env, "date", date)
+            .and_then(|r| self.checked(r, |r| Ok(DateRange::day(r.date.0))));
         let shared = self.shared.clone();
-        Job::spawn(move || to_json(&request?.rollup(&shared.engine)?))
+        run(&env, request, move |r| to_json(&r.rollup(&shared.engine)?))
     }
 
     /// The views of the stored rollups of one local day, `ALL` first (empty until the day is rolled up).
@@ -222,10 +259,14 @@ impl Engine {
         ts_args_type = "date: string",
         ts_return_type = "Promise<Array<RollupView>>"
     )]
-    pub fn rollups_of_day(&self, env: Env, date: Option<Unknown<'_>>) -> AsyncTask<Job> {
+    pub fn rollups_of_day(
+        &self,
+        env: Env,
+        date: Option<Unknown<'_>>,
+    ) -> napi::Result<Settled<Job>> {
         let request = args::field_request::<DayRequest>(&env, "date", date);
         let shared = self.shared.clone();
-        Job::spawn(move || to_json(&request?.stored(&shared.engine)?))
+        run(&env, request, move |r| to_json(&r.stored(&shared.engine)?))
     }
 
     /// Rolls up every finished day of `from..=to` that has no current rollup (every day with `force`).
@@ -245,8 +286,9 @@ impl Engine {
         env: Env,
         query: Option<Unknown<'_>>,
         on_progress: Option<Unknown<'_>>,
-    ) -> AsyncTask<Job> {
-        let request = args::request::<BackfillRequest>(&env, "query", query);
+    ) -> napi::Result<Settled<Job>> {
+        let request = args::request::<BackfillRequest>(&env, "query", query)
+            .and_then(|r| self.checked(r, |r| DateRange::new(r.from.0, r.to.0)));
         backfill_job(&env, &self.shared, request, on_progress, |r, e, p| {
             r.run(e, p)
         })
@@ -264,7 +306,7 @@ impl Engine {
         env: Env,
         query: Option<Unknown<'_>>,
         on_progress: Option<Unknown<'_>>,
-    ) -> AsyncTask<Job> {
+    ) -> napi::Result<Settled<Job>> {
         let request = args::request::<RecentBackfillRequest>(&env, "query", query);
         backfill_job(&env, &self.shared, request, on_progress, |r, e, p| {
             r.run(e, p)
@@ -278,10 +320,11 @@ impl Engine {
         ts_args_type = "query: KpiQuery",
         ts_return_type = "Promise<KpiReport>"
     )]
-    pub fn kpis(&self, env: Env, query: Option<Unknown<'_>>) -> AsyncTask<Job> {
-        let request = args::request::<KpiRequest>(&env, "query", query);
+    pub fn kpis(&self, env: Env, query: Option<Unknown<'_>>) -> napi::Result<Settled<Job>> {
+        let request = args::request::<KpiRequest>(&env, "query", query)
+            .and_then(|r| self.checked(r, KpiRequest::range));
         let shared = self.shared.clone();
-        Job::spawn(move || to_json(&request?.run(&shared.engine)?))
+        run(&env, request, move |r| to_json(&r.run(&shared.engine)?))
     }
 
     /// The same report computed straight from the raw records, without reading or writing rollups (for
@@ -291,10 +334,17 @@ impl Engine {
         ts_args_type = "query: KpiQuery",
         ts_return_type = "Promise<KpiReport>"
     )]
-    pub fn kpis_from_raw(&self, env: Env, query: Option<Unknown<'_>>) -> AsyncTask<Job> {
-        let request = args::request::<KpiRequest>(&env, "query", query);
+    pub fn kpis_from_raw(
+        &self,
+        env: Env,
+        query: Option<Unknown<'_>>,
+    ) -> napi::Result<Settled<Job>> {
+        let request = args::request::<KpiRequest>(&env, "query", query)
+            .and_then(|r| self.checked(r, KpiRequest::range));
         let shared = self.shared.clone();
-        Job::spawn(move || to_json(&request?.run_from_raw(&shared.engine)?))
+        run(&env, request, move |r| {
+            to_json(&r.run_from_raw(&shared.engine)?)
+        })
     }
 
     /// One metric of the catalog (`revenue.total`, `engagement.dau`, …; see `metrics()`) per day, week
@@ -304,9 +354,10 @@ impl Engine {
         ts_args_type = "query: TimeSeriesQuery",
         ts_return_type = "Promise<TimeSeries>"
     )]
-    pub fn time_series(&self, env: Env, query: Option<Unknown<'_>>) -> AsyncTask<Job> {
-        let request = args::request::<TimeSeriesRequest>(&env, "query", query);
+    pub fn time_series(&self, env: Env, query: Option<Unknown<'_>>) -> napi::Result<Settled<Job>> {
+        let request = args::request::<TimeSeriesRequest>(&env, "query", query)
+            .and_then(|r| self.checked(r, |r| DateRange::new(r.from.0, r.to.0)));
         let shared = self.shared.clone();
-        Job::spawn(move || to_json(&request?.run(&shared.engine)?))
+        run(&env, request, move |r| to_json(&r.run(&shared.engine)?))
     }
 }

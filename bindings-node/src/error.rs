@@ -12,6 +12,7 @@
 
 use std::error::Error as _;
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use halobuzz_analytics::{Error as CoreError, ErrorCategory};
 use napi::bindgen_prelude::{FromNapiValue, JsObjectValue, JsValue, Object};
@@ -82,6 +83,9 @@ impl Failure {
             Failure::Js(e) => return e,
             Failure::Core(e) => e,
         };
+        if matches!(e, CoreError::Internal(_)) {
+            INTERNAL_ERRORS.fetch_add(1, Ordering::Relaxed);
+        }
         let message = message_with_causes(&e);
         // `napi_create_error` sets `code`; holding the object itself keeps the custom code, which
         // `napi::Status` could not express.
@@ -96,6 +100,15 @@ impl Failure {
             Err(_) => napi::Error::from(error),
         }
     }
+}
+
+/// How many `INTERNAL_ERROR`s [`Failure::into_js`] has made (the test suite fails a test during which
+/// one appears, unless it raised it on purpose).
+static INTERNAL_ERRORS: AtomicU64 = AtomicU64::new(0);
+
+/// How many `INTERNAL_ERROR`s have been delivered to JavaScript since the module was loaded.
+pub fn internal_errors() -> u64 {
+    INTERNAL_ERRORS.load(Ordering::Relaxed)
 }
 
 /// Runs `f`, turning a panic into the core's `Error::Internal` so it never unwinds into Node (where it

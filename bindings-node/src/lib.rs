@@ -11,7 +11,7 @@
 //! [`engine`] is the `Engine` class and [`metrics`] the catalog functions; [`args`] translates
 //! arguments, [`progress`] delivers a backfill's progress to its callback, [`task`] runs calls on the
 //! libuv thread pool, [`error`] converts every error (once), and [`arguments`] declares the option
-//! objects' TypeScript types.
+//! objects' TypeScript types. [`testing`] holds the test suite's hooks (not in `index.d.ts`).
 
 pub mod args;
 pub mod arguments;
@@ -20,3 +20,4 @@ pub mod error;
 pub mod metrics;
 pub mod progress;
 pub mod task;
+pub mod testing;

@@ -1,10 +1,14 @@
 //! How a call runs off the JavaScript thread: a [`Job`] is a napi task whose work (arguments already
 //! converted, the engine's computation, and the result's JSON encoding) runs on the libuv thread pool;
 //! the JavaScript thread only turns the JSON text into objects (`JSON.parse`, which keeps the core's
-//! field order and its `null`s exactly as the CLI prints them) or the failure into an `Error`.
+//! field order and its `null`s exactly as the CLI prints them) or the failure into an `Error`. A call
+//! whose arguments were refused on the JavaScript thread gets a promise rejected at once ([`Settled`]):
+//! it never waits behind other calls for a pool thread.
 
 use halobuzz_analytics::Error as CoreError;
-use napi::bindgen_prelude::{AsyncTask, Function, JsObjectValue, Object, Unknown};
+use napi::bindgen_prelude::{
+    AsyncTask, Either, Function, JsObjectValue, Object, PromiseRaw, Unknown,
+};
 use napi::{Env, Task};
 use serde::Serialize;
 
@@ -46,6 +50,29 @@ impl Task for Job {
             Ok(json) => parse_json(&env, json),
             Err(failure) => Err(failure.into_js(&env)),
         }
+    }
+}
+
+/// The promise of a call: its task on the thread pool, or, when its arguments were refused before it
+/// started, a promise already rejected.
+pub type Settled<T> = Either<AsyncTask<T>, PromiseRaw<'static, Unknown<'static>>>;
+
+/// A promise rejected with `failure` (on the JavaScript thread; it fails only while the environment is
+/// shutting down).
+pub fn rejected<T: Task>(env: &Env, failure: Failure) -> napi::Result<Settled<T>> {
+    PromiseRaw::reject(env, failure.into_js(env)).map(Either::B)
+}
+
+/// The promise of `work` over the converted arguments `args`: run on the thread pool, or rejected at
+/// once if the arguments were refused.
+pub fn run<A: Send + 'static>(
+    env: &Env,
+    args: Outcome<A>,
+    work: impl FnOnce(A) -> Outcome<String> + Send + 'static,
+) -> napi::Result<Settled<Job>> {
+    match args {
+        Ok(args) => Ok(Either::A(Job::spawn(move || work(args)))),
+        Err(failure) => rejected(env, failure),
     }
 }
 
