@@ -173,7 +173,17 @@ const GRANULARITIES = ['day', 'week', 'month', 'daily', 'weekly']
 const { metricPaths } = require(join(packageDir, 'index.js'))
 const METRICS = metricPaths()
 
-const pickOne = (list) => list[Math.floor(Math.random() * list.length)]
+// A seeded generator (mulberry32), so that a run's request mix can be replayed exactly (LOAD_SEED).
+let seed = Number(process.env.LOAD_SEED ?? 7) >>> 0
+const random = () => {
+  seed = (seed + 0x6d2b79f5) >>> 0
+  let t = seed
+  t = Math.imul(t ^ (t >>> 15), t | 1)
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+}
+
+const pickOne = (list) => list[Math.floor(random() * list.length)]
 
 function addDays(day, n) {
   const d = new Date(`${day}T00:00:00Z`)
@@ -189,8 +199,8 @@ function daysBetween(from, to) {
 function requests(window) {
   const span = daysBetween(window.from, window.to)
   const range = () => {
-    const a = Math.floor(Math.random() * (span + 1))
-    const b = Math.floor(Math.random() * (span + 1))
+    const a = Math.floor(random() * (span + 1))
+    const b = Math.floor(random() * (span + 1))
     return { from: addDays(window.from, Math.min(a, b)), to: addDays(window.from, Math.max(a, b)) }
   }
   const invalid = [
@@ -205,7 +215,7 @@ function requests(window) {
     () => `/api/v1/ai/business/kpis?from=${window.from}&from=${window.from}&to=${window.to}`,
   ]
   return () => {
-    const roll = Math.random()
+    const roll = random()
     if (roll < 0.45) {
       const { from, to } = range()
       return { kind: 'kpis', expected: 200, path: `/api/v1/ai/business/kpis?from=${from}&to=${to}&country=${pickOne(COUNTRIES)}` }
