@@ -279,3 +279,16 @@ fn reports_over_published_days_recompute_nothing() {
     }
     assert_eq!(generations(&e), before, "a report republished a day");
 }
+
+/// A report that starts on 2000-01-01 reads a previous period before it: computed live (empty), never
+/// stored.
+#[test]
+fn days_before_2000_are_never_stored() {
+    let clock: Arc<dyn Clock> = Arc::new(SteppingClock::new(instant("2026-06-01T00:00:00Z")));
+    let e = engine(clock);
+    let r = DateRange::new(day("2000-01-01"), day("2000-01-10")).unwrap();
+    let report = e.kpis(r, Default::default()).unwrap();
+    assert_eq!(report, e.kpis_from_raw(r, Default::default()).unwrap());
+    assert!(e.rollups_of_day(day("1999-12-31")).unwrap().is_empty());
+    assert!(!e.rollups_of_day(day("2000-01-01")).unwrap().is_empty());
+}

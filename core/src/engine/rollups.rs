@@ -48,8 +48,12 @@ impl Engine {
     }
 
     /// Whether a day may be stored: it is over, and the settle delay after its end has passed (so that
-    /// documents arriving a little late are in it).
+    /// documents arriving a little late are in it). A day before 2000-01-01 never is: no document of it
+    /// is valid, so such a day (a report's previous period, at most) is computed live, empty.
     pub fn is_settled(&self, date: NaiveDate) -> bool {
+        if date < FIRST_DAY {
+            return false;
+        }
         let settle = Duration::minutes(i64::from(self.config.settle_minutes));
         let end = self.config.calendar.day_range(date).end;
         end.checked_add_signed(settle)
