@@ -563,6 +563,8 @@ export interface EngineConfig {
   maxRangeDays?: number
   /** Minutes after a day's end before its rollup is stored (0–10,080; default 60). */
   settleMinutes?: number
+  /** How many days a backfill rolls up at once (1–16; default 1); each day is still published whole. */
+  backfillConcurrency?: number
   /**
    * Freeze the engine's clock at this instant (RFC 3339, e.g. `'2026-04-10T00:00:00Z'`): which days
    * are over, and the bound of valid dates, are then decided as of it. For tests, replays and

@@ -46,6 +46,8 @@ pub struct EngineConfig {
     pub max_range_days: Option<u32>,
     /// Minutes after a day's end before its rollup is stored (0–10,080; default 60).
     pub settle_minutes: Option<u32>,
+    /// How many days a backfill rolls up at once (1–16; default 1); each day is still published whole.
+    pub backfill_concurrency: Option<u32>,
     /// Freeze the engine's clock at this instant (RFC 3339, e.g. `'2026-04-10T00:00:00Z'`): which days
     /// are over, and the bound of valid dates, are then decided as of it. For tests, replays and
     /// reproducible runs; the system clock otherwise.

@@ -34,6 +34,7 @@ pub(crate) struct ConfigArgs<'py> {
     pub(crate) alerts: Option<Bound<'py, PyDict>>,
     pub(crate) max_range_days: Option<i128>,
     pub(crate) settle_minutes: Option<i128>,
+    pub(crate) backfill_concurrency: Option<i128>,
     pub(crate) now: Option<Bound<'py, PyAny>>,
 }
 
@@ -72,6 +73,11 @@ impl ConfigArgs<'_> {
         );
         put(&mut o, "max_range_days", self.max_range_days.map(int));
         put(&mut o, "settle_minutes", self.settle_minutes.map(int));
+        put(
+            &mut o,
+            "backfill_concurrency",
+            self.backfill_concurrency.map(int),
+        );
         let now = self.now.as_ref();
         put(&mut o, "now", now.map(|n| instant("now", n)).transpose()?);
         decode("config", o, SAME)
@@ -88,6 +94,7 @@ pub(crate) fn config_dict<'py>(py: Python<'py>, c: &Config) -> PyResult<Bound<'p
     d.set_item("reveal_user_ids", c.reveal_user_ids)?;
     d.set_item("max_range_days", c.max_range_days)?;
     d.set_item("settle_minutes", c.settle_minutes)?;
+    d.set_item("backfill_concurrency", c.backfill_concurrency)?;
     Ok(d.into_any())
 }
 

@@ -83,6 +83,7 @@ impl PyEngine {
     ///   ``abuse_threshold``, ``infra_threshold``, ``churn_threshold``, ``engagement_drop_pct``;
     /// - ``max_range_days``: the longest range a request may span, in days (1-36600; default 3660);
     /// - ``settle_minutes``: minutes after a day's end before it is rolled up (0-10080; default 60);
+    /// - ``backfill_concurrency``: how many days a backfill rolls up at once (1-16; default 1);
     /// - ``now``: stop the engine's clock at this instant, an RFC 3339 string
     ///   (``"2026-04-10T00:00:00Z"``) or a timezone-aware ``datetime.datetime`` (a naive one raises
     ///   ``TypeError``): which days are over, and the latest date a request may name (today + 1 in the
@@ -98,7 +99,7 @@ impl PyEngine {
     #[pyo3(signature = (
         path, *, database=None, read_env=true, timezone=None, app_id=None, usd_to_npr=None,
         pseudonym_key=None, ephemeral_pseudonym_key=false, reveal_user_ids=None, alerts=None,
-        max_range_days=None, settle_minutes=None, now=None
+        max_range_days=None, settle_minutes=None, backfill_concurrency=None, now=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn from_directory(
@@ -115,6 +116,7 @@ impl PyEngine {
         alerts: Option<Bound<'_, PyDict>>,
         max_range_days: Option<i128>,
         settle_minutes: Option<i128>,
+        backfill_concurrency: Option<i128>,
         now: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let options = ConfigArgs {
@@ -128,6 +130,7 @@ impl PyEngine {
             alerts,
             max_range_days,
             settle_minutes,
+            backfill_concurrency,
             now,
         }
         .options()?;
@@ -158,7 +161,7 @@ impl PyEngine {
         *, users=None, days=None, seed=None, start=None, revenue_drop=None, invalid_rate=None,
         duplicate_rate=None, read_env=true, timezone=None, app_id=None, usd_to_npr=None,
         pseudonym_key=None, ephemeral_pseudonym_key=false, reveal_user_ids=None, alerts=None,
-        max_range_days=None, settle_minutes=None, now=None
+        max_range_days=None, settle_minutes=None, backfill_concurrency=None, now=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn generate(
@@ -180,6 +183,7 @@ impl PyEngine {
         alerts: Option<Bound<'_, PyDict>>,
         max_range_days: Option<i128>,
         settle_minutes: Option<i128>,
+        backfill_concurrency: Option<i128>,
         now: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let request = GeneratorArgs {
@@ -203,6 +207,7 @@ impl PyEngine {
             alerts,
             max_range_days,
             settle_minutes,
+            backfill_concurrency,
             now,
         }
         .options()?;
@@ -211,7 +216,8 @@ impl PyEngine {
     }
 
     /// The configuration in effect: ``timezone``, ``app_id``, ``usd_to_npr`` (exact decimal text or
-    /// ``None``), ``alerts``, ``reveal_user_ids``, ``max_range_days`` and ``settle_minutes``. The
+    /// ``None``), ``alerts``, ``reveal_user_ids``, ``max_range_days``, ``settle_minutes`` and
+    /// ``backfill_concurrency``. The
     /// pseudonym key is never shown.
     #[getter]
     fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {

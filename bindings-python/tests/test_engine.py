@@ -27,7 +27,7 @@ def test_config_from_keywords_and_environment(monkeypatch: pytest.MonkeyPatch) -
     e = ha.Engine.generate(
         users=50, days=3, timezone="Asia/Kathmandu", app_id="hb-test", usd_to_npr=Decimal("1.335E+2"),
         alerts={"drop_pct": 25, "abuse_threshold": 80}, pseudonym_key="s3cret", max_range_days=400,
-        settle_minutes=30, now="2026-04-10T00:00:00Z", read_env=False,
+        settle_minutes=30, backfill_concurrency=2, now="2026-04-10T00:00:00Z", read_env=False,
     )
     assert e.config == {
         "timezone": "Asia/Kathmandu",
@@ -44,6 +44,7 @@ def test_config_from_keywords_and_environment(monkeypatch: pytest.MonkeyPatch) -
         "reveal_user_ids": False,
         "max_range_days": 400,
         "settle_minutes": 30,
+        "backfill_concurrency": 2,
     }
     assert "s3cret" not in repr(e) + repr(e.config)
     assert repr(e) == "Engine(timezone=\"Asia/Kathmandu\", app_id=\"hb-test\", usd_to_npr=\"133.5\")"

@@ -71,6 +71,10 @@ pub struct Config {
     /// within 1 hour of day end"), so that documents arriving late are in it.
     #[serde(default = "default_settle_minutes")]
     pub settle_minutes: u32,
+    /// How many days a backfill rolls up at once (default 1; `ANALYTICS_BACKFILL_CONCURRENCY`, at most
+    /// [`BACKFILL_CONCURRENCY_LIMIT`]). Each day is still computed and published whole by one thread.
+    #[serde(default = "default_backfill_concurrency")]
+    pub backfill_concurrency: u32,
     /// The clock that says which days are over and bounds valid dates (the system clock by default; a
     /// fixed or stepping clock in tests and simulations). Never serialised.
     #[serde(skip)]
@@ -88,6 +92,7 @@ impl std::fmt::Debug for Config {
             .field("reveal_user_ids", &self.reveal_user_ids)
             .field("max_range_days", &self.max_range_days)
             .field("settle_minutes", &self.settle_minutes)
+            .field("backfill_concurrency", &self.backfill_concurrency)
             .field("clock", &self.clock)
             .finish_non_exhaustive()
     }
@@ -100,6 +105,13 @@ fn default_max_range_days() -> u32 {
 fn default_settle_minutes() -> u32 {
     60
 }
+
+fn default_backfill_concurrency() -> u32 {
+    1
+}
+
+/// The most days a backfill may roll up at once.
+pub const BACKFILL_CONCURRENCY_LIMIT: u32 = 16;
 
 /// The bounds of the range options: a request of up to 100 years, a settle delay of up to a week.
 pub const MAX_RANGE_DAYS_LIMIT: u32 = 36_600;
@@ -117,6 +129,7 @@ impl Default for Config {
             reveal_user_ids: false,
             max_range_days: default_max_range_days(),
             settle_minutes: default_settle_minutes(),
+            backfill_concurrency: default_backfill_concurrency(),
             clock: ClockHandle::default(),
         }
     }

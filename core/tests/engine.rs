@@ -292,3 +292,70 @@ fn days_before_2000_are_never_stored() {
     assert!(e.rollups_of_day(day("1999-12-31")).unwrap().is_empty());
     assert!(!e.rollups_of_day(day("2000-01-01")).unwrap().is_empty());
 }
+
+/// A backfill on several threads stores exactly what a sequential one stores, reports progress in date
+/// order, and stops cleanly: the days it stored are whole.
+#[test]
+fn a_parallel_backfill_equals_a_sequential_one() {
+    let at = "2026-06-01T00:00:00Z";
+    let with_workers = |n: u32| {
+        let clock: Arc<dyn Clock> = Arc::new(SteppingClock::new(instant(at)));
+        let e = engine(clock);
+        let config = Config {
+            backfill_concurrency: n,
+            ..e.config().clone()
+        };
+        Engine::new(e.store_handle(), config)
+    };
+    let r = DateRange::new(day("2026-03-29"), day("2026-04-11")).unwrap();
+    let facts = |e: &Engine| -> Vec<(String, String)> {
+        r.iter()
+            .flat_map(|d| e.rollups_of_day(d).unwrap())
+            .map(|x| {
+                (
+                    format!("{} {}", x.date, x.country),
+                    serde_json::to_string(&*x.facts).unwrap(),
+                )
+            })
+            .collect()
+    };
+    let sequential = with_workers(1);
+    let s1 = sequential.backfill(r, false, &mut go_on).unwrap();
+    for n in [2, 4] {
+        let parallel = with_workers(n);
+        let mut order = Vec::new();
+        let s = parallel
+            .backfill(r, false, &mut |p| {
+                order.push(p.date);
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+        assert_eq!(
+            (s.computed, s.rollups_written, s.cancelled),
+            (s1.computed, s1.rollups_written, false)
+        );
+        assert_eq!(
+            order,
+            r.iter().collect::<Vec<_>>(),
+            "progress in date order"
+        );
+        assert_eq!(facts(&parallel), facts(&sequential), "{n} workers");
+        // Stopped after the third report: cancelled, and every stored day is whole.
+        let p2 = with_workers(n);
+        let s = p2
+            .backfill(r, false, &mut |p| {
+                if p.done == 3 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            })
+            .unwrap();
+        // Workers already past the stop finish their days (whole); no further day is started.
+        assert!(s.cancelled && s.computed >= 3, "{s:?}");
+        for d in r.iter() {
+            let stored = p2.rollups_of_day(d).unwrap();
+            assert!(stored.is_empty() || stored[0].country.key() == "ALL", "{d}");
+        }
+    }
+}

@@ -78,6 +78,7 @@ class Engine:
         alerts: Mapping[str, _Threshold] | None = None,
         max_range_days: int | None = None,
         settle_minutes: int | None = None,
+        backfill_concurrency: int | None = None,
         now: datetime.datetime | str | None = None,
     ) -> Engine:
         """Loads a directory of mongoexport files, or connects to MongoDB for a ``mongodb://`` URI."""
@@ -102,6 +103,7 @@ class Engine:
         alerts: Mapping[str, _Threshold] | None = None,
         max_range_days: int | None = None,
         settle_minutes: int | None = None,
+        backfill_concurrency: int | None = None,
         now: datetime.datetime | str | None = None,
     ) -> Engine:
         """Generates a seeded synthetic dataset in memory."""

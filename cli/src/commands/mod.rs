@@ -83,6 +83,9 @@ pub struct EngineArgs {
     /// Minutes after a day's end before its rollup is stored (default 60).
     #[arg(long, value_name = "MINUTES")]
     pub settle_minutes: Option<u32>,
+    /// How many days a backfill rolls up at once (default 1).
+    #[arg(long, value_name = "DAYS")]
+    pub backfill_concurrency: Option<u32>,
     /// Freeze the engine's clock at this instant (RFC 3339, e.g. 2026-04-10T00:00:00Z): which days are
     /// over and which dates are valid are decided as of it (default: the system clock).
     #[arg(long, value_name = "RFC3339")]
@@ -102,6 +105,7 @@ impl EngineArgs {
             reveal_user_ids: self.reveal_user_ids.then_some(true),
             max_range_days: self.max_range_days,
             settle_minutes: self.settle_minutes,
+            backfill_concurrency: self.backfill_concurrency,
             now: self.now.clone(),
             ..ConfigOptions::default()
         }

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
-use crate::config::{parse_rate, Config, MAX_RANGE_DAYS_LIMIT, SETTLE_MINUTES_LIMIT};
+use crate::config::{
+    parse_rate, Config, BACKFILL_CONCURRENCY_LIMIT, MAX_RANGE_DAYS_LIMIT, SETTLE_MINUTES_LIMIT,
+};
 use crate::{Error, Result};
 
 /// A number or its decimal text (`133.5` or `"133.5"`; text keeps an exact decimal exact).
@@ -92,6 +94,8 @@ pub struct ConfigOptions {
     pub max_range_days: Option<u32>,
     /// Minutes after a day's end before its rollup is stored (0–10,080; default 60).
     pub settle_minutes: Option<u32>,
+    /// How many days a backfill rolls up at once (1–16; default 1).
+    pub backfill_concurrency: Option<u32>,
     /// Freeze the engine's clock at this instant (RFC 3339, e.g. `2026-04-10T00:00:00Z`): which days
     /// are over, and the bound of valid dates, are then decided as of it. For tests, replays and
     /// reproducible runs; the system clock otherwise.
@@ -119,6 +123,7 @@ impl std::fmt::Debug for ConfigOptions {
             .field("alerts", &self.alerts)
             .field("max_range_days", &self.max_range_days)
             .field("settle_minutes", &self.settle_minutes)
+            .field("backfill_concurrency", &self.backfill_concurrency)
             .field("now", &self.now)
             .finish()
     }
@@ -181,6 +186,15 @@ impl ConfigOptions {
                 ));
             }
             c.settle_minutes = n;
+        }
+        if let Some(n) = self.backfill_concurrency {
+            if !(1..=BACKFILL_CONCURRENCY_LIMIT).contains(&n) {
+                return Err(Error::invalid_argument(
+                    "backfillConcurrency",
+                    format!("{n} is not between 1 and {BACKFILL_CONCURRENCY_LIMIT}"),
+                ));
+            }
+            c.backfill_concurrency = n;
         }
         if let Some(now) = self.now {
             let at = chrono::DateTime::parse_from_rfc3339(now.trim())

@@ -112,6 +112,7 @@ const OPTION_NAMES: &[&str] = &[
     "revealUserIds",
     "maxRangeDays",
     "settleMinutes",
+    "backfillConcurrency",
     "alerts",
     "now",
 ];

@@ -50,6 +50,19 @@ pub struct BackfillSummary {
     pub cancelled: bool,
 }
 
+impl BackfillSummary {
+    /// Counts one day: rolled up with `written` documents, or skipped (`None`).
+    fn count(&mut self, written: Option<u64>) {
+        match written {
+            Some(n) => {
+                self.computed += 1;
+                self.rollups_written = self.rollups_written.saturating_add(n);
+            }
+            None => self.skipped += 1,
+        }
+    }
+}
+
 /// What a progress callback answers: go on, or stop after the day just reported.
 pub type Progress<'a> = &'a mut dyn FnMut(BackfillProgress) -> ControlFlow<()>;
 

@@ -6,6 +6,7 @@
 //! threads, and publication is the store's generation flip (`kpi::persist`), so a report never waits for
 //! a backfill and never sees half a day.
 
+use std::collections::HashSet;
 use std::ops::ControlFlow;
 
 use chrono::{Duration, NaiveDate};
@@ -209,7 +210,7 @@ impl Engine {
         force: bool,
         progress: Progress<'_>,
     ) -> Result<BackfillSummary> {
-        let done: std::collections::HashSet<NaiveDate> = if force {
+        let done: HashSet<NaiveDate> = if force {
             Default::default()
         } else {
             self.rolled_up_days(range)?.into_iter().collect()
@@ -221,27 +222,20 @@ impl Engine {
             rollups_written: 0,
             cancelled: false,
         };
+        let workers = self.config.backfill_concurrency.max(1) as usize;
+        if workers > 1 && summary.days > 1 {
+            let days: Vec<NaiveDate> = range.iter().collect();
+            self.backfill_parallel(&days, force, &done, workers, progress, &mut summary)?;
+            return Ok(summary);
+        }
         for (i, date) in range.iter().enumerate() {
-            let mut skipped = done.contains(&date) || !self.is_settled(date);
-            if !skipped {
-                let _claim = self.claim(date);
-                // Another request of this engine (or another process) may have rolled the day up since
-                // `done` was read.
-                skipped = !force && !self.rolled_up_days(DateRange::day(date))?.is_empty();
-                if !skipped {
-                    let written = self.compute_and_publish(date)?.len() as u64;
-                    summary.rollups_written = summary.rollups_written.saturating_add(written);
-                    summary.computed += 1;
-                }
-            }
-            if skipped {
-                summary.skipped += 1;
-            }
+            let written = self.roll_one(date, force, &done)?;
+            summary.count(written);
             let report = BackfillProgress {
                 done: i as u64 + 1,
                 total: summary.days,
                 date,
-                skipped,
+                skipped: written.is_none(),
             };
             if progress(report).is_break() {
                 summary.cancelled = i as u64 + 1 < summary.days;
@@ -249,6 +243,103 @@ impl Engine {
             }
         }
         Ok(summary)
+    }
+
+    /// Rolls up one day of a backfill unless it is done or not settled: the documents written, or `None`
+    /// when skipped.
+    fn roll_one(
+        &self,
+        date: NaiveDate,
+        force: bool,
+        done: &HashSet<NaiveDate>,
+    ) -> Result<Option<u64>> {
+        if done.contains(&date) || !self.is_settled(date) {
+            return Ok(None);
+        }
+        let _claim = self.claim(date);
+        // Another request of this engine (or another process) may have rolled the day up since `done`
+        // was read.
+        if !force && !self.rolled_up_days(DateRange::day(date))?.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(self.compute_and_publish(date)?.len() as u64))
+    }
+
+    /// Rolls up `days` on `workers` threads (`backfillConcurrency`). Each day is computed and
+    /// published whole by one worker; progress is still reported on the calling thread, in date order.
+    /// A stop (a `Break` from `progress`, or an error) lets the days already started finish (whole) and
+    /// starts no other.
+    fn backfill_parallel(
+        &self,
+        days: &[NaiveDate],
+        force: bool,
+        done: &HashSet<NaiveDate>,
+        workers: usize,
+        progress: Progress<'_>,
+        summary: &mut BackfillSummary,
+    ) -> Result<()> {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let next = AtomicUsize::new(0);
+        let stop = AtomicBool::new(false);
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<Option<u64>>)>();
+        let mut failure = None;
+        std::thread::scope(|scope| {
+            for _ in 0..workers.min(days.len()) {
+                let tx = tx.clone();
+                let (next, stop) = (&next, &stop);
+                scope.spawn(move || {
+                    while !stop.load(Ordering::Acquire) {
+                        let i = next.fetch_add(1, Ordering::AcqRel);
+                        let Some(&date) = days.get(i) else { break };
+                        // A panic in a worker is caught here, so it is an error, not a poisoned scope.
+                        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            self.roll_one(date, force, done)
+                        }))
+                        .unwrap_or_else(|p| Err(Error::from_panic(&*p)));
+                        if tx.send((i, result)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            let mut pending = std::collections::BTreeMap::new();
+            let mut reported = 0usize;
+            let mut reporting = true;
+            for (i, result) in rx {
+                pending.insert(i, result);
+                while let Some(result) = pending.remove(&reported) {
+                    match result {
+                        Err(e) => {
+                            failure.get_or_insert(e);
+                            stop.store(true, Ordering::Release);
+                            reporting = false;
+                        }
+                        Ok(written) => {
+                            summary.count(written);
+                            if reporting {
+                                let report = BackfillProgress {
+                                    done: reported as u64 + 1,
+                                    total: summary.days,
+                                    date: days[reported],
+                                    skipped: written.is_none(),
+                                };
+                                if progress(report).is_break() {
+                                    stop.store(true, Ordering::Release);
+                                    reporting = false;
+                                    summary.cancelled = reported + 1 < days.len();
+                                }
+                            }
+                        }
+                    }
+                    reported += 1;
+                }
+            }
+        });
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     /// Loads the facts of `days` for `country` and `ALL` from the published rollups, rolling up (and
