@@ -21,9 +21,8 @@ use crate::convert::to_py;
 use crate::generate::GeneratorArgs;
 use crate::kpi::{
     backfill_request, day_request, kpi_request, metric_paths, metrics, recent_request,
-    series_request, series_to_py, CountryArg, RECENT,
+    series_request, series_to_py, CountryArg,
 };
-use crate::request::rename;
 use crate::run::{backfill_with_progress, compute, frame};
 
 /// The analytics engine over one dataset: KPIs, time series, rollups and the data-quality report.
@@ -297,9 +296,7 @@ impl PyEngine {
         progress: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let request = recent_request(days)?;
-        let summary = backfill_with_progress(py, progress, |p| {
-            request.run(&self.inner, p).map_err(|e| rename(e, RECENT))
-        })?;
+        let summary = backfill_with_progress(py, progress, |p| request.run(&self.inner, p))?;
         Ok(to_py(py, &summary)?)
     }
 

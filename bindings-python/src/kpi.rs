@@ -16,7 +16,7 @@ use halobuzz_analytics::api::{
 use halobuzz_analytics::kpi::TimeSeries;
 
 use crate::convert::to_py;
-use crate::request::{date, decode, int, Object, Renames, RANGE, SAME};
+use crate::request::{date, decode, int, Object, RANGE, SAME};
 
 /// One country or several (`Engine.kpis_frame`).
 #[derive(FromPyObject)]
@@ -85,15 +85,11 @@ pub(crate) fn backfill_request(
     decode("query", o, RANGE)
 }
 
-/// The engine names the day count of a recent backfill `recent` (the CLI's `--recent N`); in Python it
-/// is the parameter `days`.
-pub(crate) const RECENT: Renames = &[("recent", "days")];
-
 /// The request of `backfill_recent`.
 pub(crate) fn recent_request(days: i128) -> PyResult<RecentBackfillRequest> {
     let mut o = Object::new();
     o.insert("days".to_owned(), int(days));
-    decode("query", o, RECENT)
+    decode("query", o, SAME)
 }
 
 /// The request of `rollup_day` and `rollups_of_day`.

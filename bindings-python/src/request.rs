@@ -12,7 +12,7 @@
 //! is a `TypeError`, as Python raises for arguments of the wrong type.
 //!
 //! Where a Python parameter is named differently from its request field (`start`/`end` for
-//! `from`/`to`, `path` for the data source, `days` for the engine's `recent`), a [`Renames`] table
+//! `from`/`to`, `path` for the data source), a [`Renames`] table
 //! makes an error name the parameter the caller wrote; only the error's argument name changes, never
 //! its reason.
 

@@ -50,13 +50,6 @@ pub struct DailyRollup {
     pub facts: Arc<Facts>,
 }
 
-impl DailyRollup {
-    /// Whether it was cut in time zone `tz` with the current layout (otherwise it must be recomputed).
-    pub fn is_current(&self, tz: &str) -> bool {
-        self.timezone == tz && self.version == ROLLUP_VERSION
-    }
-}
-
 /// Facts by (day, country selection), `ALL` included, for the days a pass covered.
 pub(crate) type FactsByDay = BTreeMap<(NaiveDate, CountryFilter), Arc<Facts>>;
 
