@@ -10,6 +10,7 @@
 //! - [`load`]: the mongoexport directory loader.
 //! - [`generate`]: the seeded synthetic HaloBuzz-like data generator.
 //! - [`quality`]: the data-quality report.
+//! - [`dictionary`]: the persisted dense numbers of user and round ids that rollups' bitmaps hold.
 //! - [`kpi`]: daily rollups, range KPI reports and time series.
 //! - [`calendar`]: days, weeks and months in the reporting time zone.
 
@@ -17,6 +18,7 @@ pub mod api;
 pub mod calendar;
 pub mod clock;
 pub mod config;
+pub mod dictionary;
 mod engine;
 pub mod error;
 pub mod generate;

@@ -128,21 +128,21 @@ impl DayRequest {
     /// Computes and stores the day's rollups; returns their views, `ALL` first.
     pub fn rollup(&self, engine: &Engine) -> Result<Vec<RollupView>> {
         let reveal = engine.config().reveal_user_ids;
-        Ok(engine
+        engine
             .rollup_day(self.date.0)?
             .iter()
-            .map(|r| RollupView::of(r, reveal))
-            .collect())
+            .map(|r| RollupView::of(r, reveal.then_some(engine)))
+            .collect()
     }
 
     /// The stored rollups of the day, `ALL` first (empty until the day is rolled up).
     pub fn stored(&self, engine: &Engine) -> Result<Vec<RollupView>> {
         let reveal = engine.config().reveal_user_ids;
-        Ok(engine
+        engine
             .rollups_of_day(self.date.0)?
             .iter()
-            .map(|r| RollupView::of(r, reveal))
-            .collect())
+            .map(|r| RollupView::of(r, reveal.then_some(engine)))
+            .collect()
     }
 }
 
@@ -222,6 +222,12 @@ pub struct RollupFactsView {
     pub hosts: u64,
     /// Distinct rounds played.
     pub rounds: u64,
+    /// Σ revenue of the hosts, coins.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub host_revenue: rust_decimal::Decimal,
+    /// Σ `durationSec` of the rounds.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub round_seconds: rust_decimal::Decimal,
 }
 
 /// The members of a rollup's distinct sets (raw ids: only with `revealUserIds`).
@@ -239,12 +245,43 @@ pub struct RollupIds {
 }
 
 impl RollupView {
-    /// The view of `r`; with `reveal`, the members of its sets too.
-    pub fn of(r: &DailyRollup, reveal: bool) -> RollupView {
+    /// The view of `r`; with an engine to read user numbers (`revealUserIds`), the members of its
+    /// sets too.
+    pub fn of(r: &DailyRollup, reveal: Option<&Engine>) -> Result<RollupView> {
         let f = &r.facts;
-        let size = |n: usize| n as u64;
-        let ids = |s: &crate::kpi::facts::IdSet| s.iter().map(|id| id.to_hex()).collect();
-        RollupView {
+        let size = |n: u64| n;
+        let user = |engine: &Engine, n: u32| -> Result<String> {
+            let users = &engine.numbering().users;
+            users
+                .key_of(engine.store(), n)?
+                .map(|id| id.to_hex())
+                .ok_or_else(|| {
+                    crate::Error::storage(
+                        "analyticsnumbers",
+                        format!("user number {n} is in a stored rollup but not in the dictionary"),
+                    )
+                })
+        };
+        let ids = |engine: &Engine, s: &crate::kpi::facts::Bitmap| -> Result<Vec<String>> {
+            s.iter().map(|n| user(engine, n)).collect()
+        };
+        let user_ids = match reveal {
+            None => None,
+            Some(engine) => Some(RollupIds {
+                active: ids(engine, &f.active)?,
+                payers: ids(engine, &f.payers)?,
+                og_buyers: ids(engine, &f.og_buyers)?,
+                players: ids(engine, &f.players)?,
+                signups: ids(engine, &f.signups)?,
+                new_hosts: ids(engine, &f.new_hosts)?,
+                hosts: f
+                    .hosts
+                    .iter()
+                    .map(|(n, v)| Ok((user(engine, n)?, *v)))
+                    .collect::<Result<_>>()?,
+            }),
+        };
+        Ok(RollupView {
             app_id: r.app_id.clone(),
             date: r.date,
             country: r.country,
@@ -284,17 +321,11 @@ impl RollupView {
                 new_hosts: size(f.new_hosts.len()),
                 hosts: size(f.hosts.len()),
                 rounds: size(f.rounds.len()),
+                host_revenue: f.host_revenue,
+                round_seconds: f.round_seconds,
             },
-            user_ids: reveal.then(|| RollupIds {
-                active: ids(&f.active),
-                payers: ids(&f.payers),
-                og_buyers: ids(&f.og_buyers),
-                players: ids(&f.players),
-                signups: ids(&f.signups),
-                new_hosts: ids(&f.new_hosts),
-                hosts: f.hosts.iter().map(|(k, v)| (k.to_hex(), *v)).collect(),
-            }),
-        }
+            user_ids,
+        })
     }
 }
 

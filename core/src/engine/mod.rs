@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::{DateRange, Granularity};
 use crate::config::Config;
+use crate::dictionary::Numbering;
 use crate::kpi::compute::{days_needed, FactsWindow};
 use crate::kpi::rollup::{accumulate, FactsByDay};
 use crate::kpi::{CountryFilter, KpiReport, Metric, TimePoint, TimeSeries, UserDirectory};
@@ -86,6 +87,8 @@ pub struct Engine {
     store: Arc<dyn Store>,
     config: Config,
     directory: RwLock<Option<Arc<UserDirectory>>>,
+    /// The persisted numbers of user and round ids that rollups' bitmaps hold.
+    numbering: Numbering,
     /// The days this engine is rolling up right now: concurrent requests that need the same missing day
     /// compute it once (the others wait for it). Readers never wait: a day is published whole.
     in_flight: Mutex<HashSet<NaiveDate>>,
@@ -109,6 +112,7 @@ impl Engine {
             store,
             config,
             directory: RwLock::new(None),
+            numbering: Numbering::default(),
             in_flight: Mutex::new(HashSet::new()),
             landed: Condvar::new(),
         }
@@ -117,6 +121,11 @@ impl Engine {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The dictionaries of user and round numbers.
+    pub fn numbering(&self) -> &Numbering {
+        &self.numbering
     }
 
     /// The store.
@@ -146,7 +155,11 @@ impl Engine {
 
     /// Re-reads users and first streams (after new data arrived).
     pub fn refresh(&self) -> Result<Arc<UserDirectory>> {
-        let dir = Arc::new(UserDirectory::load(self.store.as_ref())?);
+        let dir = Arc::new(UserDirectory::load(
+            self.store.as_ref(),
+            &self.numbering,
+            &self.config.calendar,
+        )?);
         if let Ok(mut guard) = self.directory.write() {
             *guard = Some(dir.clone());
         }
@@ -155,7 +168,13 @@ impl Engine {
 
     fn facts_from_raw(&self, days: DateRange) -> Result<FactsByDay> {
         let dir = self.directory()?;
-        accumulate(self.store.as_ref(), &dir, &self.config.calendar, days)
+        accumulate(
+            self.store.as_ref(),
+            &self.numbering,
+            &dir,
+            &self.config.calendar,
+            days,
+        )
     }
 
     fn window<'a>(
@@ -169,6 +188,8 @@ impl Engine {
             dir,
             config: &self.config,
             ids,
+            numbering: &self.numbering,
+            store: self.store.as_ref(),
         }
     }
 

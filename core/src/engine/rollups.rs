@@ -138,6 +138,7 @@ impl Engine {
         let dir = self.directory()?;
         let facts = accumulate(
             self.store.as_ref(),
+            &self.numbering,
             &dir,
             &self.config.calendar,
             DateRange::day(date),

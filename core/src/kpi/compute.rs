@@ -1,22 +1,25 @@
 //! Range KPIs from daily facts. Sums add, distinct counts are sizes of unions, ratios are recomputed from
 //! the merged numerators and denominators: never an average of daily ratios (METRICS.md).
 
-use bson::oid::ObjectId;
-use chrono::NaiveDate;
+use std::cmp::Ordering;
+
+use chrono::{Datelike, NaiveDate};
+use roaring::{MultiOps, RoaringBitmap};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
-use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::catalog::Section;
 use super::directory::UserDirectory;
-use super::facts::{Facts, Money};
+use super::facts::{Bitmap, Facts, HostFacts, Money};
 use super::report::*;
 use super::rollup::FactsByDay;
 use crate::calendar::{add_days, DateRange};
 use crate::config::Config;
+use crate::dictionary::Numbering;
 use crate::model::CountryFilter;
 use crate::privacy::Pseudonymizer;
-use crate::Result;
+use crate::store::Store;
+use crate::{Error, Result};
 
 /// Facts of the days a query needs, for its country and for `ALL`, with what is needed to read them.
 pub(crate) struct FactsWindow<'a> {
@@ -24,6 +27,9 @@ pub(crate) struct FactsWindow<'a> {
     pub dir: &'a UserDirectory,
     pub config: &'a Config,
     pub ids: &'a Pseudonymizer,
+    /// What user numbers stand for (top creators are named by id).
+    pub numbering: &'a Numbering,
+    pub store: &'a dyn Store,
 }
 
 /// What a period contributes to the report and to the next period's growth.
@@ -106,22 +112,18 @@ impl FactsWindow<'_> {
         self.by_day.get(&(d, c)).map(|f| f.as_ref())
     }
 
-    /// The facts of `range` merged; an error when one of their sums overflowed.
-    fn merged(&self, range: DateRange, c: CountryFilter) -> Result<Facts> {
-        let mut f = Facts::default();
-        for d in range.iter() {
-            if let Some(x) = self.day(d, c) {
-                f.merge(x);
-            }
-        }
+    /// The facts of `range` merged (each host's own facts only if `hosts`); an error when one of their
+    /// sums overflowed.
+    fn merged(&self, range: DateRange, c: CountryFilter, hosts: bool) -> Result<Facts> {
+        let days: Vec<&Facts> = range.iter().filter_map(|d| self.day(d, c)).collect();
+        let f = Facts::merge_for_report(days.iter().copied(), hosts);
         f.check(|| format!("the facts of {} … {} for {c}", range.from, range.to))?;
-        f.normalize();
         Ok(f)
     }
 
-    fn period(&self, range: DateRange, c: CountryFilter) -> Result<PeriodFacts> {
-        let facts = self.merged(range, c)?;
-        let daily_active: usize = range
+    fn period(&self, range: DateRange, c: CountryFilter, hosts: bool) -> Result<PeriodFacts> {
+        let facts = self.merged(range, c, hosts)?;
+        let daily_active: u64 = range
             .iter()
             .filter_map(|d| self.day(d, c))
             .map(|f| f.active.len())
@@ -137,14 +139,17 @@ impl FactsWindow<'_> {
         Ok(PeriodFacts {
             dau: daily_active as f64 / range.days() as f64,
             total,
-            active: facts.active.len() as u64,
+            active: facts.active.len(),
             facts,
         })
     }
 
     /// The full report of `range` for `c`.
     pub fn report(&self, range: DateRange, c: CountryFilter) -> Result<KpiReport> {
-        let (cur, prev) = (self.period(range, c)?, self.period(range.previous(), c)?);
+        let (cur, prev) = (
+            self.period(range, c, true)?,
+            self.period(range.previous(), c, false)?,
+        );
         Ok(KpiReport {
             period: self.report_period(range, c),
             revenue: self.revenue(&cur, &prev)?,
@@ -166,7 +171,10 @@ impl FactsWindow<'_> {
         section: Section,
     ) -> Result<KpiReport> {
         let periods = || -> Result<(PeriodFacts, PeriodFacts)> {
-            Ok((self.period(range, c)?, self.period(range.previous(), c)?))
+            Ok((
+                self.period(range, c, false)?,
+                self.period(range.previous(), c, false)?,
+            ))
         };
         let mut r = KpiReport::default();
         match section {
@@ -184,14 +192,17 @@ impl FactsWindow<'_> {
             }
             Section::Retention => r.retention = self.retention(range, c),
             Section::Creators => {
-                let (cur, prev) = (self.merged(range, c)?, self.merged(range.previous(), c)?);
+                let (cur, prev) = (
+                    self.merged(range, c, true)?,
+                    self.merged(range.previous(), c, false)?,
+                );
                 r.creators = self.creators(range, &cur, &prev)?;
             }
             Section::Safety => {
                 let (cur, prev) = periods()?;
                 r.safety = safety(&cur, &prev);
             }
-            Section::Gaming => r.gaming = gaming(&self.merged(range, c)?),
+            Section::Gaming => r.gaming = gaming(&self.merged(range, c, false)?),
         }
         Ok(r)
     }
@@ -276,148 +287,174 @@ impl FactsWindow<'_> {
 
     /// Distinct users active in `range` for `c` (a union of the days' sets, nothing else merged).
     fn distinct_active(&self, range: DateRange, c: CountryFilter) -> u64 {
-        let mut all: Vec<ObjectId> = Vec::new();
-        for f in range.iter().filter_map(|d| self.day(d, c)) {
-            all.extend(f.active.iter().copied());
-        }
-        all.sort_unstable();
-        all.dedup();
-        all.len() as u64
+        Bitmap::union_all(
+            range
+                .iter()
+                .filter_map(|d| self.day(d, c))
+                .map(|f| &f.active),
+        )
+        .len()
+    }
+
+    /// Users active anywhere (the `ALL` facts) on some day of `range`.
+    fn active_anywhere(&self, range: DateRange) -> RoaringBitmap {
+        range
+            .iter()
+            .filter_map(|d| self.day(d, CountryFilter::All))
+            .map(|f| &*f.active)
+            .union()
     }
 
     /// Retention selects users by `users.country` and counts their activity anywhere (the `ALL` facts).
+    /// Every figure is a few bitmap operations per day.
     fn retention(&self, range: DateRange, c: CountryFilter) -> RetentionKpis {
         let all = CountryFilter::All;
-        // Every user is selected for `ALL`: skip the directory lookup there.
-        let selected = |u: &ObjectId| c == CountryFilter::All || c.selects(self.dir.country(u));
-        let active_on = |d: NaiveDate| self.day(d, all).map(|f| &f.active);
-        let is_active = |d: NaiveDate, u: &ObjectId| active_on(d).is_some_and(|s| s.contains(u));
+        let selection = self.dir.selection(c);
+        let active_on = |d: NaiveDate| self.day(d, all).map(|f| &*f.active);
 
-        // Signup cohort of the range: (user, signup day).
-        let cohort: Vec<(ObjectId, NaiveDate)> = range
+        // Signup cohorts of the range, one per day.
+        let cohorts: Vec<(NaiveDate, RoaringBitmap)> = range
             .iter()
-            .filter_map(|d| self.day(d, all).map(|f| (d, f)))
-            .flat_map(|(d, f)| {
-                f.signups
-                    .iter()
-                    .filter(|u| selected(u))
-                    .map(move |u| (*u, d))
-            })
+            .filter_map(|d| self.day(d, all).map(|f| (d, selection.apply(&f.signups))))
             .collect();
         let retained = |n: i64| {
-            let eligible: Vec<&(ObjectId, NaiveDate)> = cohort
-                .iter()
-                .filter(|(_, s)| add_days(*s, n) <= range.to)
-                .collect();
-            let kept = eligible
-                .iter()
-                .filter(|(u, s)| is_active(add_days(*s, n), u))
-                .count();
-            pct(kept as u64, eligible.len() as u64)
-        };
-
-        let active_in = |r: DateRange| -> FxHashSet<ObjectId> {
-            r.iter()
-                .filter_map(active_on)
-                .flat_map(|s| s.iter().copied())
-                .filter(|u| selected(u))
-                .collect()
-        };
-        let now_active = active_in(range);
-        let before = active_in(range.previous());
-        let churned = before.iter().filter(|u| !now_active.contains(u)).count();
-
-        // Last active day (≤ to) of everyone active in the range or in the trailing 30 days.
-        let window = DateRange {
-            from: range.from.min(range.trailing_30().from),
-            to: range.to,
-        };
-        let mut last: FxHashMap<ObjectId, NaiveDate> = FxHashMap::default();
-        for d in window.iter() {
-            if let Some(s) = active_on(d) {
-                for u in s.iter().filter(|u| selected(u)) {
-                    last.insert(*u, d);
+            let (mut kept, mut eligible) = (0u64, 0u64);
+            for (signup, cohort) in &cohorts {
+                let target = add_days(*signup, n);
+                if target > range.to {
+                    continue;
+                }
+                eligible += cohort.len();
+                if let Some(active) = active_on(target) {
+                    kept += cohort.intersection_len(active);
                 }
             }
+            pct(kept, eligible)
+        };
+
+        let now_active = selection.apply(&self.active_anywhere(range));
+        let before = selection.apply(&self.active_anywhere(range.previous()));
+        let churned = before.difference_len(&now_active);
+
+        // Lifetime of everyone active in the range: from signup to the last active day (≤ to). Walking
+        // back from `to`, each user is met on their last active day and then left out.
+        let window_from = range.from.min(range.trailing_30().from);
+        let to_day = range.to.num_days_from_ce();
+        let mut remaining = &now_active & self.dir.known();
+        let (mut lifetime_sum, mut lifetimes) = (0i64, 0u64);
+        let mut day = range.to;
+        while !remaining.is_empty() && day >= window_from {
+            if let Some(active) = active_on(day) {
+                let last_here = &remaining & active;
+                if !last_here.is_empty() {
+                    let d = i64::from(day.num_days_from_ce());
+                    for u in &last_here {
+                        if let Some(signup) = self.dir.signup_day(u).filter(|s| *s <= to_day) {
+                            lifetime_sum += d - i64::from(signup) + 1;
+                            lifetimes += 1;
+                        }
+                    }
+                    remaining -= &last_here;
+                }
+            }
+            day = add_days(day, -1);
         }
-        let lifetimes: Vec<i64> = now_active
-            .iter()
-            .filter_map(|u| {
-                let signup = self.config.calendar.day_of(self.dir.user(u)?.created_at);
-                let last_day = last.get(u)?;
-                (signup <= range.to).then(|| (*last_day - signup).num_days() + 1)
-            })
-            .collect();
+
+        // At risk: active in the trailing 30 days but not in the last 7 of them.
         let trailing = range.trailing_30();
-        let recent: Vec<NaiveDate> = last
-            .values()
-            .copied()
-            .filter(|d| trailing.contains(*d))
-            .collect();
-        let at_risk = recent
-            .iter()
-            .filter(|d| (range.to - **d).num_days() >= 7)
-            .count();
+        let recent = selection.apply(&self.active_anywhere(trailing));
+        let last_week = DateRange {
+            from: trailing.from.max(add_days(range.to, -6)),
+            to: range.to,
+        };
+        let fresh = selection.count(&self.active_anywhere(last_week));
+        let at_risk = recent.len().saturating_sub(fresh);
 
         RetentionKpis {
             d1_retention: retained(1),
             d7_retention: retained(7),
             d30_retention: retained(30),
-            churn_rate: pct(churned as u64, before.len() as u64),
-            avg_lifetime_days: (!lifetimes.is_empty())
-                .then(|| lifetimes.iter().sum::<i64>() as f64 / lifetimes.len() as f64),
-            churn_risk_score: pct(at_risk as u64, recent.len() as u64),
+            churn_rate: pct(churned, before.len()),
+            avg_lifetime_days: (lifetimes > 0).then(|| lifetime_sum as f64 / lifetimes as f64),
+            churn_risk_score: pct(at_risk, recent.len()),
         }
+    }
+
+    /// The user id of number `n`.
+    fn user_id(&self, n: u32) -> Result<bson::oid::ObjectId> {
+        self.numbering.users.key_of(self.store, n)?.ok_or_else(|| {
+            Error::storage(
+                <crate::dictionary::NumberEntry as crate::store::AnalyticsDoc>::SPEC.collection,
+                format!("user number {n} is in a stored rollup but not in the dictionary"),
+            )
+        })
     }
 
     fn creators(&self, range: DateRange, cur: &Facts, prev: &Facts) -> Result<CreatorKpis> {
         let hosts = &cur.hosts;
-        let n = hosts.len() as u64;
-        let revenues: Vec<Decimal> = hosts.values().map(|h| h.revenue).collect();
-        let revenue_sum = revenues
-            .iter()
-            .try_fold(Decimal::ZERO, |acc, r| acc.checked_add(*r))
-            .ok_or_else(|| crate::Error::Overflow {
-                what: format!("host revenue of {} … {}", range.from, range.to),
-            })?;
-        let new_ever: FxHashSet<ObjectId> = range
-            .iter()
-            .filter_map(|d| self.day(d, CountryFilter::All))
-            .flat_map(|f| f.new_hosts.iter().copied())
-            .collect();
-        let returning = prev.hosts.keys().filter(|h| hosts.contains_key(h)).count() as u64;
-        let mut ranked: Vec<(&ObjectId, &super::facts::HostFacts)> = hosts.iter().collect();
-        // Highest revenue first; ties: more streams, then the smaller id.
-        ranked.sort_by(|a, b| {
+        let n = hosts.len();
+        let new_ever = Bitmap::union_all(
+            range
+                .iter()
+                .filter_map(|d| self.day(d, CountryFilter::All))
+                .map(|f| &f.new_hosts),
+        );
+        let mut ranked: Vec<(u32, &HostFacts)> = hosts.iter().collect();
+        // Highest revenue first; ties: more streams, then the smaller id (looked up only for ties).
+        let by_revenue = |a: &(u32, &HostFacts), b: &(u32, &HostFacts)| {
             b.1.revenue
                 .cmp(&a.1.revenue)
                 .then(b.1.streams.cmp(&a.1.streams))
-                .then(a.0.cmp(b.0))
-        });
-        Ok(CreatorKpis {
-            active_hosts: n,
-            top_host_revenue: revenues.iter().max().copied().map(num),
-            avg_host_revenue: ratio(revenue_sum, n).map(num),
-            new_hosts: hosts.keys().filter(|h| new_ever.contains(h)).count() as u64,
-            host_retention_rate: pct(returning, prev.hosts.len() as u64),
-            top_creators: ranked
-                .into_iter()
-                .take(10)
-                .map(|(id, h)| TopCreator {
-                    host_id: self.ids.id(id),
-                    username: self.dir.user(id).and_then(|u| u.username.clone()),
+        };
+        let mut failed = None;
+        let mut order = |a: &(u32, &HostFacts), b: &(u32, &HostFacts)| {
+            by_revenue(a, b).then_with(|| match (self.user_id(a.0), self.user_id(b.0)) {
+                (Ok(x), Ok(y)) => x.cmp(&y),
+                (Err(e), _) | (_, Err(e)) => {
+                    failed.get_or_insert(e);
+                    Ordering::Equal
+                }
+            })
+        };
+        const TOP: usize = 10;
+        if ranked.len() > TOP {
+            ranked.select_nth_unstable_by(TOP - 1, &mut order);
+            ranked.truncate(TOP);
+        }
+        ranked.sort_by(&mut order);
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let top_creators = ranked
+            .into_iter()
+            .map(|(number, h)| {
+                let id = self.user_id(number)?;
+                Ok(TopCreator {
+                    host_id: self.ids.id(&id),
+                    username: self.dir.user(&id).and_then(|u| u.username.clone()),
                     revenue: num(h.revenue),
                     streams: h.streams,
                     viewers: h.viewers,
                 })
-                .collect(),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(CreatorKpis {
+            active_hosts: n,
+            top_host_revenue: hosts.iter().map(|(_, h)| h.revenue).max().map(num),
+            avg_host_revenue: ratio(cur.host_revenue, n).map(num),
+            new_hosts: hosts.set().intersection_len(&new_ever),
+            host_retention_rate: pct(
+                prev.hosts.set().intersection_len(hosts.set()),
+                prev.hosts.len(),
+            ),
+            top_creators,
         })
     }
 }
 
 fn monetization(cur: &PeriodFacts, prev: &PeriodFacts) -> MonetizationKpis {
     let f = &cur.facts;
-    let paying = f.payers.len() as u64;
+    let paying = f.payers.len();
     MonetizationKpis {
         paying_users: paying,
         arpu: cur.arpu().map(npr),
@@ -426,7 +463,7 @@ fn monetization(cur: &PeriodFacts, prev: &PeriodFacts) -> MonetizationKpis {
         avg_gift_value: ratio(f.gift_revenue, f.gifts_sent).map(num),
         coin_topup_count: f.topup_count,
         coin_topup_volume: num(f.topup_coins),
-        og_conversion_rate: pct(f.og_buyers.len() as u64, cur.active),
+        og_conversion_rate: pct(f.og_buyers.len(), cur.active),
         growth: match (cur.arpu(), prev.arpu()) {
             (Some(a), Some(b)) => growth_dec(a, b),
             _ => None,
@@ -465,10 +502,9 @@ fn gaming(f: &Facts) -> GamingKpis {
         } else {
             (house / f.stakes * Decimal::ONE_HUNDRED).to_f64()
         },
-        active_players: f.players.len() as u64,
-        // Sorted by round id (a BTreeMap), so the sum is the same whichever path built the facts.
-        avg_game_duration: (!f.rounds.is_empty())
-            .then(|| f.rounds.values().sum::<f64>() / f.rounds.len() as f64),
+        active_players: f.players.len(),
+        // An exact sum over the distinct rounds, divided once.
+        avg_game_duration: ratio(f.round_seconds, f.rounds.len()).map(num),
     }
 }
 

@@ -2,16 +2,57 @@
 //! (a document's fallback country, signup days for retention, handles of top creators, first streams).
 //!
 //! It is read from the `users` and `livestreams` collections (dimension data, a small fraction of the
-//! event volume), never from the event collections.
+//! event volume), never from the event collections. Every user gets its number here (in signup order,
+//! so numbers are dense and a day's signups sit together), and what the retention section asks of
+//! users is kept by number: country selections as bitmaps, signup days as an array.
 
 use std::collections::HashMap;
 
 use bson::oid::ObjectId;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
+use roaring::RoaringBitmap;
+use rustc_hash::FxHashMap;
 
-use crate::model::{Country, Livestream, User};
+use crate::calendar::Calendar;
+use crate::dictionary::Numbering;
+use crate::model::{Country, CountryFilter, Livestream, User};
 use crate::store::{Store, StoreExt};
 use crate::Result;
+
+/// The users a country selection picks by `users.country` (METRICS.md "Retention"), as a set
+/// operation on bitmaps of user numbers.
+#[derive(Debug, Clone, Copy)]
+pub enum Selection<'a> {
+    /// Every user (`ALL`).
+    All,
+    /// The users in this set.
+    Only(&'a RoaringBitmap),
+    /// Every user but those in this set (`UNKNOWN`: all but users of a recognised country).
+    Except(&'a RoaringBitmap),
+}
+
+impl Selection<'_> {
+    /// The selected users of `set`.
+    pub fn apply(&self, set: &RoaringBitmap) -> RoaringBitmap {
+        match self {
+            Selection::All => set.clone(),
+            Selection::Only(s) => set & *s,
+            Selection::Except(s) => set - *s,
+        }
+    }
+
+    /// How many users of `set` are selected.
+    pub fn count(&self, set: &RoaringBitmap) -> u64 {
+        match self {
+            Selection::All => set.len(),
+            Selection::Only(s) => set.intersection_len(s),
+            Selection::Except(s) => set.difference_len(s),
+        }
+    }
+}
+
+/// The signup day of a number without a `users` document.
+const NO_SIGNUP: i32 = i32::MIN;
 
 /// What the engine keeps of one user.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,18 +65,29 @@ pub struct UserInfo {
     pub username: Option<String>,
 }
 
-/// Users by id, and the first stream of every host.
+/// Users by id and by number, and the first stream of every host.
 #[derive(Debug, Clone, Default)]
 pub struct UserDirectory {
     users: HashMap<ObjectId, UserInfo>,
     first_stream: HashMap<ObjectId, DateTime<Utc>>,
+    /// Numbers of users with a `users` document.
+    known: RoaringBitmap,
+    /// Numbers of users whose `users.country` is a recognised code.
+    recognised: RoaringBitmap,
+    by_country: FxHashMap<Country, RoaringBitmap>,
+    empty: RoaringBitmap,
+    /// Local signup day (days from the common era) by user number; [`NO_SIGNUP`] without a document.
+    signup_day: Vec<i32>,
 }
 
 impl UserDirectory {
-    /// Reads users and the hosts' first streams from a store.
-    pub fn load(store: &dyn Store) -> Result<Self> {
+    /// Reads users and the hosts' first streams from a store, numbering every user (new numbers are
+    /// written to the store's dictionary before this returns); signup days are local days of `cal`.
+    pub fn load(store: &dyn Store, numbering: &Numbering, cal: &Calendar) -> Result<Self> {
         let mut dir = UserDirectory::default();
+        let mut order = Vec::new();
         store.each::<User>(None, |u| {
+            order.push(u.id);
             dir.users.insert(
                 u.id,
                 UserInfo {
@@ -45,6 +97,22 @@ impl UserDirectory {
                 },
             );
         })?;
+        numbering.users.number_all(store, order.iter())?;
+        for id in &order {
+            let (Some(n), Some(u)) = (numbering.users.get(id), dir.users.get(id)) else {
+                continue;
+            };
+            dir.known.insert(n);
+            if let Some(c) = u.country.filter(Country::is_recognised) {
+                dir.recognised.insert(n);
+                dir.by_country.entry(c).or_default().insert(n);
+            }
+            let i = n as usize;
+            if dir.signup_day.len() <= i {
+                dir.signup_day.resize(i + 1, NO_SIGNUP);
+            }
+            dir.signup_day[i] = cal.day_of(u.created_at).num_days_from_ce();
+        }
         store.each::<Livestream>(None, |s| {
             dir.first_stream
                 .entry(s.host_id)
@@ -67,6 +135,30 @@ impl UserDirectory {
     /// The instant of a host's first stream ever, in any country.
     pub fn first_stream(&self, host: &ObjectId) -> Option<DateTime<Utc>> {
         self.first_stream.get(host).copied()
+    }
+
+    /// The users `c` selects by `users.country`.
+    pub fn selection(&self, c: CountryFilter) -> Selection<'_> {
+        match c {
+            CountryFilter::All => Selection::All,
+            CountryFilter::Code(code) => {
+                Selection::Only(self.by_country.get(&code).unwrap_or(&self.empty))
+            }
+            CountryFilter::Unknown => Selection::Except(&self.recognised),
+        }
+    }
+
+    /// The numbers of users with a `users` document.
+    pub fn known(&self) -> &RoaringBitmap {
+        &self.known
+    }
+
+    /// The local signup day of user number `n` (days from the common era), if they have a document.
+    pub fn signup_day(&self, n: u32) -> Option<i32> {
+        self.signup_day
+            .get(n as usize)
+            .copied()
+            .filter(|d| *d != NO_SIGNUP)
     }
 
     /// Number of users.

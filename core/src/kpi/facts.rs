@@ -5,10 +5,6 @@
 //! currency (NPR and USD apart) so that rollups do not depend on the exchange rate: converting each USD
 //! amount and then summing equals summing and then converting, exactly, in decimal arithmetic.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
-
-use bson::oid::ObjectId;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -91,103 +87,7 @@ impl Money {
     }
 }
 
-/// A set of ids, kept sorted and unique; persisted as one BSON binary of 12-byte ids.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct IdSet(Vec<ObjectId>);
-
-impl IdSet {
-    /// Adds an id (call [`IdSet::normalize`] before reading).
-    pub fn insert(&mut self, id: ObjectId) {
-        self.0.push(id);
-    }
-
-    /// Sorts and removes repeats.
-    pub fn normalize(&mut self) {
-        self.0.sort_unstable();
-        self.0.dedup();
-    }
-
-    /// Adds every id of `other`.
-    pub fn merge(&mut self, other: &IdSet) {
-        self.0.extend_from_slice(&other.0);
-    }
-
-    /// Number of distinct ids (after [`IdSet::normalize`]).
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether empty.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Whether `id` is in (after [`IdSet::normalize`]).
-    pub fn contains(&self, id: &ObjectId) -> bool {
-        self.0.binary_search(id).is_ok()
-    }
-
-    /// The ids in order.
-    pub fn iter(&self) -> impl Iterator<Item = &ObjectId> {
-        self.0.iter()
-    }
-}
-
-impl FromIterator<ObjectId> for IdSet {
-    fn from_iter<I: IntoIterator<Item = ObjectId>>(iter: I) -> Self {
-        let mut s = IdSet(iter.into_iter().collect());
-        s.normalize();
-        s
-    }
-}
-
-impl Serialize for IdSet {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut bytes = Vec::with_capacity(self.0.len() * 12);
-        for id in &self.0 {
-            bytes.extend_from_slice(&id.bytes());
-        }
-        s.serialize_bytes(&bytes)
-    }
-}
-
-impl<'de> Deserialize<'de> for IdSet {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IdSet;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a binary of 12-byte ObjectIds")
-            }
-            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> std::result::Result<IdSet, E> {
-                if v.len() % 12 != 0 {
-                    return Err(E::custom(format!(
-                        "{} bytes is not a whole number of ObjectIds",
-                        v.len()
-                    )));
-                }
-                let mut ids: Vec<ObjectId> = v
-                    .chunks_exact(12)
-                    .map(|c| {
-                        let mut b = [0u8; 12];
-                        b.copy_from_slice(c);
-                        ObjectId::from_bytes(b)
-                    })
-                    .collect();
-                ids.sort_unstable();
-                ids.dedup();
-                Ok(IdSet(ids))
-            }
-            fn visit_byte_buf<E: serde::de::Error>(
-                self,
-                v: Vec<u8>,
-            ) -> std::result::Result<IdSet, E> {
-                self.visit_bytes(&v)
-            }
-        }
-        d.deserialize_bytes(V)
-    }
-}
+pub use super::sets::{Bitmap, Keyed};
 
 /// One host's stream facts (Creators section).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -282,35 +182,110 @@ pub struct Facts {
     #[serde(with = "rust_decimal::serde::str")]
     pub payouts: Decimal,
 
-    // Distinct sets.
+    // Distinct sets, of user numbers (`crate::dictionary`).
     /// Active users (METRICS.md "Active user").
-    pub active: IdSet,
+    pub active: Bitmap,
     /// Users with a money recharge or OG purchase.
-    pub payers: IdSet,
+    pub payers: Bitmap,
     /// Users with a money OG purchase.
-    pub og_buyers: IdSet,
+    pub og_buyers: Bitmap,
     /// Users with a stake.
-    pub players: IdSet,
+    pub players: Bitmap,
     /// Users who signed up (selected by `users.country`).
-    pub signups: IdSet,
+    pub signups: Bitmap,
     /// Hosts whose first stream ever (any country) was on this day; kept in the `ALL` rollup only.
-    pub new_hosts: IdSet,
-    /// Per host: revenue, streams, viewers (stored as a list: BSON keys must be strings).
-    #[serde(with = "host_list")]
-    pub hosts: BTreeMap<ObjectId, HostFacts>,
-    /// `durationSec` of each round referenced by a stake (rounds not found are absent). Keys are shared
-    /// strings: merging 90 days of rounds copies pointers, not text.
-    pub rounds: BTreeMap<Arc<str>, f64>,
+    pub new_hosts: Bitmap,
+    /// Per host (by user number): revenue, streams, viewers.
+    pub hosts: Keyed<HostFacts>,
+    /// Σ revenue over `hosts` (so that a range's average needs no per-host merge).
+    #[serde(with = "rust_decimal::serde::str")]
+    pub host_revenue: Decimal,
+    /// The rounds (by round number) referenced by a stake, with their `durationSec` (rounds not found
+    /// in `gamerounds` are absent).
+    pub rounds: Keyed<f64>,
+    /// Σ `durationSec` over `rounds`, exact: a range subtracts the rounds its days share instead of
+    /// re-adding every round.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub round_seconds: Decimal,
     /// Whether a sum overflowed (never stored: facts that overflowed are an error, not a rollup).
     #[serde(skip)]
     pub overflow: bool,
 }
 
 impl Facts {
-    /// Adds `other` into `self`: sums add, sets unite (call [`Facts::normalize`] afterwards).
+    /// Adds `other` into `self`: sums add, sets unite.
     pub fn merge(&mut self, o: &Facts) {
-        let mut overflow = self.overflow || o.overflow;
-        let of = &mut overflow;
+        *self = Facts::merge_all([&*self, o]);
+    }
+
+    /// The facts of several days (or countries) together: sums add, sets unite, each host's facts
+    /// add up, and a round shared by several days counts once (with its first duration).
+    pub fn merge_all<'a>(parts: impl IntoIterator<Item = &'a Facts> + Clone) -> Facts {
+        Facts::merge_parts(parts, true, true)
+    }
+
+    /// [`Facts::merge_all`] for a report, which may not need every host's facts (`hosts`: else only
+    /// the set of hosts) and never needs each round's duration (only their exact sum): building those
+    /// is most of a merge's work. The result must not be merged again.
+    pub(crate) fn merge_for_report<'a>(
+        parts: impl IntoIterator<Item = &'a Facts> + Clone,
+        hosts: bool,
+    ) -> Facts {
+        Facts::merge_parts(parts, hosts, false)
+    }
+
+    fn merge_parts<'a>(
+        parts: impl IntoIterator<Item = &'a Facts> + Clone,
+        host_values: bool,
+        round_values: bool,
+    ) -> Facts {
+        let mut f = Facts::default();
+        let mut overflow = false;
+        for o in parts.clone() {
+            f.add_sums(o, &mut overflow);
+        }
+        let sets =
+            |get: fn(&Facts) -> &Bitmap| Bitmap::union_all(parts.clone().into_iter().map(get));
+        f.active = sets(|f| &f.active);
+        f.payers = sets(|f| &f.payers);
+        f.og_buyers = sets(|f| &f.og_buyers);
+        f.players = sets(|f| &f.players);
+        f.signups = sets(|f| &f.signups);
+        f.new_hosts = sets(|f| &f.new_hosts);
+        let host_parts = parts.clone().into_iter().map(|f| &f.hosts);
+        f.hosts = if host_values {
+            Keyed::merge_all(host_parts, |a, b| {
+                add(&mut a.revenue, b.revenue, &mut overflow);
+                add(&mut a.streams, b.streams, &mut overflow);
+                add(&mut a.viewers, b.viewers, &mut overflow);
+            })
+        } else {
+            Keyed::keys_only(host_parts)
+        };
+        // Rounds: the sum of every day's sum, less the durations of rounds an earlier day already had.
+        let mut seen = roaring::RoaringBitmap::new();
+        for o in parts.clone() {
+            if !seen.is_disjoint(o.rounds.set()) {
+                for (r, d) in o.rounds.iter() {
+                    if seen.contains(r) {
+                        add(&mut f.round_seconds, -seconds(*d), &mut overflow);
+                    }
+                }
+            }
+            seen |= o.rounds.set();
+        }
+        f.rounds = if round_values {
+            Keyed::merge_all(parts.into_iter().map(|f| &f.rounds), |_, _| {})
+        } else {
+            Keyed::from_set(seen)
+        };
+        f.overflow = overflow;
+        f
+    }
+
+    /// Adds the sums and counts of `o` (not the sets).
+    fn add_sums(&mut self, o: &Facts, of: &mut bool) {
+        *of |= o.overflow;
         self.coin_topups.merge(&o.coin_topups, of);
         self.og_subscriptions.merge(&o.og_subscriptions, of);
         self.refunds.merge(&o.refunds, of);
@@ -339,22 +314,8 @@ impl Facts {
         add(&mut self.games_played, o.games_played, of);
         add(&mut self.stakes, o.stakes, of);
         add(&mut self.payouts, o.payouts, of);
-        self.active.merge(&o.active);
-        self.payers.merge(&o.payers);
-        self.og_buyers.merge(&o.og_buyers);
-        self.players.merge(&o.players);
-        self.signups.merge(&o.signups);
-        self.new_hosts.merge(&o.new_hosts);
-        for (id, h) in &o.hosts {
-            let e = self.hosts.entry(*id).or_default();
-            add(&mut e.revenue, h.revenue, of);
-            add(&mut e.streams, h.streams, of);
-            add(&mut e.viewers, h.viewers, of);
-        }
-        for (id, d) in &o.rounds {
-            self.rounds.insert(id.clone(), *d);
-        }
-        self.overflow = overflow;
+        add(&mut self.host_revenue, o.host_revenue, of);
+        add(&mut self.round_seconds, o.round_seconds, of);
     }
 
     /// An error if a sum of these facts overflowed; `what` says whose facts they are.
@@ -366,47 +327,58 @@ impl Facts {
         }
     }
 
-    /// Sorts and de-duplicates the sets.
+    /// Folds what was added one by one into the keyed sets, and the per-host and per-round sums
+    /// (call once a day's facts are complete).
     pub fn normalize(&mut self) {
-        self.active.normalize();
-        self.payers.normalize();
-        self.og_buyers.normalize();
-        self.players.normalize();
-        self.signups.normalize();
-        self.new_hosts.normalize();
+        self.hosts.normalize();
+        self.rounds.normalize();
+        let mut of = self.overflow;
+        self.host_revenue = Decimal::ZERO;
+        for (_, h) in self.hosts.iter() {
+            add(&mut self.host_revenue, h.revenue, &mut of);
+        }
+        self.round_seconds = Decimal::ZERO;
+        for (_, d) in self.rounds.iter() {
+            add(&mut self.round_seconds, seconds(*d), &mut of);
+        }
+        self.overflow = of;
+    }
+
+    /// Replaces provisional user and round numbers that lost to another process's (see
+    /// [`crate::dictionary`]).
+    pub(crate) fn remap(&mut self, numbering: &crate::dictionary::Numbering) {
+        let users = &numbering.users;
+        if users.has_moved() {
+            for set in [
+                &mut self.active,
+                &mut self.payers,
+                &mut self.og_buyers,
+                &mut self.players,
+                &mut self.signups,
+                &mut self.new_hosts,
+            ] {
+                users.remap(set.as_mut());
+            }
+            let mut of = self.overflow;
+            self.hosts.renumber(
+                |n| users.current(n),
+                |a, b| {
+                    add(&mut a.revenue, b.revenue, &mut of);
+                    add(&mut a.streams, b.streams, &mut of);
+                    add(&mut a.viewers, b.viewers, &mut of);
+                },
+            );
+            self.overflow = of;
+        }
+        if numbering.rounds.has_moved() {
+            self.rounds
+                .renumber(|n| numbering.rounds.current(n), |_, _| {});
+        }
     }
 }
 
-/// `hosts` as a list of `{host, revenue, streams, viewers}` entries.
-mod host_list {
-    use std::collections::BTreeMap;
-
-    use bson::oid::ObjectId;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    use super::HostFacts;
-
-    #[derive(Serialize, Deserialize)]
-    struct Entry {
-        host: ObjectId,
-        #[serde(flatten)]
-        facts: HostFacts,
-    }
-
-    pub fn serialize<S: Serializer>(
-        map: &BTreeMap<ObjectId, HostFacts>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        s.collect_seq(map.iter().map(|(host, facts)| Entry {
-            host: *host,
-            facts: *facts,
-        }))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<BTreeMap<ObjectId, HostFacts>, D::Error> {
-        let entries = Vec::<Entry>::deserialize(d)?;
-        Ok(entries.into_iter().map(|e| (e.host, e.facts)).collect())
-    }
+/// Seconds as an exact decimal: the shortest form of the double, as for amounts.
+pub(crate) fn seconds(s: f64) -> Decimal {
+    use std::str::FromStr;
+    Decimal::from_str(&s.to_string()).unwrap_or_default()
 }

@@ -2,6 +2,7 @@
 //! series. How rollups make range queries exact without rescanning events is in `docs/rollups.md`.
 //!
 //! - [`facts`]: the additive facts (sums and distinct sets) of a country over some days;
+//! - [`sets`]: the distinct sets as compressed bitmaps of user (and round) numbers;
 //! - [`rollup`]: what each raw document contributes, per local day and country ([`DailyRollup`]);
 //! - [`compute`]: range reports from facts ([`KpiReport`]);
 //! - [`catalog`]: every numeric metric with its id, unit, kind and accessor ([`Metric`]);
@@ -14,6 +15,7 @@ pub mod facts;
 pub(crate) mod persist;
 pub mod report;
 pub mod rollup;
+pub mod sets;
 pub mod timeseries;
 
 pub use crate::model::CountryFilter;

@@ -6,23 +6,25 @@
 //! KPIs ([`super::compute`]) only merge facts.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::str::FromStr;
 use std::sync::Arc;
 
+use bson::oid::ObjectId;
 use chrono::{DateTime, NaiveDate, Utc};
-use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::directory::UserDirectory;
-use super::facts::{add, method_index, Facts};
+use super::facts::{add, method_index, seconds, Facts};
 use crate::calendar::{Calendar, DateRange};
+use crate::dictionary::Numbering;
 use crate::model::*;
 use crate::store::{DateField, RecordRef, Scan, Store, StoreExt};
-use crate::Result;
+use crate::{Error, Result};
 
 /// The version of the rollup document layout; a stored rollup of another version is recomputed.
-/// Version 2 added generations (`docs/rollups.md` "Publishing a day").
-pub const ROLLUP_VERSION: u32 = 2;
+/// Version 2 added generations (`docs/rollups.md` "Publishing a day"); version 3 holds sets as
+/// bitmaps of dictionary numbers.
+pub const ROLLUP_VERSION: u32 = 3;
 
 /// The facts of one `(appId, date, country)`, as stored in `analyticsdailykpis`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,8 +57,10 @@ pub(crate) type FactsByDay = BTreeMap<(NaiveDate, CountryFilter), Arc<Facts>>;
 
 /// Computes the facts of every day of `days` (local dates in `cal`), per country and for `ALL`, from raw
 /// records: one ranged scan per collection. Every day of `days` gets an `ALL` entry, even an empty one.
+/// Ids new to `numbering` are numbered and the numbers written before this returns.
 pub(crate) fn accumulate(
     store: &dyn Store,
+    numbering: &Numbering,
     dir: &UserDirectory,
     cal: &Calendar,
     days: DateRange,
@@ -65,6 +69,10 @@ pub(crate) fn accumulate(
     let mut acc = Accumulator {
         cal,
         dir,
+        store,
+        numbering,
+        users: FxHashMap::default(),
+        error: None,
         out: BTreeMap::new(),
     };
     for d in days.iter() {
@@ -72,9 +80,10 @@ pub(crate) fn accumulate(
     }
 
     store.each::<User>(Some(range), |u| {
+        let n = acc.user(&u.id);
         acc.add(u.created_at, u.country, |f| {
-            f.active.insert(u.id);
-            f.signups.insert(u.id);
+            f.active.insert(n);
+            f.signups.insert(n);
         });
     })?;
 
@@ -92,18 +101,20 @@ pub(crate) fn accumulate(
             .collect::<Result<Vec<_>>>()?;
         for (d, authors) in pushed_down {
             for a in authors {
+                let n = acc.user(&a.user_id);
                 // Messages have no country of their own: their author's.
                 acc.add_on(d, dir.country(&a.user_id), |f| {
-                    f.active.insert(a.user_id);
+                    f.active.insert(n);
                     add(&mut f.messages_sent, a.not_deleted, &mut f.overflow);
                 });
             }
         }
     } else {
         store.each::<Message>(Some(range), |m| {
+            let n = acc.user(&m.user_id);
             // Messages have no country of their own: their author's.
             acc.add(m.created_at, dir.country(&m.user_id), |f| {
-                f.active.insert(m.user_id);
+                f.active.insert(n);
                 add(
                     &mut f.messages_sent,
                     u64::from(!m.is_deleted),
@@ -117,9 +128,10 @@ pub(crate) fn accumulate(
     let mut stake_rounds: Vec<(DateTime<Utc>, Option<Country>, String)> = Vec::new();
     store.each::<GameStake>(Some(range), |s| {
         let country = s.country.or_else(|| dir.country(&s.user_id));
+        let n = acc.user(&s.user_id);
         acc.add(s.created_at, country, |f| {
-            f.active.insert(s.user_id);
-            f.players.insert(s.user_id);
+            f.active.insert(n);
+            f.players.insert(n);
             add(&mut f.games_played, 1, &mut f.overflow);
             add(&mut f.stakes, s.stake_amount, &mut f.overflow);
             if s.result == StakeResult::Won {
@@ -140,10 +152,19 @@ pub(crate) fn accumulate(
                 (r.round_id.as_str().into(), r.duration_sec),
             );
         })?;
-        for (at, country, round) in stake_rounds {
-            if let Some((id, d)) = durations.get(&round) {
-                acc.add(at, country, |f| {
-                    f.rounds.insert(id.clone(), *d);
+        let mut numbers: FxHashMap<&str, u32> = FxHashMap::default();
+        for (at, country, round) in &stake_rounds {
+            if let Some((id, d)) = durations.get(round) {
+                let n = match numbers.get(round.as_str()) {
+                    Some(n) => *n,
+                    None => {
+                        let n = numbering.rounds.number(store, id)?;
+                        numbers.insert(round, n);
+                        n
+                    }
+                };
+                acc.add(*at, *country, |f| {
+                    *f.rounds.entry(n) = *d;
                 });
             }
         }
@@ -185,15 +206,16 @@ pub(crate) fn accumulate(
         let country = e
             .country
             .or_else(|| e.user_id.as_ref().and_then(|u| dir.country(u)));
+        let n = e.user_id.map(|u| acc.user(&u));
         acc.add(e.timestamp, country, |f| {
-            if let Some(u) = e.user_id {
-                f.active.insert(u);
+            if let Some(n) = n {
+                f.active.insert(n);
             }
             match e.event_name {
                 EventName::SessionEnd => {
                     add(&mut f.session_ends, 1, &mut f.overflow);
-                    let seconds = decimal_seconds(e.duration_sec.unwrap_or(0.0));
-                    add(&mut f.session_seconds, seconds, &mut f.overflow);
+                    let s = seconds(e.duration_sec.unwrap_or(0.0));
+                    add(&mut f.session_seconds, s, &mut f.overflow);
                 }
                 EventName::BattleJoined => add(&mut f.battles, 1, &mut f.overflow),
                 EventName::UserBanned => add(&mut f.banned, 1, &mut f.overflow),
@@ -202,28 +224,53 @@ pub(crate) fn accumulate(
         });
     })?;
 
+    if let Some(e) = acc.error {
+        return Err(e);
+    }
+    // Numbers handed out in this pass are written before any fact holding them can be stored; one
+    // that lost to another process's number for the same id is replaced in the sets.
+    numbering.commit(store)?;
     acc.out
         .into_iter()
         .map(|((day, country), mut f)| {
-            f.check(|| format!("the facts of {day} for {country}"))?;
+            f.remap(numbering);
             f.normalize();
+            f.check(|| format!("the facts of {day} for {country}"))?;
             Ok(((day, country), Arc::new(f)))
         })
         .collect()
 }
 
-/// Seconds as an exact decimal (the shortest form of the double, as for amounts).
-fn decimal_seconds(s: f64) -> Decimal {
-    Decimal::from_str(&s.to_string()).unwrap_or_default()
-}
-
 struct Accumulator<'a> {
     cal: &'a Calendar,
     dir: &'a UserDirectory,
+    store: &'a dyn Store,
+    numbering: &'a Numbering,
+    /// Numbers of the ids this pass met (most ids recur: one dictionary lookup each).
+    users: FxHashMap<ObjectId, u32>,
+    /// The first failure to number an id (the store refused a block claim); the pass fails with it.
+    error: Option<Error>,
     out: BTreeMap<(NaiveDate, CountryFilter), Facts>,
 }
 
 impl Accumulator<'_> {
+    /// The number of user id `id`.
+    fn user(&mut self, id: &ObjectId) -> u32 {
+        if let Some(n) = self.users.get(id) {
+            return *n;
+        }
+        match self.numbering.users.number(self.store, id) {
+            Ok(n) => {
+                self.users.insert(*id, n);
+                n
+            }
+            Err(e) => {
+                self.error.get_or_insert(e);
+                0
+            }
+        }
+    }
+
     /// Applies `f` to the facts of the document's day, for its country and for `ALL`.
     fn add(&mut self, at: DateTime<Utc>, country: Option<Country>, f: impl Fn(&mut Facts)) {
         self.add_on(self.cal.day_of(at), country, f);
@@ -245,9 +292,10 @@ impl Accumulator<'_> {
         let country = t.country.or_else(|| self.dir.country(&t.user_id));
         let method = method_index(t.payment_method);
         let money = t.money();
+        let n = self.user(&t.user_id);
         self.add(t.created_at, country, |f| {
             if t.kind != TransactionType::GiftReceived {
-                f.active.insert(t.user_id);
+                f.active.insert(n);
             }
             match t.kind {
                 TransactionType::Recharge => {
@@ -260,7 +308,7 @@ impl Accumulator<'_> {
                     if let Some((amount, cur)) = money {
                         f.coin_topups.add(amount, cur, &mut f.overflow);
                         f.by_payment_method[method].add(amount, cur, &mut f.overflow);
-                        f.payers.insert(t.user_id);
+                        f.payers.insert(n);
                     }
                 }
                 k if k.is_og_purchase() => {
@@ -269,8 +317,8 @@ impl Accumulator<'_> {
                         f.by_payment_method[method].add(amount, cur, &mut f.overflow);
                         let tier = t.og_tier.map_or(5, |n| usize::from(n) - 1);
                         f.by_og_tier[tier].add(amount, cur, &mut f.overflow);
-                        f.payers.insert(t.user_id);
-                        f.og_buyers.insert(t.user_id);
+                        f.payers.insert(n);
+                        f.og_buyers.insert(n);
                     }
                 }
                 TransactionType::Refund => {
@@ -299,14 +347,15 @@ impl Accumulator<'_> {
 
     fn stream(&mut self, s: &Livestream) {
         let country = s.country.or_else(|| self.dir.country(&s.host_id));
-        let seconds = decimal_seconds(s.duration_sec);
+        let secs = seconds(s.duration_sec);
+        let n = self.user(&s.host_id);
         self.add(s.created_at, country, |f| {
-            f.active.insert(s.host_id);
+            f.active.insert(n);
             let of = &mut f.overflow;
             add(&mut f.streams, 1, of);
-            add(&mut f.stream_seconds, seconds, of);
+            add(&mut f.stream_seconds, secs, of);
             add(&mut f.stream_viewers, s.total_viewers, of);
-            let h = f.hosts.entry(s.host_id).or_default();
+            let h = f.hosts.entry(n);
             add(&mut h.revenue, s.total_coins, of);
             add(&mut h.streams, 1, of);
             add(&mut h.viewers, s.total_viewers, of);
@@ -318,7 +367,7 @@ impl Accumulator<'_> {
                 .entry((day, CountryFilter::All))
                 .or_default()
                 .new_hosts
-                .insert(s.host_id);
+                .insert(n);
         }
     }
 }

@@ -315,6 +315,16 @@ pub trait AnalyticsStore: Store {
         self.put_documents(&D::SPEC, &erased)
     }
 
+    /// Inserts the documents whose key is free; returns the positions of those whose key was taken
+    /// (left as they were). See [`Store::insert_documents`].
+    fn insert_new_docs<D: AnalyticsDoc>(&self, docs: &[D]) -> Result<Vec<usize>> {
+        let erased: Vec<(DocKey, SharedDoc)> = docs
+            .iter()
+            .map(|d| (d.key(), Arc::new(d.clone()) as SharedDoc))
+            .collect();
+        self.insert_documents(&D::SPEC, &erased)
+    }
+
     /// The documents matching `filter`, by key.
     fn find_docs<D: AnalyticsDoc>(&self, filter: &DocFilter) -> Result<Vec<D>> {
         self.find_documents(&D::SPEC, filter)?

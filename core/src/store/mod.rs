@@ -223,6 +223,12 @@ pub trait Store: Send + Sync {
     /// unique index on `spec.key_fields` first if needed.
     fn put_documents(&self, spec: &DocSpec, docs: &[(DocKey, SharedDoc)]) -> Result<()>;
 
+    /// Inserts each document whose key is free and leaves alone each whose key is taken, returning the
+    /// positions (in `docs`) of those left alone: the write of append-only collections, where a second
+    /// writer of a key, in this process or another, must learn that it lost rather than replace the
+    /// winner. The collection's unique key index decides, so two processes never both win a key.
+    fn insert_documents(&self, spec: &DocSpec, docs: &[(DocKey, SharedDoc)]) -> Result<Vec<usize>>;
+
     /// The documents of `spec.collection` matching `filter`, sorted by key.
     fn find_documents(&self, spec: &DocSpec, filter: &DocFilter) -> Result<Vec<StoredDoc>>;
 

@@ -58,6 +58,23 @@ impl Store for BsonOnly {
         }
         Ok(())
     }
+    fn insert_documents(
+        &self,
+        spec: &DocSpec,
+        docs: &[(DocKey, SharedDoc)],
+    ) -> halobuzz_analytics::Result<Vec<usize>> {
+        let mut all = self.docs.write().unwrap();
+        let c = all.entry(spec.collection).or_default();
+        let mut taken = Vec::new();
+        for (i, (k, d)) in docs.iter().enumerate() {
+            if c.contains_key(k) {
+                taken.push(i);
+            } else {
+                c.insert(k.clone(), d.to_document()?);
+            }
+        }
+        Ok(taken)
+    }
     fn find_documents(
         &self,
         spec: &DocSpec,

@@ -442,6 +442,27 @@ impl Store for InMemoryStore {
         Ok(())
     }
 
+    fn insert_documents(&self, spec: &DocSpec, docs: &[(DocKey, SharedDoc)]) -> Result<Vec<usize>> {
+        for (key, _) in docs {
+            Self::check_key(spec, key)?;
+        }
+        let mut all = self.documents.write().map_err(|_| Self::lock_error(spec))?;
+        let collection = all.entry(spec.collection).or_default();
+        let mut taken = Vec::new();
+        for (i, (key, doc)) in docs.iter().enumerate() {
+            if collection.by_key.contains_key(key) {
+                taken.push(i);
+            } else {
+                collection.insert(key.clone(), doc.clone());
+            }
+        }
+        if spec.evictable {
+            collection.evict_to(self.max_documents_per_collection);
+        }
+        collection.compact();
+        Ok(taken)
+    }
+
     fn find_documents(&self, spec: &DocSpec, filter: &DocFilter) -> Result<Vec<StoredDoc>> {
         let resolved = filter.resolve(spec)?;
         let all = self.documents.read().map_err(|_| Self::lock_error(spec))?;

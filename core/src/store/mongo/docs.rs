@@ -142,6 +142,52 @@ impl MongoStore {
         Ok(())
     }
 
+    /// Unordered `insert_many` in batches; a duplicate-key error (code 11000) on a document means its
+    /// key was taken (by an earlier write, or by another process just now), anything else fails.
+    pub(super) fn insert_analytics(
+        &self,
+        spec: &DocSpec,
+        docs: &[(DocKey, SharedDoc)],
+    ) -> Result<Vec<usize>> {
+        const BATCH: usize = 10_000;
+        const DUPLICATE_KEY: i32 = 11000;
+        self.ensure_indexes(spec)?;
+        let coll = self.db.collection::<Document>(spec.collection);
+        let mut taken = Vec::new();
+        for (start, chunk) in (0..).step_by(BATCH).zip(docs.chunks(BATCH)) {
+            let bodies = chunk
+                .iter()
+                .map(|(_, d)| d.to_document())
+                .collect::<Result<Vec<_>>>()?;
+            let what = format!("inserting {} documents", bodies.len());
+            let outcome = self.run(spec.collection, &what, async {
+                match coll.insert_many(bodies).ordered(false).await {
+                    Ok(_) => Ok(Vec::new()),
+                    Err(e) => match *e.kind {
+                        mongodb::error::ErrorKind::InsertMany(ref failure)
+                            if failure.write_concern_error.is_none()
+                                && failure.write_errors.as_ref().is_some_and(|errors| {
+                                    errors.iter().all(|w| w.code == DUPLICATE_KEY)
+                                }) =>
+                        {
+                            Ok(failure
+                                .write_errors
+                                .iter()
+                                .flatten()
+                                .map(|w| w.index)
+                                .collect())
+                        }
+                        _ => Err(e),
+                    },
+                }
+            })?;
+            taken.extend(outcome.into_iter().map(|i| start + i));
+        }
+        taken.sort_unstable();
+        taken.dedup();
+        Ok(taken)
+    }
+
     pub(super) fn find_analytics(
         &self,
         spec: &DocSpec,

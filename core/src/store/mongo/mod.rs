@@ -334,6 +334,10 @@ impl Store for MongoStore {
         self.put_analytics(spec, docs)
     }
 
+    fn insert_documents(&self, spec: &DocSpec, docs: &[(DocKey, SharedDoc)]) -> Result<Vec<usize>> {
+        self.insert_analytics(spec, docs)
+    }
+
     fn find_documents(&self, spec: &DocSpec, filter: &DocFilter) -> Result<Vec<StoredDoc>> {
         self.find_analytics(spec, filter)
     }

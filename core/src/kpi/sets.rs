@@ -1,0 +1,339 @@
+//! The distinct sets of facts: compressed bitmaps of dense numbers ([`crate::dictionary`]), alone
+//! ([`Bitmap`]) or with a value per number ([`Keyed`]). A range unites bitmaps; nothing concatenates
+//! id lists. Both persist in roaring's portable format (one BSON binary).
+
+use std::ops::Deref;
+
+use roaring::{MultiOps, RoaringBitmap};
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A set of numbers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Bitmap(RoaringBitmap);
+
+impl Bitmap {
+    /// Adds a number.
+    pub fn insert(&mut self, n: u32) {
+        self.0.insert(n);
+    }
+
+    /// The union of `sets`.
+    pub fn union_all<'a>(sets: impl IntoIterator<Item = &'a Bitmap>) -> Bitmap {
+        Bitmap(sets.into_iter().map(|b| &b.0).union())
+    }
+
+
+    /// The bitmap.
+    pub fn into_inner(self) -> RoaringBitmap {
+        self.0
+    }
+}
+
+impl Deref for Bitmap {
+    type Target = RoaringBitmap;
+    fn deref(&self) -> &RoaringBitmap {
+        &self.0
+    }
+}
+
+impl AsMut<RoaringBitmap> for Bitmap {
+    fn as_mut(&mut self) -> &mut RoaringBitmap {
+        &mut self.0
+    }
+}
+
+impl From<RoaringBitmap> for Bitmap {
+    fn from(b: RoaringBitmap) -> Self {
+        Bitmap(b)
+    }
+}
+
+impl FromIterator<u32> for Bitmap {
+    fn from_iter<I: IntoIterator<Item = u32>>(iter: I) -> Self {
+        Bitmap(iter.into_iter().collect())
+    }
+}
+
+fn to_bytes(b: &RoaringBitmap) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(b.serialized_size());
+    // Writing to a Vec cannot fail.
+    let _ = b.serialize_into(&mut bytes);
+    bytes
+}
+
+fn from_bytes<E: serde::de::Error>(bytes: &[u8]) -> Result<RoaringBitmap, E> {
+    // The validating reader: a damaged stored rollup is an error, never a malformed bitmap.
+    RoaringBitmap::deserialize_from(bytes)
+        .map_err(|e| E::custom(format!("not a roaring bitmap: {e}")))
+}
+
+impl Serialize for Bitmap {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&to_bytes(&self.0))
+    }
+}
+
+struct BytesVisitor;
+
+impl serde::de::Visitor<'_> for BytesVisitor {
+    type Value = RoaringBitmap;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a roaring bitmap as bytes")
+    }
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<RoaringBitmap, E> {
+        from_bytes(v)
+    }
+    fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<RoaringBitmap, E> {
+        from_bytes(&v)
+    }
+}
+
+impl<'de> Deserialize<'de> for Bitmap {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_bytes(BytesVisitor).map(Bitmap)
+    }
+}
+
+/// A set of numbers with a value each: `values[i]` belongs to the `i`-th smallest number of `set`.
+/// Values are added one number at a time into a staging map, folded in by [`Keyed::normalize`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Keyed<T> {
+    set: RoaringBitmap,
+    values: Vec<T>,
+    staged: FxHashMap<u32, T>,
+}
+
+impl<T> Default for Keyed<T> {
+    fn default() -> Self {
+        Keyed {
+            set: RoaringBitmap::new(),
+            values: Vec::new(),
+            staged: FxHashMap::default(),
+        }
+    }
+}
+
+impl<T: Clone + Default> Keyed<T> {
+    /// The value of `n`, created with `T::default()` if absent (call [`Keyed::normalize`] before
+    /// reading).
+    pub fn entry(&mut self, n: u32) -> &mut T {
+        if self.staged.is_empty() && !self.set.is_empty() {
+            // Folded values go back to staging so that one number never has two values.
+            let set = std::mem::take(&mut self.set);
+            let values = std::mem::take(&mut self.values);
+            self.staged = set.iter().zip(values).collect();
+        }
+        self.staged.entry(n).or_default()
+    }
+
+    /// Folds the staged values in.
+    pub fn normalize(&mut self) {
+        if self.staged.is_empty() {
+            return;
+        }
+        let mut pairs: Vec<(u32, T)> = self.staged.drain().collect();
+        pairs.sort_unstable_by_key(|(n, _)| *n);
+        self.set = pairs.iter().map(|(n, _)| *n).collect();
+        self.values = pairs.into_iter().map(|(_, v)| v).collect();
+    }
+
+    /// The numbers.
+    pub fn set(&self) -> &RoaringBitmap {
+        &self.set
+    }
+
+    /// How many numbers.
+    pub fn len(&self) -> u64 {
+        self.set.len()
+    }
+
+    /// Whether empty.
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+
+    /// `(number, value)` in number order (empty for a set whose values a report merge dropped).
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &T)> {
+        self.set.iter().zip(self.values.iter())
+    }
+
+    /// The value of `n`.
+    pub fn get(&self, n: u32) -> Option<&T> {
+        if !self.set.contains(n) {
+            return None;
+        }
+        // `rank` counts the numbers ≤ n, `n` included.
+        let i = usize::try_from(self.set.rank(n)).ok()?.checked_sub(1)?;
+        self.values.get(i)
+    }
+
+    /// Several keyed sets as one: a number's value is its first part's, `combine`d with each later
+    /// part's.
+    pub fn merge_all<'a>(
+        parts: impl IntoIterator<Item = &'a Keyed<T>>,
+        mut combine: impl FnMut(&mut T, &T),
+    ) -> Keyed<T>
+    where
+        T: 'a,
+    {
+        let mut map: FxHashMap<u32, T> = FxHashMap::default();
+        for p in parts {
+            map.reserve(p.values.len());
+            for (n, v) in p.iter() {
+                match map.entry(n) {
+                    std::collections::hash_map::Entry::Occupied(mut e) => combine(e.get_mut(), v),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(v.clone());
+                    }
+                }
+            }
+        }
+        let mut k = Keyed {
+            staged: map,
+            ..Keyed::default()
+        };
+        k.normalize();
+        k
+    }
+
+    /// The union of the parts' numbers, without values.
+    pub fn keys_only<'a>(parts: impl IntoIterator<Item = &'a Keyed<T>>) -> Keyed<T>
+    where
+        T: 'a,
+    {
+        Keyed::from_set(parts.into_iter().map(|p| &p.set).union())
+    }
+
+    /// Numbers without values.
+    pub fn from_set(set: RoaringBitmap) -> Keyed<T> {
+        Keyed {
+            set,
+            ..Keyed::default()
+        }
+    }
+
+    /// Replaces every number `n` by `f(n)`; two numbers that become one have their values
+    /// `combine`d (the smaller number's first).
+    pub fn renumber(&mut self, f: impl Fn(u32) -> u32, mut combine: impl FnMut(&mut T, &T)) {
+        self.normalize();
+        if self.set.iter().all(|n| f(n) == n) {
+            return;
+        }
+        let set = std::mem::take(&mut self.set);
+        let values = std::mem::take(&mut self.values);
+        for (n, v) in set.iter().zip(values) {
+            match self.staged.entry(f(n)) {
+                std::collections::hash_map::Entry::Occupied(mut e) => combine(e.get_mut(), &v),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(v);
+                }
+            }
+        }
+        self.normalize();
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct KeyedForm<T> {
+    set: Bitmap,
+    values: Vec<T>,
+}
+
+impl<T: Serialize + Clone + Default> Serialize for Keyed<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut k = self.clone();
+        k.normalize();
+        KeyedForm {
+            set: Bitmap(k.set),
+            values: k.values,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Keyed<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let form = KeyedForm::<T>::deserialize(d)?;
+        if form.set.len() != form.values.len() as u64 {
+            return Err(serde::de::Error::custom(format!(
+                "{} numbers but {} values",
+                form.set.len(),
+                form.values.len()
+            )));
+        }
+        Ok(Keyed {
+            set: form.set.0,
+            values: form.values,
+            staged: FxHashMap::default(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyed_merges_values_and_keeps_first() {
+        let mut a = Keyed::<u64>::default();
+        *a.entry(3) += 1;
+        *a.entry(1) += 2;
+        a.normalize();
+        let mut b = Keyed::<u64>::default();
+        *b.entry(3) += 10;
+        *b.entry(7) += 5;
+        b.normalize();
+        let sum = Keyed::merge_all([&a, &b], |x, y| *x += y);
+        assert_eq!(
+            sum.iter().collect::<Vec<_>>(),
+            vec![(1, &2), (3, &11), (7, &5)]
+        );
+        let first = Keyed::merge_all([&a, &b], |_, _| {});
+        assert_eq!(first.get(3), Some(&1));
+        assert_eq!(first.get(4), None);
+        *a.entry(1) += 1;
+        a.normalize();
+        assert_eq!(a.iter().collect::<Vec<_>>(), vec![(1, &3), (3, &1)]);
+    }
+
+    #[test]
+    fn sets_round_trip_through_bson() {
+        let mut k = Keyed::<f64>::default();
+        *k.entry(70_000) = 1.5;
+        *k.entry(2) = 3.0;
+        k.normalize();
+        let b: Bitmap = [1u32, 5, 1 << 20].into_iter().collect();
+        #[derive(Serialize, Deserialize, PartialEq, Debug)]
+        struct W {
+            b: Bitmap,
+            k: Keyed<f64>,
+        }
+        let w = W { b, k };
+        let back: W =
+            bson::deserialize_from_document(bson::serialize_to_document(&w).expect("encode"))
+                .expect("decode");
+        assert_eq!(back, w);
+    }
+
+    #[test]
+    fn damaged_bytes_are_an_error() {
+        let doc = bson::doc! { "b": bson::Binary { subtype: bson::spec::BinarySubtype::Generic, bytes: vec![1, 2, 3] } };
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct W {
+            b: Bitmap,
+        }
+        assert!(bson::deserialize_from_document::<W>(doc).is_err());
+    }
+
+    #[test]
+    fn renumber_moves_keys() {
+        let mut k = Keyed::<u64>::default();
+        *k.entry(5) = 50;
+        *k.entry(9) = 90;
+        k.normalize();
+        k.renumber(|n| if n == 9 { 2 } else { n }, |a, b| *a += b);
+        assert_eq!(k.iter().collect::<Vec<_>>(), vec![(2, &90), (5, &50)]);
+    }
+}
