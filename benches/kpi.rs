@@ -1,7 +1,9 @@
-//! Rollup throughput (raw events/s) and 90-day range-query latency on generated data of at least 5M events.
+//! Rollup throughput (raw events/s) and 90-day range-query latency on generated data of at least 5M events
+//! (64,000 users), and the same range query over a million users' synthetic rollups.
 //!
 //! `cargo bench -p halobuzz-analytics --bench kpi` (set `HALOBUZZ_BENCH_USERS` / `HALOBUZZ_BENCH_DAYS` to
-//! change the dataset; the default is about 5.4M documents over 120 days).
+//! change the generated dataset, about 5.4M documents over 120 days by default, and
+//! `HALOBUZZ_BENCH_BIG_USERS` the synthetic one, 1,000,000 users over 180 days; 0 skips it).
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -10,6 +12,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use halobuzz_analytics::calendar::{add_days, DateRange};
 use halobuzz_analytics::config::Config;
+use halobuzz_analytics::generate::rollups::{synthesize_rollups, synthetic_users, RollupScale};
 use halobuzz_analytics::generate::{generate, GeneratorConfig};
 use halobuzz_analytics::kpi::CountryFilter;
 use halobuzz_analytics::store::InMemoryStoreBuilder;
@@ -23,6 +26,9 @@ fn env(name: &str, default: u32) -> u32 {
 }
 
 fn bench(c: &mut Criterion) {
+    if env("HALOBUZZ_BENCH_USERS", 1) == 0 {
+        return big(c);
+    }
     let gen = GeneratorConfig {
         users: env("HALOBUZZ_BENCH_USERS", 64_000),
         days: env("HALOBUZZ_BENCH_DAYS", 120),
@@ -69,6 +75,55 @@ fn bench(c: &mut Criterion) {
         .backfill(all, false, &mut |_| ControlFlow::Continue(()))
         .expect("backfill");
     let mut group = c.benchmark_group("range_query");
+    group.sample_size(20);
+    group.bench_function("kpis_90_days_all", |b| {
+        b.iter(|| engine.kpis(last90, CountryFilter::All).expect("kpis"))
+    });
+    group.bench_function("kpis_90_days_np", |b| {
+        b.iter(|| {
+            engine
+                .kpis(last90, "NP".parse().expect("country"))
+                .expect("kpis")
+        })
+    });
+    group.finish();
+
+    big(c);
+}
+
+/// The 90-day report over synthetic rollups of a million users (180 days: the range and its previous
+/// period), published straight into the store.
+fn big(c: &mut Criterion) {
+    let users = env("HALOBUZZ_BENCH_BIG_USERS", 1_000_000);
+    if users == 0 {
+        return;
+    }
+    let scale = RollupScale {
+        users,
+        days: 180,
+        end: chrono::NaiveDate::from_ymd_opt(2026, 6, 30).expect("date"),
+        seed: 11,
+    };
+    let started = std::time::Instant::now();
+    let mut builder = InMemoryStoreBuilder::new();
+    synthetic_users(&scale, &mut builder).expect("users");
+    let engine = Engine::new(
+        Arc::new(builder.build()),
+        Config::default().with_ephemeral_pseudonym_key(),
+    );
+    let rollups = synthesize_rollups(&scale, &engine).expect("rollups");
+    let range = scale.range().expect("range");
+    let last90 = DateRange::new(add_days(range.to, -89), range.to).expect("range");
+    let report = engine.kpis(last90, CountryFilter::All).expect("kpis");
+    eprintln!(
+        "synthetic dataset: {users} users, {} days, {rollups} rollups in {:.1?}; 90 days: {} active, DAU {:.0}",
+        scale.days,
+        started.elapsed(),
+        report.engagement.active_users,
+        report.engagement.dau
+    );
+    let name = format!("range_query_{}k_users", users / 1000);
+    let mut group = c.benchmark_group(name);
     group.sample_size(20);
     group.bench_function("kpis_90_days_all", |b| {
         b.iter(|| engine.kpis(last90, CountryFilter::All).expect("kpis"))

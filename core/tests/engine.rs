@@ -375,3 +375,50 @@ fn a_parallel_backfill_equals_a_sequential_one() {
         }
     }
 }
+
+/// Rollups published from elsewhere (here: the synthetic capacity dataset) are read like computed ones,
+/// and a rollup that does not belong to the day, the app or the layout is refused.
+#[test]
+fn published_rollups_are_read_and_foreign_ones_refused() {
+    use halobuzz_analytics::generate::rollups::{synthesize_rollups, synthetic_users, RollupScale};
+    let scale = RollupScale {
+        users: 3000,
+        days: 40,
+        end: day("2026-05-31"),
+        seed: 3,
+    };
+    let mut builder = InMemoryStoreBuilder::new();
+    synthetic_users(&scale, &mut builder).unwrap();
+    let e = Engine::new(
+        Arc::new(builder.build()),
+        Config::default().with_ephemeral_pseudonym_key(),
+    );
+    let published = synthesize_rollups(&scale, &e).unwrap();
+    assert!(published > 40, "ALL and countries for every day");
+    let range = DateRange::new(day("2026-05-12"), day("2026-05-31")).unwrap();
+    let report = e.kpis(range, Default::default()).unwrap();
+    let mut distinct = std::collections::BTreeSet::new();
+    let mut daily = 0u64;
+    for d in range.iter() {
+        let all = e.rollups_of_day(d).unwrap().remove(0);
+        daily += all.facts.active.len();
+        distinct.extend(all.facts.active.iter());
+    }
+    assert_eq!(report.engagement.active_users, distinct.len() as u64);
+    assert!((report.engagement.dau - daily as f64 / 20.0).abs() < 1e-9);
+    assert!(report.creators.top_creators.len() == 10);
+
+    let mut stray = e.rollups_of_day(day("2026-05-20")).unwrap();
+    stray[0].version = 2;
+    assert!(e.publish_rollups(day("2026-05-20"), stray.clone()).is_err());
+    stray[0].version = e.rollups_of_day(day("2026-05-21")).unwrap()[0].version;
+    assert!(
+        e.publish_rollups(day("2026-05-21"), stray.clone()).is_err(),
+        "wrong day"
+    );
+    stray.retain(|r| r.country != Default::default());
+    assert!(
+        e.publish_rollups(day("2026-05-20"), stray).is_err(),
+        "no ALL"
+    );
+}

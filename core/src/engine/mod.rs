@@ -190,6 +190,7 @@ impl Engine {
             ids,
             numbering: &self.numbering,
             store: self.store.as_ref(),
+            unions: Default::default(),
         }
     }
 

@@ -351,15 +351,29 @@ impl Engine {
         days: DateRange,
         country: CountryFilter,
     ) -> Result<FactsByDay> {
-        self.backfill_days(days, false, &mut |_| ControlFlow::Continue(()))?;
+        let read = || {
+            read_rollups(
+                self.store.as_ref(),
+                &self.config.app_id,
+                self.config.calendar.tz().name(),
+                Some(country),
+                days.from,
+                days.to,
+            )
+        };
+        let mut rollups = read()?;
+        // Settled days without a rollup are rolled up first (several at once, as a backfill does),
+        // then read like the others; the common case, every day ready, reads once.
+        let ready: HashSet<NaiveDate> = rollups.iter().map(|r| r.date).collect();
+        if days
+            .iter()
+            .any(|d| !ready.contains(&d) && self.is_settled(d))
+        {
+            self.backfill_days(days, false, &mut |_| ControlFlow::Continue(()))?;
+            rollups = read()?;
+        }
         let mut out = FactsByDay::new();
-        for r in read_rollups(
-            self.store.as_ref(),
-            &self.config.app_id,
-            Some(country),
-            days.from,
-            days.to,
-        )? {
+        for r in rollups {
             out.insert((r.date, r.country), r.facts);
         }
         let missing: Vec<NaiveDate> = days
@@ -394,9 +408,63 @@ impl Engine {
         Ok(out)
     }
 
+    /// Publishes rollups computed elsewhere as the whole of one settled day, replacing what the store
+    /// had for it: rollups synthesized for a capacity test, or restored from a backup. Their sets must
+    /// be in this store's numbers (see [`crate::dictionary`]); each must be of `date`, this engine's
+    /// app and time zone and the current layout, and one must be `ALL`.
+    pub fn publish_rollups(&self, date: NaiveDate, mut rollups: Vec<DailyRollup>) -> Result<()> {
+        self.check_range(DateRange::day(date))?;
+        if !self.is_settled(date) {
+            return Err(self.unsettled(date));
+        }
+        let tz = self.config.calendar.tz().name();
+        for r in &rollups {
+            if r.date != date || r.app_id != self.config.app_id || r.timezone != tz {
+                return Err(Error::invalid_argument(
+                    "rollups",
+                    format!(
+                        "a rollup of {} / app `{}` / {} cannot be published as {date} of app `{}` in {tz}",
+                        r.date, r.app_id, r.timezone, self.config.app_id
+                    ),
+                ));
+            }
+            if r.version != crate::kpi::rollup::ROLLUP_VERSION {
+                return Err(Error::invalid_argument(
+                    "rollups",
+                    format!("layout version {} is not the current one", r.version),
+                ));
+            }
+            r.facts
+                .check(|| format!("the facts of {date} for {}", r.country))?;
+        }
+        if !rollups.iter().any(|r| r.country == CountryFilter::All) {
+            return Err(Error::invalid_argument(
+                "rollups",
+                format!("the rollups of {date} have no `ALL` document"),
+            ));
+        }
+        rollups.sort_by_key(|r| (r.country != CountryFilter::All, r.country));
+        let _claim = self.claim(date);
+        publish_day(
+            self.store.as_ref(),
+            &self.config.app_id,
+            date,
+            &rollups,
+            tz,
+            self.config.clock.now(),
+        )
+    }
+
     /// The published rollups of one day (all countries), `ALL` first.
     pub fn rollups_of_day(&self, date: NaiveDate) -> Result<Vec<DailyRollup>> {
-        let mut out = read_rollups(self.store.as_ref(), &self.config.app_id, None, date, date)?;
+        let mut out = read_rollups(
+            self.store.as_ref(),
+            &self.config.app_id,
+            self.config.calendar.tz().name(),
+            None,
+            date,
+            date,
+        )?;
         out.sort_by_key(|r| (r.country != CountryFilter::All, r.country));
         Ok(out)
     }

@@ -21,6 +21,7 @@
 //! ```
 
 mod emit;
+pub mod rollups;
 mod sim;
 mod writer;
 

@@ -1,16 +1,19 @@
 //! Range KPIs from daily facts. Sums add, distinct counts are sizes of unions, ratios are recomputed from
 //! the merged numerators and denominators: never an average of daily ratios (METRICS.md).
 
+use std::cell::RefCell;
 use std::cmp::Ordering;
+use std::rc::Rc;
 
 use chrono::{Datelike, NaiveDate};
 use roaring::{MultiOps, RoaringBitmap};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
+use rustc_hash::FxHashMap;
 
 use super::catalog::Section;
 use super::directory::UserDirectory;
-use super::facts::{Bitmap, Facts, HostFacts, Money};
+use super::facts::{add, seconds, Facts, HostFacts, Keyed, Money};
 use super::report::*;
 use super::rollup::FactsByDay;
 use crate::calendar::{add_days, DateRange};
@@ -30,6 +33,33 @@ pub(crate) struct FactsWindow<'a> {
     /// What user numbers stand for (top creators are named by id).
     pub numbering: &'a Numbering,
     pub store: &'a dyn Store,
+    /// Unions already computed for this query: a report asks for the same ones several times (the
+    /// range's actives for engagement, monetization and retention).
+    pub unions: RefCell<FxHashMap<(DateRange, CountryFilter, SetId), Rc<RoaringBitmap>>>,
+}
+
+/// A distinct set of the facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum SetId {
+    Active,
+    Payers,
+    OgBuyers,
+    Players,
+    NewHosts,
+    Hosts,
+}
+
+impl SetId {
+    fn of(self, f: &Facts) -> &RoaringBitmap {
+        match self {
+            SetId::Active => &f.active,
+            SetId::Payers => &f.payers,
+            SetId::OgBuyers => &f.og_buyers,
+            SetId::Players => &f.players,
+            SetId::NewHosts => &f.new_hosts,
+            SetId::Hosts => f.hosts.set(),
+        }
+    }
 }
 
 /// What a period contributes to the report and to the next period's growth.
@@ -112,17 +142,37 @@ impl FactsWindow<'_> {
         self.by_day.get(&(d, c)).map(|f| f.as_ref())
     }
 
-    /// The facts of `range` merged (each host's own facts only if `hosts`); an error when one of their
-    /// sums overflowed.
-    fn merged(&self, range: DateRange, c: CountryFilter, hosts: bool) -> Result<Facts> {
-        let days: Vec<&Facts> = range.iter().filter_map(|d| self.day(d, c)).collect();
-        let f = Facts::merge_for_report(days.iter().copied(), hosts);
+    /// The days of `range` that have facts for `c`.
+    fn days(&self, range: DateRange, c: CountryFilter) -> Vec<&Facts> {
+        range.iter().filter_map(|d| self.day(d, c)).collect()
+    }
+
+    /// The sums of `range` (no sets); an error when one of them overflowed.
+    fn sums(&self, range: DateRange, c: CountryFilter) -> Result<Facts> {
+        let f = Facts::merge_sums(self.days(range, c));
         f.check(|| format!("the facts of {} … {} for {c}", range.from, range.to))?;
         Ok(f)
     }
 
-    fn period(&self, range: DateRange, c: CountryFilter, hosts: bool) -> Result<PeriodFacts> {
-        let facts = self.merged(range, c, hosts)?;
+    /// The union of one set over `range`, computed once per query.
+    fn union(&self, range: DateRange, c: CountryFilter, set: SetId) -> Rc<RoaringBitmap> {
+        let key = (range, c, set);
+        if let Some(u) = self.unions.borrow().get(&key) {
+            return u.clone();
+        }
+        let u: Rc<RoaringBitmap> = Rc::new(
+            range
+                .iter()
+                .filter_map(|d| self.day(d, c))
+                .map(|f| set.of(f))
+                .union(),
+        );
+        self.unions.borrow_mut().insert(key, u.clone());
+        u
+    }
+
+    fn period(&self, range: DateRange, c: CountryFilter) -> Result<PeriodFacts> {
+        let facts = self.sums(range, c)?;
         let daily_active: u64 = range
             .iter()
             .filter_map(|d| self.day(d, c))
@@ -139,26 +189,23 @@ impl FactsWindow<'_> {
         Ok(PeriodFacts {
             dau: daily_active as f64 / range.days() as f64,
             total,
-            active: facts.active.len(),
+            active: self.union(range, c, SetId::Active).len(),
             facts,
         })
     }
 
     /// The full report of `range` for `c`.
     pub fn report(&self, range: DateRange, c: CountryFilter) -> Result<KpiReport> {
-        let (cur, prev) = (
-            self.period(range, c, true)?,
-            self.period(range.previous(), c, false)?,
-        );
+        let (cur, prev) = (self.period(range, c)?, self.period(range.previous(), c)?);
         Ok(KpiReport {
             period: self.report_period(range, c),
             revenue: self.revenue(&cur, &prev)?,
             engagement: self.engagement(range, c, &cur, &prev),
-            monetization: monetization(&cur, &prev),
+            monetization: self.monetization(range, c, &cur, &prev),
             retention: self.retention(range, c),
-            creators: self.creators(range, &cur.facts, &prev.facts)?,
+            creators: self.creators(range, c)?,
             safety: safety(&cur, &prev),
-            gaming: gaming(&cur.facts),
+            gaming: self.gaming(range, c, &cur.facts)?,
         })
     }
 
@@ -171,10 +218,7 @@ impl FactsWindow<'_> {
         section: Section,
     ) -> Result<KpiReport> {
         let periods = || -> Result<(PeriodFacts, PeriodFacts)> {
-            Ok((
-                self.period(range, c, false)?,
-                self.period(range.previous(), c, false)?,
-            ))
+            Ok((self.period(range, c)?, self.period(range.previous(), c)?))
         };
         let mut r = KpiReport::default();
         match section {
@@ -188,21 +232,15 @@ impl FactsWindow<'_> {
             }
             Section::Monetization => {
                 let (cur, prev) = periods()?;
-                r.monetization = monetization(&cur, &prev);
+                r.monetization = self.monetization(range, c, &cur, &prev);
             }
             Section::Retention => r.retention = self.retention(range, c),
-            Section::Creators => {
-                let (cur, prev) = (
-                    self.merged(range, c, true)?,
-                    self.merged(range.previous(), c, false)?,
-                );
-                r.creators = self.creators(range, &cur, &prev)?;
-            }
+            Section::Creators => r.creators = self.creators(range, c)?,
             Section::Safety => {
                 let (cur, prev) = periods()?;
                 r.safety = safety(&cur, &prev);
             }
-            Section::Gaming => r.gaming = gaming(&self.merged(range, c, false)?),
+            Section::Gaming => r.gaming = self.gaming(range, c, &self.sums(range, c)?)?,
         }
         Ok(r)
     }
@@ -287,22 +325,12 @@ impl FactsWindow<'_> {
 
     /// Distinct users active in `range` for `c` (a union of the days' sets, nothing else merged).
     fn distinct_active(&self, range: DateRange, c: CountryFilter) -> u64 {
-        Bitmap::union_all(
-            range
-                .iter()
-                .filter_map(|d| self.day(d, c))
-                .map(|f| &f.active),
-        )
-        .len()
+        self.union(range, c, SetId::Active).len()
     }
 
     /// Users active anywhere (the `ALL` facts) on some day of `range`.
-    fn active_anywhere(&self, range: DateRange) -> RoaringBitmap {
-        range
-            .iter()
-            .filter_map(|d| self.day(d, CountryFilter::All))
-            .map(|f| &*f.active)
-            .union()
+    fn active_anywhere(&self, range: DateRange) -> Rc<RoaringBitmap> {
+        self.union(range, CountryFilter::All, SetId::Active)
     }
 
     /// Retention selects users by `users.country` and counts their activity anywhere (the `ALL` facts).
@@ -312,10 +340,13 @@ impl FactsWindow<'_> {
         let selection = self.dir.selection(c);
         let active_on = |d: NaiveDate| self.day(d, all).map(|f| &*f.active);
 
-        // Signup cohorts of the range, one per day.
-        let cohorts: Vec<(NaiveDate, RoaringBitmap)> = range
+        // Signup cohorts of the range, one per day (borrowed when every user is selected).
+        let cohorts: Vec<(NaiveDate, std::borrow::Cow<'_, RoaringBitmap>)> = range
             .iter()
-            .filter_map(|d| self.day(d, all).map(|f| (d, selection.apply(&f.signups))))
+            .filter_map(|d| {
+                self.day(d, all)
+                    .map(|f| (d, selection.borrow_or_apply(&f.signups)))
+            })
             .collect();
         let retained = |n: i64| {
             let (mut kept, mut eligible) = (0u64, 0u64);
@@ -332,52 +363,131 @@ impl FactsWindow<'_> {
             pct(kept, eligible)
         };
 
-        let now_active = selection.apply(&self.active_anywhere(range));
-        let before = selection.apply(&self.active_anywhere(range.previous()));
-        let churned = before.difference_len(&now_active);
+        let in_range = self.active_anywhere(range);
+        let now_active = selection.borrow_or_apply(&in_range);
+        let before = selection.count(&self.active_anywhere(range.previous()));
+        let churned = before
+            - selection
+                .count(&(&*self.active_anywhere(range.previous()) & &*self.active_anywhere(range)));
 
-        // Lifetime of everyone active in the range: from signup to the last active day (≤ to). Walking
-        // back from `to`, each user is met on their last active day and then left out.
-        let window_from = range.from.min(range.trailing_30().from);
+        // Lifetime of everyone active in the range with a signup (≤ to): Σ (last active day − signup
+        // day + 1). Σ last days walks back from `to`, uniting the days seen: the users of the range met
+        // for the first time on day d (going back) have d as their last active day.
         let to_day = range.to.num_days_from_ce();
-        let mut remaining = &now_active & self.dir.known();
         let (mut lifetime_sum, mut lifetimes) = (0i64, 0u64);
-        let mut day = range.to;
-        while !remaining.is_empty() && day >= window_from {
-            if let Some(active) = active_on(day) {
-                let last_here = &remaining & active;
-                if !last_here.is_empty() {
-                    let d = i64::from(day.num_days_from_ce());
-                    for u in &last_here {
-                        if let Some(signup) = self.dir.signup_day(u).filter(|s| *s <= to_day) {
-                            lifetime_sum += d - i64::from(signup) + 1;
-                            lifetimes += 1;
-                        }
-                    }
-                    remaining -= &last_here;
+        let mut late = RoaringBitmap::new();
+        for u in now_active.iter() {
+            match self.dir.signup_day(u) {
+                Some(s) if s <= to_day => {
+                    lifetime_sum += 1 - i64::from(s);
+                    lifetimes += 1;
                 }
+                Some(_) => {
+                    late.insert(u);
+                }
+                None => {}
             }
-            day = add_days(day, -1);
+        }
+        if lifetimes > 0 {
+            // Users not met yet, going back from `to`: those active on a day are met there, on their
+            // last active day.
+            let mut remaining = &*now_active & self.dir.known();
+            remaining -= &late;
+            let mut day = range.to;
+            while !remaining.is_empty() && day >= range.from {
+                if let Some(active) = active_on(day) {
+                    let met = remaining.intersection_len(active);
+                    if met > 0 {
+                        lifetime_sum += i64::from(day.num_days_from_ce()) * met as i64;
+                        remaining -= active;
+                    }
+                }
+                day = add_days(day, -1);
+            }
         }
 
         // At risk: active in the trailing 30 days but not in the last 7 of them.
         let trailing = range.trailing_30();
-        let recent = selection.apply(&self.active_anywhere(trailing));
+        let recent = selection.count(&self.active_anywhere(trailing));
         let last_week = DateRange {
             from: trailing.from.max(add_days(range.to, -6)),
             to: range.to,
         };
         let fresh = selection.count(&self.active_anywhere(last_week));
-        let at_risk = recent.len().saturating_sub(fresh);
+        let at_risk = recent.saturating_sub(fresh);
 
         RetentionKpis {
             d1_retention: retained(1),
             d7_retention: retained(7),
             d30_retention: retained(30),
-            churn_rate: pct(churned, before.len()),
+            churn_rate: pct(churned, before),
             avg_lifetime_days: (lifetimes > 0).then(|| lifetime_sum as f64 / lifetimes as f64),
-            churn_risk_score: pct(at_risk, recent.len()),
+            churn_risk_score: pct(at_risk, recent),
         }
+    }
+
+    fn monetization(
+        &self,
+        range: DateRange,
+        c: CountryFilter,
+        cur: &PeriodFacts,
+        prev: &PeriodFacts,
+    ) -> MonetizationKpis {
+        let f = &cur.facts;
+        let paying = self.union(range, c, SetId::Payers).len();
+        MonetizationKpis {
+            paying_users: paying,
+            arpu: cur.arpu().map(npr),
+            arppu: ratio(cur.total, paying).map(npr),
+            payer_rate: pct(paying, cur.active),
+            avg_gift_value: ratio(f.gift_revenue, f.gifts_sent).map(num),
+            coin_topup_count: f.topup_count,
+            coin_topup_volume: num(f.topup_coins),
+            og_conversion_rate: pct(self.union(range, c, SetId::OgBuyers).len(), cur.active),
+            growth: match (cur.arpu(), prev.arpu()) {
+                (Some(a), Some(b)) => growth_dec(a, b),
+                _ => None,
+            },
+        }
+    }
+
+    /// Gaming from the range's sums (`f`) and sets. A round several days share counts once, with its
+    /// first day's duration: every day's exact sum, less the rounds an earlier day of the range had.
+    fn gaming(&self, range: DateRange, c: CountryFilter, f: &Facts) -> Result<GamingKpis> {
+        let mut round_seconds = Decimal::ZERO;
+        let mut overflow = false;
+        let mut seen = RoaringBitmap::new();
+        for day in self.days(range, c) {
+            add(&mut round_seconds, day.round_seconds, &mut overflow);
+            if !seen.is_disjoint(day.rounds.set()) {
+                for (r, d) in day.rounds.iter() {
+                    if seen.contains(r) {
+                        add(&mut round_seconds, -seconds(*d), &mut overflow);
+                    }
+                }
+            }
+            seen |= day.rounds.set();
+        }
+        if overflow {
+            return Err(Error::Overflow {
+                what: format!("round durations of {} … {} for {c}", range.from, range.to),
+            });
+        }
+        let house = f.stakes - f.payouts;
+        Ok(GamingKpis {
+            games_played: f.games_played,
+            total_stakes: num(f.stakes),
+            total_payouts: num(f.payouts),
+            revenue: num(house),
+            house_edge: if f.stakes.is_zero() {
+                None
+            } else {
+                (house / f.stakes * Decimal::ONE_HUNDRED).to_f64()
+            },
+            active_players: self.union(range, c, SetId::Players).len(),
+            // An exact sum over the distinct rounds, divided once.
+            avg_game_duration: ratio(round_seconds, seen.len()).map(num),
+        })
     }
 
     /// The user id of number `n`.
@@ -390,15 +500,23 @@ impl FactsWindow<'_> {
         })
     }
 
-    fn creators(&self, range: DateRange, cur: &Facts, prev: &Facts) -> Result<CreatorKpis> {
-        let hosts = &cur.hosts;
+    fn creators(&self, range: DateRange, c: CountryFilter) -> Result<CreatorKpis> {
+        let days = self.days(range, c);
+        let merged = merge_hosts(&days);
+        let hosts = &merged;
         let n = hosts.len();
-        let new_ever = Bitmap::union_all(
-            range
-                .iter()
-                .filter_map(|d| self.day(d, CountryFilter::All))
-                .map(|f| &f.new_hosts),
-        );
+        let mut revenue_sum = Decimal::ZERO;
+        let mut overflow = false;
+        for f in &days {
+            add(&mut revenue_sum, f.host_revenue, &mut overflow);
+        }
+        if overflow {
+            return Err(Error::Overflow {
+                what: format!("host revenue of {} … {} for {c}", range.from, range.to),
+            });
+        }
+        let new_ever = self.union(range, CountryFilter::All, SetId::NewHosts);
+        let before = self.union(range.previous(), c, SetId::Hosts);
         let mut ranked: Vec<(u32, &HostFacts)> = hosts.iter().collect();
         // Highest revenue first; ties: more streams, then the smaller id (looked up only for ties).
         let by_revenue = |a: &(u32, &HostFacts), b: &(u32, &HostFacts)| {
@@ -441,33 +559,11 @@ impl FactsWindow<'_> {
         Ok(CreatorKpis {
             active_hosts: n,
             top_host_revenue: hosts.iter().map(|(_, h)| h.revenue).max().map(num),
-            avg_host_revenue: ratio(cur.host_revenue, n).map(num),
+            avg_host_revenue: ratio(revenue_sum, n).map(num),
             new_hosts: hosts.set().intersection_len(&new_ever),
-            host_retention_rate: pct(
-                prev.hosts.set().intersection_len(hosts.set()),
-                prev.hosts.len(),
-            ),
+            host_retention_rate: pct(before.intersection_len(hosts.set()), before.len()),
             top_creators,
         })
-    }
-}
-
-fn monetization(cur: &PeriodFacts, prev: &PeriodFacts) -> MonetizationKpis {
-    let f = &cur.facts;
-    let paying = f.payers.len();
-    MonetizationKpis {
-        paying_users: paying,
-        arpu: cur.arpu().map(npr),
-        arppu: ratio(cur.total, paying).map(npr),
-        payer_rate: pct(paying, cur.active),
-        avg_gift_value: ratio(f.gift_revenue, f.gifts_sent).map(num),
-        coin_topup_count: f.topup_count,
-        coin_topup_volume: num(f.topup_coins),
-        og_conversion_rate: pct(f.og_buyers.len(), cur.active),
-        growth: match (cur.arpu(), prev.arpu()) {
-            (Some(a), Some(b)) => growth_dec(a, b),
-            _ => None,
-        },
     }
 }
 
@@ -490,22 +586,44 @@ fn safety(cur: &PeriodFacts, prev: &PeriodFacts) -> SafetyKpis {
     }
 }
 
-fn gaming(f: &Facts) -> GamingKpis {
-    let house = f.stakes - f.payouts;
-    GamingKpis {
-        games_played: f.games_played,
-        total_stakes: num(f.stakes),
-        total_payouts: num(f.payouts),
-        revenue: num(house),
-        house_edge: if f.stakes.is_zero() {
-            None
-        } else {
-            (house / f.stakes * Decimal::ONE_HUNDRED).to_f64()
-        },
-        active_players: f.players.len(),
-        // An exact sum over the distinct rounds, divided once.
-        avg_game_duration: ratio(f.round_seconds, f.rounds.len()).map(num),
+/// Every host's facts over `days` added up. A slot per user number (zeroed memory the system hands out
+/// lazily) finds a host's entry without hashing; numbers far beyond the entries fall back to a map.
+fn merge_hosts(days: &[&Facts]) -> Keyed<HostFacts> {
+    let entries: u64 = days.iter().map(|f| f.hosts.len()).sum();
+    let max = days.iter().filter_map(|f| f.hosts.set().max()).max();
+    let Some(max) = max else {
+        return Keyed::default();
+    };
+    let combine = |a: &mut HostFacts, b: &HostFacts| {
+        // Overflow here was already reported by the facts' own sums: hosts' totals are parts of them.
+        let mut of = false;
+        add(&mut a.revenue, b.revenue, &mut of);
+        add(&mut a.streams, b.streams, &mut of);
+        add(&mut a.viewers, b.viewers, &mut of);
+    };
+    if u64::from(max) > entries.saturating_mul(64).max(1 << 22) {
+        return Keyed::merge_all(days.iter().map(|f| &f.hosts), combine);
     }
+    let mut slot = vec![0u32; max as usize + 1];
+    let mut merged: Vec<(u32, HostFacts)> = Vec::new();
+    for f in days {
+        for (n, h) in f.hosts.iter() {
+            match slot.get_mut(n as usize) {
+                Some(s) if *s > 0 => {
+                    if let Some(e) = merged.get_mut(*s as usize - 1) {
+                        combine(&mut e.1, h);
+                    }
+                }
+                Some(s) => {
+                    merged.push((n, *h));
+                    *s = merged.len() as u32;
+                }
+                None => {}
+            }
+        }
+    }
+    merged.sort_unstable_by_key(|(n, _)| *n);
+    Keyed::from_sorted(merged)
 }
 
 /// The days whose facts a report of `range` reads: the range, its previous period and the 30 days ending

@@ -41,6 +41,17 @@ impl Selection<'_> {
         }
     }
 
+    /// The selected users of `set`, borrowed when every user is selected.
+    pub fn borrow_or_apply<'s>(
+        &self,
+        set: &'s RoaringBitmap,
+    ) -> std::borrow::Cow<'s, RoaringBitmap> {
+        match self {
+            Selection::All => std::borrow::Cow::Borrowed(set),
+            _ => std::borrow::Cow::Owned(self.apply(set)),
+        }
+    }
+
     /// How many users of `set` are selected.
     pub fn count(&self, set: &RoaringBitmap) -> u64 {
         match self {

@@ -224,14 +224,16 @@ impl Facts {
         Facts::merge_parts(parts, true, true)
     }
 
-    /// [`Facts::merge_all`] for a report, which may not need every host's facts (`hosts`: else only
-    /// the set of hosts) and never needs each round's duration (only their exact sum): building those
-    /// is most of a merge's work. The result must not be merged again.
-    pub(crate) fn merge_for_report<'a>(
-        parts: impl IntoIterator<Item = &'a Facts> + Clone,
-        hosts: bool,
-    ) -> Facts {
-        Facts::merge_parts(parts, hosts, false)
+    /// The sums and counts of several facts together, without their sets (what a report merges; it
+    /// unites only the sets it reads).
+    pub(crate) fn merge_sums<'a>(parts: impl IntoIterator<Item = &'a Facts>) -> Facts {
+        let mut f = Facts::default();
+        let mut overflow = false;
+        for o in parts {
+            f.add_sums(o, &mut overflow);
+        }
+        f.overflow = overflow;
+        f
     }
 
     fn merge_parts<'a>(

@@ -20,7 +20,9 @@ use serde::{Deserialize, Serialize};
 
 use super::rollup::{DailyRollup, ROLLUP_VERSION};
 use crate::model::CountryFilter;
-use crate::store::{AnalyticsDoc, AnalyticsStore, Condition, DocFilter, DocKey, DocSpec, Store};
+use crate::store::{
+    AnalyticsDoc, AnalyticsStore, Condition, DocFilter, DocKey, DocSpec, KeyValue, Store,
+};
 use crate::Result;
 
 impl AnalyticsDoc for DailyRollup {
@@ -182,6 +184,7 @@ pub(crate) fn markers(
 pub(crate) fn read_rollups(
     store: &dyn Store,
     app_id: &str,
+    timezone: &str,
     country: Option<CountryFilter>,
     from: NaiveDate,
     to: NaiveDate,
@@ -189,13 +192,13 @@ pub(crate) fn read_rollups(
     // A re-read covers writers that flipped a day between our two reads (each flip keeps the generation
     // it replaced, so one flip never strands a reader); a day still inconsistent after a few re-reads is
     // being rewritten over and over right now, and is computed live by the caller instead.
-    let mut result = read_once(store, app_id, country, from, to)?;
+    let mut result = read_once(store, app_id, timezone, country, from, to)?;
     for attempt in 0..4 {
         if result.1.is_empty() {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(1 << attempt));
-        result = read_once(store, app_id, country, from, to)?;
+        result = read_once(store, app_id, timezone, country, from, to)?;
     }
     Ok(result.0)
 }
@@ -204,17 +207,23 @@ pub(crate) fn read_rollups(
 fn read_once(
     store: &dyn Store,
     app_id: &str,
+    timezone: &str,
     country: Option<CountryFilter>,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<(Vec<DailyRollup>, Vec<NaiveDate>)> {
-    let marked = markers(store, app_id, from, to)?;
+    // A day cut in another time zone or layout counts as not rolled up; its documents are never read
+    // (only the marked generations are asked for), so an old layout is never decoded.
+    let mut marked = markers(store, app_id, from, to)?;
+    marked.retain(|_, m| m.is_current(timezone));
     if marked.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
+    let generations: Vec<KeyValue> = marked.values().map(|m| m.generation.into()).collect();
     let mut filter = DocFilter::all()
         .eq("appId", app_id)
-        .between("date", from, to);
+        .between("date", from, to)
+        .any_of("generation", generations);
     if let Some(c) = country {
         // `ALL` is read along with any country: it is the proof that a generation is whole.
         let mut keys = vec![CountryFilter::All.key().into()];

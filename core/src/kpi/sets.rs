@@ -23,7 +23,6 @@ impl Bitmap {
         Bitmap(sets.into_iter().map(|b| &b.0).union())
     }
 
-
     /// The bitmap.
     pub fn into_inner(self) -> RoaringBitmap {
         self.0
@@ -203,6 +202,23 @@ impl<T: Clone + Default> Keyed<T> {
         T: 'a,
     {
         Keyed::from_set(parts.into_iter().map(|p| &p.set).union())
+    }
+
+    /// Pairs sorted by number, each number once.
+    pub fn from_sorted(pairs: Vec<(u32, T)>) -> Keyed<T> {
+        let mut set = RoaringBitmap::new();
+        let mut values = Vec::with_capacity(pairs.len());
+        for (n, v) in pairs {
+            // A number not above the last is refused: such a pair is dropped, never misaligned.
+            if set.try_push(n).is_ok() {
+                values.push(v);
+            }
+        }
+        Keyed {
+            set,
+            values,
+            staged: FxHashMap::default(),
+        }
     }
 
     /// Numbers without values.

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::store::{DocKey, SharedDoc};
+use crate::store::{Condition, DocKey, KeyValue, SharedDoc};
 
 /// The analytics documents of one collection: by key, and in the order they were put, so that the
 /// oldest can be evicted in amortised constant time.
@@ -24,6 +24,67 @@ impl DocTable {
         self.next += 1;
         self.order.push_back((n, key.clone()));
         self.by_key.insert(key, (n, doc));
+    }
+
+    /// The documents whose keys satisfy `resolved` (conditions by key position), in key order. Keys
+    /// sort field by field, so equalities on the leading fields and a range on the next one make a
+    /// contiguous run of the map: only that run is walked (a report reads its days' rollups, not the
+    /// whole collection).
+    pub(super) fn find(&self, resolved: &[(usize, &Condition)]) -> Vec<SharedDoc> {
+        let at = |i: usize| {
+            resolved
+                .iter()
+                .filter(move |(p, _)| *p == i)
+                .map(|(_, c)| *c)
+        };
+        let mut prefix: Vec<KeyValue> = Vec::new();
+        let mut upper: Option<KeyValue> = None;
+        let mut start: Vec<KeyValue> = Vec::new();
+        loop {
+            let i = prefix.len();
+            if let Some(Condition::Eq(v)) = at(i).find(|c| matches!(c, Condition::Eq(_))) {
+                prefix.push(v.clone());
+                continue;
+            }
+            start.clone_from(&prefix);
+            if let Some(Condition::Between(lo, hi)) =
+                at(i).find(|c| matches!(c, Condition::Between(..)))
+            {
+                if let Some(lo) = lo {
+                    start.push(lo.clone());
+                }
+                upper.clone_from(hi);
+            }
+            break;
+        }
+        // A long list of values (the generations of a report's days) is looked up in a set.
+        let sets: Vec<Option<std::collections::HashSet<&KeyValue>>> = resolved
+            .iter()
+            .map(|(_, c)| match c {
+                Condition::In(xs) if xs.len() > 8 => Some(xs.iter().collect()),
+                _ => None,
+            })
+            .collect();
+        let matches = |k: &DocKey| {
+            resolved.iter().zip(&sets).all(|((i, c), set)| {
+                k.0.get(*i).is_some_and(|v| match set {
+                    Some(set) => set.contains(v),
+                    None => c.matches(v),
+                })
+            })
+        };
+        let n = prefix.len();
+        self.by_key
+            .range(DocKey(start)..)
+            .take_while(|(k, _)| {
+                k.0.get(..n) == Some(&prefix[..])
+                    && upper
+                        .as_ref()
+                        .is_none_or(|hi| k.0.get(n).is_none_or(|v| v <= hi))
+            })
+            .filter(|(k, _)| matches(k))
+            .map(|(_, (_, d))| d.clone())
+            .collect()
     }
 
     pub(super) fn is_live(&self, n: u64, key: &DocKey) -> bool {
@@ -51,6 +112,89 @@ impl DocTable {
                 .into_iter()
                 .filter(|(n, k)| self.is_live(*n, k))
                 .collect();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::store::docs::ErasedDoc;
+    use crate::store::DocFilter;
+
+    #[derive(Debug)]
+    struct Unit;
+    impl ErasedDoc for Unit {
+        fn to_document(&self) -> crate::Result<bson::Document> {
+            Ok(bson::Document::new())
+        }
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+    }
+
+    /// The walked run equals a filter over every document, for every shape of condition.
+    #[test]
+    fn a_run_of_the_key_order_finds_what_a_full_scan_finds() {
+        let mut t = DocTable::default();
+        let apps = ["a", "b"];
+        let dates = ["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04"];
+        let countries = ["ALL", "IN", "NP"];
+        for app in apps {
+            for date in dates {
+                for c in countries {
+                    for g in [1i64, 2] {
+                        let key = DocKey(vec![app.into(), date.into(), c.into(), g.into()]);
+                        t.insert(key, Arc::new(Unit));
+                    }
+                }
+            }
+        }
+        let s = |v: &str| KeyValue::from(v);
+        let filters: Vec<Vec<(usize, Condition)>> = vec![
+            vec![],
+            vec![(0, Condition::Eq(s("a")))],
+            vec![(1, Condition::Eq(s("2026-01-02")))],
+            vec![
+                (0, Condition::Eq(s("b"))),
+                (
+                    1,
+                    Condition::Between(Some(s("2026-01-02")), Some(s("2026-01-03"))),
+                ),
+                (2, Condition::In(vec![s("ALL"), s("NP")])),
+            ],
+            vec![
+                (0, Condition::Eq(s("a"))),
+                (1, Condition::Between(None, Some(s("2026-01-02")))),
+            ],
+            vec![
+                (0, Condition::Eq(s("a"))),
+                (1, Condition::Between(Some(s("2026-01-03")), None)),
+                (3, Condition::NotEq(1.into())),
+            ],
+            vec![
+                (0, Condition::Eq(s("a"))),
+                (1, Condition::Eq(s("2026-01-04"))),
+                (2, Condition::Eq(s("IN"))),
+                (3, Condition::Eq(2.into())),
+            ],
+            vec![(0, Condition::Eq(s("zzz")))],
+            vec![(
+                3,
+                Condition::In((0..20).map(|g: i64| KeyValue::from(g % 2 + 1)).collect()),
+            )],
+            vec![(3, Condition::In((5..20).map(KeyValue::from).collect()))],
+        ];
+        for f in &filters {
+            let resolved: Vec<(usize, &Condition)> = f.iter().map(|(p, c)| (*p, c)).collect();
+            let expected = t
+                .by_key
+                .iter()
+                .filter(|(k, _)| DocFilter::matches_resolved(&resolved, k))
+                .count();
+            assert_eq!(t.find(&resolved).len(), expected, "{f:?}");
         }
     }
 }
