@@ -115,12 +115,29 @@ fn big(c: &mut Criterion) {
     let range = scale.range().expect("range");
     let last90 = DateRange::new(add_days(range.to, -89), range.to).expect("range");
     let report = engine.kpis(last90, CountryFilter::All).expect("kpis");
+    // What a report's memory is bounded by: the bitmaps of the days it reads.
+    let bitmap_bytes: usize = range
+        .iter()
+        .flat_map(|d| engine.rollups_of_day(d).expect("rollups"))
+        .map(|r| {
+            let f = &r.facts;
+            [&f.active, &f.payers, &f.og_buyers, &f.players, &f.signups, &f.new_hosts]
+                .iter()
+                .map(|b| b.serialized_size())
+                .sum::<usize>()
+                + f.hosts.set().serialized_size()
+                + f.rounds.set().serialized_size()
+        })
+        .sum();
     eprintln!(
-        "synthetic dataset: {users} users, {} days, {rollups} rollups in {:.1?}; 90 days: {} active, DAU {:.0}",
+        "synthetic dataset: {users} users, {} days, {rollups} rollups in {:.1?}; 90 days: {} active, DAU {:.0}; \
+         bitmaps of all {} days and countries: {:.1} MB",
         scale.days,
         started.elapsed(),
         report.engagement.active_users,
-        report.engagement.dau
+        report.engagement.dau,
+        scale.days,
+        bitmap_bytes as f64 / 1e6
     );
     let name = format!("range_query_{}k_users", users / 1000);
     let mut group = c.benchmark_group(name);

@@ -335,6 +335,10 @@ export interface RollupFactsView {
   hosts: number
   /** Distinct game rounds played. */
   rounds: number
+  /** Σ revenue of the hosts, coins. */
+  hostRevenue: string
+  /** Σ durationSec of the rounds. */
+  roundSeconds: string
 }
 
 /** The members of a rollup's distinct sets: raw user ids (24 hex digits). */
