@@ -11,12 +11,14 @@
 //! - [`generate`]: the seeded synthetic HaloBuzz-like data generator.
 //! - [`quality`]: the data-quality report.
 //! - [`dictionary`]: the persisted dense numbers of user and round ids that rollups' bitmaps hold.
+//! - [`cohort`]: signup cohorts as bitmaps: retention matrices and lifecycle.
 //! - [`kpi`]: daily rollups, range KPI reports and time series.
 //! - [`calendar`]: days, weeks and months in the reporting time zone.
 
 pub mod api;
 pub mod calendar;
 pub mod clock;
+pub mod cohort;
 pub mod config;
 pub mod dictionary;
 mod engine;

@@ -1,6 +1,7 @@
 //! The [`Engine`]: one store and one configuration, and every capability as a method. Bindings and the
 //! CLI call only this.
 
+mod cohorts;
 mod rollups;
 
 use std::collections::HashSet;
