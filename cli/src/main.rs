@@ -31,7 +31,7 @@ use clap::{Parser, Subcommand};
 use halobuzz_analytics::api::{restyle, NameStyle};
 use halobuzz_analytics::{Error, ErrorCategory};
 
-use commands::{backfill, demo, generate, kpis, metrics, quality, rollup, timeseries};
+use commands::{backfill, cohorts, demo, generate, kpis, metrics, quality, rollup, timeseries};
 
 /// How errors and exit statuses look; shown at the end of every `--help`.
 const AFTER_HELP: &str = "\
@@ -61,6 +61,12 @@ enum Command {
     /// One or more catalog metrics (`revenue.total`, `engagement.dau`, …) per day, week or month.
     #[command(after_help = AFTER_HELP)]
     Timeseries(timeseries::TimeseriesArgs),
+    /// Signup cohorts × day N: the share of each cohort active on (and on or after) its own day N.
+    #[command(after_help = AFTER_HELP)]
+    Retention(cohorts::RetentionArgs),
+    /// New, returning, resurrecting and dormant users per day, week or month.
+    #[command(after_help = AFTER_HELP)]
+    Lifecycle(cohorts::LifecycleArgs),
     /// Roll up one day and print its rollup summaries (or write its rollup documents).
     #[command(after_help = AFTER_HELP)]
     Rollup(rollup::RollupArgs),
@@ -125,6 +131,8 @@ fn run(command: Command) -> Result<(), Error> {
         Command::Kpis(args) => kpis::run(args),
         Command::Timeseries(args) => timeseries::run(args),
         Command::Rollup(args) => rollup::run(args),
+        Command::Retention(args) => cohorts::run_retention(args),
+        Command::Lifecycle(args) => cohorts::run_lifecycle(args),
         Command::Backfill(args) => backfill::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Quality(args) => quality::run(args),

@@ -5,6 +5,7 @@
 
 use std::fmt::Write as _;
 
+use halobuzz_analytics::cohort::{Lifecycle, RetentionMatrix};
 use halobuzz_analytics::kpi::{KpiReport, TimeSeries};
 
 /// The longest text a cell shows of one value, in characters.
@@ -336,6 +337,70 @@ pub fn series(s: &TimeSeries) -> String {
             format!("{} … {}", p.from, p.to)
         };
         let _ = writeln!(out, "  {span:<24} {:>16}  {bar}", opt(p.value, ""));
+    }
+    out
+}
+
+/// A retention matrix: one row per cohort, the share retained on each day N (and, below, on or after it).
+pub fn retention(m: &RetentionMatrix) -> String {
+    let mut out = format!(
+        "Retention of {} signup cohorts {} … {} (country {}, activity to {})\n",
+        cell(&m.granularity.to_string()),
+        m.from,
+        m.to,
+        cell(&m.country.to_string()),
+        m.as_of
+    );
+    let mut head = format!("  {:<12} {:>8}", "cohort", "users");
+    for n in &m.days {
+        let _ = write!(head, " {:>7}", format!("d{n}"));
+    }
+    let _ = writeln!(out, "{head}");
+    let pct = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{v:.1}%"));
+    for (title, on_or_after) in [("on day N", false), ("on or after day N", true)] {
+        let _ = writeln!(out, "  {title}");
+        for c in &m.cohorts {
+            let mut line = format!("  {:<12} {:>8}", c.cohort_date.to_string(), c.cohort_size);
+            for x in &c.cells {
+                let v = if on_or_after {
+                    x.rate_on_or_after
+                } else {
+                    x.rate
+                };
+                let _ = write!(line, " {:>7}", pct(v));
+            }
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    out
+}
+
+/// Lifecycle per period.
+pub fn lifecycle(l: &Lifecycle) -> String {
+    let mut out = format!(
+        "Lifecycle by {} {} … {} (country {})\n  {:<12} {:>9} {:>9} {:>10} {:>13} {:>9}\n",
+        cell(&l.granularity.to_string()),
+        l.from,
+        l.to,
+        cell(&l.country.to_string()),
+        "period",
+        "active",
+        "new",
+        "returning",
+        "resurrecting",
+        "dormant"
+    );
+    for p in &l.periods {
+        let _ = writeln!(
+            out,
+            "  {:<12} {:>9} {:>9} {:>10} {:>13} {:>9}",
+            p.period.to_string(),
+            p.active,
+            p.new,
+            p.returning,
+            p.resurrecting,
+            p.dormant
+        );
     }
     out
 }

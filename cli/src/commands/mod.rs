@@ -5,6 +5,7 @@
 //! bindings do.
 
 pub mod backfill;
+pub mod cohorts;
 pub mod demo;
 pub mod generate;
 pub mod kpis;

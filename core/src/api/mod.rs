@@ -6,12 +6,14 @@
 //! - [`day`]: a local day, strictly `YYYY-MM-DD`;
 //! - [`config`]: the engine's configuration options ([`ConfigOptions`]);
 //! - [`open`]: one way to open an engine over a directory, a MongoDB URI or generated data;
-//! - [`kpi`]: the KPI operations (report, time series, backfill, rollups of a day, metric listing).
+//! - [`kpi`]: the KPI operations (report, time series, backfill, rollups of a day, metric listing);
+//! - [`cohort`]: retention matrices and lifecycle.
 //!
 //! Names: requests and responses are camelCase (JSON, JavaScript); a front end whose language spells
 //! names otherwise (Python's snake_case, the CLI's kebab-case flags) passes its [`NameStyle`] to
 //! [`decode`] and [`restyle`], which apply the one rule of [`crate::naming`] both ways.
 
+pub mod cohort;
 pub mod config;
 pub mod day;
 pub mod kpi;
@@ -20,6 +22,7 @@ pub mod open;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+pub use cohort::{LifecycleRequest, RetentionMatrixRequest};
 pub use config::{AlertOptions, ConfigOptions, Decimalish};
 pub use day::Day;
 pub use kpi::{

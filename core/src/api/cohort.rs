@@ -1,0 +1,76 @@
+//! The cohort operations as requests: a retention matrix of signup cohorts, and the lifecycle of each
+//! period of a range.
+
+use serde::{Deserialize, Serialize};
+
+use super::day::Day;
+use crate::calendar::{DateRange, Granularity};
+use crate::cohort::{Lifecycle, RetentionMatrix};
+use crate::model::CountryFilter;
+use crate::{Engine, Result};
+
+/// The days N of a retention matrix when none are given: METRICS.md's cohort days.
+pub const DEFAULT_RETENTION_DAYS: [u32; 7] = [1, 3, 7, 14, 30, 60, 90];
+
+/// Signup cohorts × day N (`retentionMatrix`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RetentionMatrixRequest {
+    /// First signup day.
+    pub from: Day,
+    /// Last signup day, inclusive.
+    pub to: Day,
+    /// Activity is counted up to this day (default: `to`).
+    #[serde(default)]
+    pub as_of: Option<Day>,
+    /// Cohort period: `day`, `week` (default) or `month`.
+    #[serde(default = "week")]
+    pub granularity: Granularity,
+    /// `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code, selecting users by `users.country`.
+    #[serde(default)]
+    pub country: CountryFilter,
+    /// The days N (default 1, 3, 7, 14, 30, 60, 90; at most 400 values, each at most 3660).
+    #[serde(default)]
+    pub days: Option<Vec<u32>>,
+}
+
+fn week() -> Granularity {
+    Granularity::Week
+}
+
+impl RetentionMatrixRequest {
+    /// The matrix.
+    pub fn run(&self, engine: &Engine) -> Result<RetentionMatrix> {
+        let signups = DateRange::new(self.from.0, self.to.0)?;
+        let as_of = self.as_of.map_or(self.to.0, |d| d.0);
+        let days = self.days.as_deref().unwrap_or(&DEFAULT_RETENTION_DAYS);
+        engine.retention_matrix(signups, as_of, self.granularity, self.country, days)
+    }
+}
+
+/// New, returning, resurrecting and dormant users per period (`lifecycle`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LifecycleRequest {
+    /// First local day.
+    pub from: Day,
+    /// Last local day, inclusive.
+    pub to: Day,
+    /// `day` (default), `week` or `month`.
+    #[serde(default)]
+    pub granularity: Granularity,
+    /// `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code, selecting users by `users.country`.
+    #[serde(default)]
+    pub country: CountryFilter,
+}
+
+impl LifecycleRequest {
+    /// The lifecycle.
+    pub fn run(&self, engine: &Engine) -> Result<Lifecycle> {
+        engine.lifecycle(
+            DateRange::new(self.from.0, self.to.0)?,
+            self.granularity,
+            self.country,
+        )
+    }
+}
