@@ -121,10 +121,17 @@ fn big(c: &mut Criterion) {
         .flat_map(|d| engine.rollups_of_day(d).expect("rollups"))
         .map(|r| {
             let f = &r.facts;
-            [&f.active, &f.payers, &f.og_buyers, &f.players, &f.signups, &f.new_hosts]
-                .iter()
-                .map(|b| b.serialized_size())
-                .sum::<usize>()
+            [
+                &f.active,
+                &f.payers,
+                &f.og_buyers,
+                &f.players,
+                &f.signups,
+                &f.new_hosts,
+            ]
+            .iter()
+            .map(|b| b.serialized_size())
+            .sum::<usize>()
                 + f.hosts.set().serialized_size()
                 + f.rounds.set().serialized_size()
         })

@@ -3,7 +3,8 @@
 //!
 //! - [`facts`]: the additive facts (sums and distinct sets) of a country over some days;
 //! - [`sets`]: the distinct sets as compressed bitmaps of user (and round) numbers;
-//! - [`rollup`]: what each raw document contributes, per local day and country ([`DailyRollup`]);
+//! - [`rollup`]: a day's facts per country ([`DailyRollup`]), read concurrently per collection;
+//! - `partials`: what each raw document (or server-side group of documents) contributes;
 //! - [`compute`]: range reports from facts ([`KpiReport`]);
 //! - [`catalog`]: every numeric metric with its id, unit, kind and accessor ([`Metric`]);
 //! - [`timeseries`]: any metric per day, week or month ([`TimeSeries`]).
@@ -12,6 +13,7 @@ pub mod catalog;
 pub(crate) mod compute;
 pub mod directory;
 pub mod facts;
+pub(crate) mod partials;
 pub(crate) mod persist;
 pub mod report;
 pub mod rollup;

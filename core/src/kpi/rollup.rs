@@ -1,24 +1,26 @@
 //! Daily rollups: the [`Facts`] of one local day for `ALL` and for each country seen that day, computed
-//! from raw records in one pass per collection and stored under the unique key `(appId, date, country)`.
+//! from raw records in one read per collection (concurrently) and stored under the unique key
+//! `(appId, date, country)` (`docs/rollups.md`).
 //!
-//! This is the only place that decides what a raw document contributes to which metric (METRICS.md):
-//! which country it belongs to, whether it makes its user active, which sums and sets it feeds. Range
-//! KPIs ([`super::compute`]) only merge facts.
+//! This module and [`super::partials`] are the only place that decides what a raw document contributes
+//! to which metric (METRICS.md): which country it belongs to, whether it makes its user active, which
+//! sums and sets it feeds. Range KPIs ([`super::compute`]) only merge facts.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::btree_map::Entry;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use bson::oid::ObjectId;
 use chrono::{DateTime, NaiveDate, Utc};
-use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::directory::UserDirectory;
-use super::facts::{add, method_index, seconds, Facts};
+use super::facts::Facts;
+use super::partials::{Accumulator, Job, Pass};
 use crate::calendar::{Calendar, DateRange};
 use crate::dictionary::Numbering;
 use crate::model::*;
-use crate::store::{DateField, RecordRef, Scan, Store, StoreExt};
+use crate::store::Store;
 use crate::{Error, Result};
 
 /// The version of the rollup document layout; a stored rollup of another version is recomputed.
@@ -56,8 +58,13 @@ pub struct DailyRollup {
 pub(crate) type FactsByDay = BTreeMap<(NaiveDate, CountryFilter), Arc<Facts>>;
 
 /// Computes the facts of every day of `days` (local dates in `cal`), per country and for `ALL`, from raw
-/// records: one ranged scan per collection. Every day of `days` gets an `ALL` entry, even an empty one.
-/// Ids new to `numbering` are numbered and the numbers written before this returns.
+/// records. Every day of `days` gets an `ALL` entry, even an empty one. Ids new to `numbering` are
+/// numbered and the numbers written before this returns.
+///
+/// Each collection is one job ([`Job`]) filling its own partial facts; up to
+/// [`Store::read_concurrency`] jobs run at once, and their facts are merged in job order, with new ids
+/// numbered in id order, so the result does not depend on which job finished first (nor on whether the
+/// store grouped documents on the server).
 pub(crate) fn accumulate(
     store: &dyn Store,
     numbering: &Numbering,
@@ -65,175 +72,40 @@ pub(crate) fn accumulate(
     cal: &Calendar,
     days: DateRange,
 ) -> Result<FactsByDay> {
-    let range = cal.dates_range(days.from, days.to);
-    let mut acc = Accumulator {
-        cal,
-        dir,
+    let pass = Pass {
         store,
         numbering,
-        users: FxHashMap::default(),
-        error: None,
-        out: BTreeMap::new(),
+        dir,
+        cal,
+        days,
     };
-    for d in days.iter() {
-        acc.out.insert((d, CountryFilter::All), Facts::default());
-    }
+    accumulate_with(pass, store.read_concurrency())
+}
 
-    store.each::<User>(Some(range), |u| {
-        let n = acc.user(&u.id);
-        acc.add(u.created_at, u.country, |f| {
-            f.active.insert(n);
-            f.signups.insert(n);
-        });
-    })?;
-
-    store.each::<Transaction>(Some(range), |t| acc.transaction(t))?;
-
-    store.each::<Livestream>(Some(range), |s| acc.stream(s))?;
-
-    // Messages are the largest collection and feed only per-author facts, so a store that can count them
-    // per author on the server does, one local day at a time (a day's instants are exactly the messages
-    // `add` would put on it); otherwise every message is scanned.
-    if let Some(pushdown) = store.pushdown() {
-        let pushed_down = days
-            .iter()
-            .map(|d| Ok((d, pushdown.messages_by_author(cal.day_range(d))?)))
-            .collect::<Result<Vec<_>>>()?;
-        for (d, authors) in pushed_down {
-            for a in authors {
-                let n = acc.user(&a.user_id);
-                // Messages have no country of their own: their author's.
-                acc.add_on(d, dir.country(&a.user_id), |f| {
-                    f.active.insert(n);
-                    add(&mut f.messages_sent, a.not_deleted, &mut f.overflow);
-                });
-            }
-        }
-    } else {
-        store.each::<Message>(Some(range), |m| {
-            let n = acc.user(&m.user_id);
-            // Messages have no country of their own: their author's.
-            acc.add(m.created_at, dir.country(&m.user_id), |f| {
-                f.active.insert(n);
-                add(
-                    &mut f.messages_sent,
-                    u64::from(!m.is_deleted),
-                    &mut f.overflow,
-                );
-            });
-        })?;
-    }
-
-    let mut round_ids: BTreeSet<String> = BTreeSet::new();
-    let mut stake_rounds: Vec<(DateTime<Utc>, Option<Country>, String)> = Vec::new();
-    store.each::<GameStake>(Some(range), |s| {
-        let country = s.country.or_else(|| dir.country(&s.user_id));
-        let n = acc.user(&s.user_id);
-        acc.add(s.created_at, country, |f| {
-            f.active.insert(n);
-            f.players.insert(n);
-            add(&mut f.games_played, 1, &mut f.overflow);
-            add(&mut f.stakes, s.stake_amount, &mut f.overflow);
-            if s.result == StakeResult::Won {
-                add(&mut f.payouts, s.win_amount, &mut f.overflow);
-            }
-        });
-        if !round_ids.contains(&s.round_id) {
-            round_ids.insert(s.round_id.clone());
-        }
-        stake_rounds.push((s.created_at, country, s.round_id.clone()));
-    })?;
-    if !stake_rounds.is_empty() {
-        let ids: Vec<&str> = round_ids.iter().map(String::as_str).collect();
-        let mut durations: BTreeMap<String, (Arc<str>, f64)> = BTreeMap::new();
-        store.game_rounds(&ids, &mut |r| {
-            durations.insert(
-                r.round_id.clone(),
-                (r.round_id.as_str().into(), r.duration_sec),
-            );
-        })?;
-        let mut numbers: FxHashMap<&str, u32> = FxHashMap::default();
-        for (at, country, round) in &stake_rounds {
-            if let Some((id, d)) = durations.get(round) {
-                let n = match numbers.get(round.as_str()) {
-                    Some(n) => *n,
-                    None => {
-                        let n = numbering.rounds.number(store, id)?;
-                        numbers.insert(round, n);
-                        n
-                    }
-                };
-                acc.add(*at, *country, |f| {
-                    *f.rounds.entry(n) = *d;
-                });
-            }
-        }
-    }
-
-    store.each::<ModerationFlag>(Some(range), |m| {
-        let country = m.country.or_else(|| dir.country(&m.user_id));
-        acc.add(m.created_at, country, |f| {
-            add(
-                &mut f.flagged,
-                u64::from(m.action != FlagAction::Allow),
-                &mut f.overflow,
-            );
-            add(
-                &mut f.warn_block,
-                u64::from(matches!(m.action, FlagAction::Warn | FlagAction::Block)),
-                &mut f.overflow,
-            );
-        });
-    })?;
-    let reviewed = Scan {
-        collection: Collection::Moderationflags,
-        range: Some(range),
-        date_field: DateField::ReviewedAt,
-    };
-    store.scan(&reviewed, &mut |r| {
-        if let RecordRef::ModerationFlag(m) = r {
-            if let (Some(at), FlagStatus::Reviewed | FlagStatus::Resolved) =
-                (m.reviewed_at, m.status)
-            {
-                acc.add(at, m.country.or_else(|| dir.country(&m.user_id)), |f| {
-                    add(&mut f.appeals, 1, &mut f.overflow)
-                });
-            }
-        }
-    })?;
-
-    store.each::<AnalyticsEvent>(Some(range), |e| {
-        let country = e
-            .country
-            .or_else(|| e.user_id.as_ref().and_then(|u| dir.country(u)));
-        let n = e.user_id.map(|u| acc.user(&u));
-        acc.add(e.timestamp, country, |f| {
-            if let Some(n) = n {
-                f.active.insert(n);
-            }
-            match e.event_name {
-                EventName::SessionEnd => {
-                    add(&mut f.session_ends, 1, &mut f.overflow);
-                    let s = seconds(e.duration_sec.unwrap_or(0.0));
-                    add(&mut f.session_seconds, s, &mut f.overflow);
+/// [`accumulate`] on at most `threads` threads (1: on the calling thread, one job after the other).
+pub(super) fn accumulate_with(pass: Pass<'_>, threads: usize) -> Result<FactsByDay> {
+    let parts = run_jobs(pass, threads)?;
+    let mut out: BTreeMap<(NaiveDate, CountryFilter), Facts> = pass
+        .days
+        .iter()
+        .map(|d| ((d, CountryFilter::All), Facts::default()))
+        .collect();
+    for part in parts {
+        for (key, facts) in part.finish()? {
+            match out.entry(key) {
+                Entry::Vacant(e) => {
+                    e.insert(facts);
                 }
-                EventName::BattleJoined => add(&mut f.battles, 1, &mut f.overflow),
-                EventName::UserBanned => add(&mut f.banned, 1, &mut f.overflow),
-                _ => {}
+                Entry::Occupied(mut e) => e.get_mut().merge(&facts),
             }
-        });
-    })?;
-
-    if let Some(e) = acc.error {
-        return Err(e);
+        }
     }
     // Numbers handed out in this pass are written before any fact holding them can be stored; one
     // that lost to another process's number for the same id is replaced in the sets.
-    numbering.commit(store)?;
-    acc.out
-        .into_iter()
+    pass.numbering.commit(pass.store)?;
+    out.into_iter()
         .map(|((day, country), mut f)| {
-            f.remap(numbering);
+            f.remap(pass.numbering);
             f.normalize();
             f.check(|| format!("the facts of {day} for {country}"))?;
             Ok(((day, country), Arc::new(f)))
@@ -241,135 +113,48 @@ pub(crate) fn accumulate(
         .collect()
 }
 
-struct Accumulator<'a> {
-    cal: &'a Calendar,
-    dir: &'a UserDirectory,
-    store: &'a dyn Store,
-    numbering: &'a Numbering,
-    /// Numbers of the ids this pass met (most ids recur: one dictionary lookup each).
-    users: FxHashMap<ObjectId, u32>,
-    /// The first failure to number an id (the store refused a block claim); the pass fails with it.
-    error: Option<Error>,
-    out: BTreeMap<(NaiveDate, CountryFilter), Facts>,
-}
-
-impl Accumulator<'_> {
-    /// The number of user id `id`.
-    fn user(&mut self, id: &ObjectId) -> u32 {
-        if let Some(n) = self.users.get(id) {
-            return *n;
-        }
-        match self.numbering.users.number(self.store, id) {
-            Ok(n) => {
-                self.users.insert(*id, n);
-                n
-            }
-            Err(e) => {
-                self.error.get_or_insert(e);
-                0
-            }
-        }
+/// Runs every job, on up to `threads` scoped threads that take the next job as they finish one; the
+/// results come back in job order. A job's panic is its error; after a failure no further job starts.
+fn run_jobs(pass: Pass<'_>, threads: usize) -> Result<Vec<Accumulator<'_>>> {
+    let run = |job: Job| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(pass)))
+            .unwrap_or_else(|p| Err(Error::from_panic(&*p)))
+    };
+    if threads <= 1 {
+        return Job::ALL.into_iter().map(run).collect();
     }
-
-    /// Applies `f` to the facts of the document's day, for its country and for `ALL`.
-    fn add(&mut self, at: DateTime<Utc>, country: Option<Country>, f: impl Fn(&mut Facts)) {
-        self.add_on(self.cal.day_of(at), country, f);
-    }
-
-    /// Applies `f` to the facts of local day `day`, for `country` and for `ALL`.
-    fn add_on(&mut self, day: NaiveDate, country: Option<Country>, f: impl Fn(&mut Facts)) {
-        f(self.out.entry((day, CountryFilter::All)).or_default());
-        f(self
-            .out
-            .entry((day, CountryFilter::of(country)))
-            .or_default());
-    }
-
-    fn transaction(&mut self, t: &Transaction) {
-        if !t.is_completed() {
-            return;
-        }
-        let country = t.country.or_else(|| self.dir.country(&t.user_id));
-        let method = method_index(t.payment_method);
-        let money = t.money();
-        let n = self.user(&t.user_id);
-        self.add(t.created_at, country, |f| {
-            if t.kind != TransactionType::GiftReceived {
-                f.active.insert(n);
-            }
-            match t.kind {
-                TransactionType::Recharge => {
-                    add(&mut f.topup_count, 1, &mut f.overflow);
-                    add(
-                        &mut f.topup_coins,
-                        t.coins().unwrap_or_default(),
-                        &mut f.overflow,
-                    );
-                    if let Some((amount, cur)) = money {
-                        f.coin_topups.add(amount, cur, &mut f.overflow);
-                        f.by_payment_method[method].add(amount, cur, &mut f.overflow);
-                        f.payers.insert(n);
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let mut done: Vec<(usize, Result<Accumulator<'_>>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.min(Job::ALL.len()))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    while !stop.load(Ordering::Acquire) {
+                        let i = next.fetch_add(1, Ordering::AcqRel);
+                        let Some(&job) = Job::ALL.get(i) else { break };
+                        let result = run(job);
+                        if result.is_err() {
+                            stop.store(true, Ordering::Release);
+                        }
+                        mine.push((i, result));
                     }
-                }
-                k if k.is_og_purchase() => {
-                    if let Some((amount, cur)) = money {
-                        f.og_subscriptions.add(amount, cur, &mut f.overflow);
-                        f.by_payment_method[method].add(amount, cur, &mut f.overflow);
-                        let tier = t.og_tier.map_or(5, |n| usize::from(n) - 1);
-                        f.by_og_tier[tier].add(amount, cur, &mut f.overflow);
-                        f.payers.insert(n);
-                        f.og_buyers.insert(n);
-                    }
-                }
-                TransactionType::Refund => {
-                    // Some writers store refunds negative: the refund is the absolute value.
-                    if let Some((amount, cur)) = money {
-                        f.refunds.add(amount.abs(), cur, &mut f.overflow);
-                        f.by_payment_method[method].add(-amount.abs(), cur, &mut f.overflow);
-                    }
-                }
-                TransactionType::GiftSent => {
-                    add(&mut f.gifts_sent, 1, &mut f.overflow);
-                    if let Some(coins) = t.coins() {
-                        add(&mut f.gift_revenue, coins, &mut f.overflow);
-                        add(&mut f.platform_fees, t.fees, &mut f.overflow);
-                    }
-                }
-                TransactionType::PlatformFee => add(
-                    &mut f.platform_fees,
-                    t.coins().unwrap_or_default(),
-                    &mut f.overflow,
-                ),
-                _ => {}
-            }
-        });
-    }
-
-    fn stream(&mut self, s: &Livestream) {
-        let country = s.country.or_else(|| self.dir.country(&s.host_id));
-        let secs = seconds(s.duration_sec);
-        let n = self.user(&s.host_id);
-        self.add(s.created_at, country, |f| {
-            f.active.insert(n);
-            let of = &mut f.overflow;
-            add(&mut f.streams, 1, of);
-            add(&mut f.stream_seconds, secs, of);
-            add(&mut f.stream_viewers, s.total_viewers, of);
-            let h = f.hosts.entry(n);
-            add(&mut h.revenue, s.total_coins, of);
-            add(&mut h.streams, 1, of);
-            add(&mut h.viewers, s.total_viewers, of);
-        });
-        // A new host is one whose first stream ever (any country) is today; only `ALL` keeps the set.
-        if self.dir.first_stream(&s.host_id) == Some(s.created_at) {
-            let day = self.cal.day_of(s.created_at);
-            self.out
-                .entry((day, CountryFilter::All))
-                .or_default()
-                .new_hosts
-                .insert(n);
-        }
-    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|p| vec![(usize::MAX, Err(Error::from_panic(&*p)))])
+            })
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    // The first failure in job order, or every job's facts (a stop leaves jobs out only after one
+    // failed).
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Turns one pass's facts into rollup documents for `app_id`.
@@ -392,4 +177,54 @@ pub(crate) fn into_rollups(
             facts,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{generate, GeneratorConfig};
+    use crate::model::DecodeContext;
+    use crate::store::InMemoryStoreBuilder;
+    use chrono::TimeZone;
+
+    /// A day's facts read on several threads equal a sequential read's, numbers included, whatever
+    /// order the jobs finish in.
+    #[test]
+    fn concurrent_reads_equal_a_sequential_pass() -> Result<()> {
+        let now = Utc
+            .with_ymd_and_hms(2026, 11, 1, 0, 0, 0)
+            .single()
+            .ok_or_else(|| Error::Internal("no instant".into()))?;
+        let gen = GeneratorConfig {
+            users: 300,
+            days: 10,
+            seed: 11,
+            invalid_rate: 0.02,
+            duplicate_rate: 0.01,
+            ..GeneratorConfig::default()
+        };
+        let mut builder = InMemoryStoreBuilder::with_context(DecodeContext { now });
+        generate(&gen, &mut builder, &mut |_, _| {})?;
+        let store = builder.build();
+        let cal = Calendar::default();
+        let days = DateRange::new(gen.start_date(), gen.end_date())?;
+        let facts = |threads: usize| -> Result<FactsByDay> {
+            let numbering = Numbering::default();
+            let dir = UserDirectory::load(&store, &numbering, &cal)?;
+            let pass = Pass {
+                store: &store,
+                numbering: &numbering,
+                dir: &dir,
+                cal: &cal,
+                days,
+            };
+            accumulate_with(pass, threads)
+        };
+        let sequential = facts(1)?;
+        assert!(sequential.len() > days.days() as usize);
+        for threads in [2, 3, 8] {
+            assert_eq!(facts(threads)?, sequential, "{threads} threads");
+        }
+        Ok(())
+    }
 }

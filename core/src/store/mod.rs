@@ -27,7 +27,10 @@ pub use docs::{
 pub use memory::{InMemoryStore, InMemoryStoreBuilder};
 #[cfg(feature = "mongodb")]
 pub use mongo::{MongoDocumentSink, MongoReadStats, MongoStore, MongoStoreOptions};
-pub use pushdown::{AuthorMessages, Pushdown};
+pub use pushdown::{partials, Group, GroupQuery, Partial, Pushdown};
+
+/// [`Store::read_concurrency`] unless a store says otherwise.
+pub const DEFAULT_READ_CONCURRENCY: usize = 4;
 
 /// Whether `s` names a MongoDB deployment rather than a directory: after trimming, the scheme `mongodb`
 /// or `mongodb+srv` in any case, then `:`. A malformed `mongodb:/host` is still meant as a URI (and
@@ -217,6 +220,12 @@ pub trait Store: Send + Sync {
     /// (the default) makes the engine scan instead.
     fn pushdown(&self) -> Option<&dyn Pushdown> {
         None
+    }
+
+    /// How many reads the engine may run at once against this store for one rollup (a day's
+    /// collections are read concurrently); 1 means one after the other.
+    fn read_concurrency(&self) -> usize {
+        DEFAULT_READ_CONCURRENCY
     }
 
     /// Inserts or replaces each document by its key in `spec.collection`, creating the collection's

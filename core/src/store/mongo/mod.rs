@@ -5,7 +5,11 @@
 //! exactly the fields of `shared/spec/DATA.md` (nothing private ever crosses the wire); cursors are
 //! streamed in batches and every document goes through the same validating decoder as the mongoexport
 //! loader (`docs/data-contract.md`), so invalid documents are skipped here and counted by
-//! [`Store::quality_report`], which is a full validating pass computed on request. See `docs/scaling.md`.
+//! [`Store::quality_report`], which is a full validating pass computed on request. A rollup's reads are
+//! pushed down ([`Pushdown`], option `push_down`): per day, an aggregation groups the documents the
+//! server can judge valid by the values the engine reads, and the others travel whole as above
+//! (`contract`, `pushdown`). Reads may run concurrently from several threads, all on the store's
+//! runtime. See `docs/scaling.md`.
 //!
 //! Where a database differs from a mongoexport file, on purpose or by nature: MongoDB keeps one document per
 //! `_id` and gives every document one, so the report never shows `_id` duplicates or missing `_id`s (only
@@ -17,12 +21,13 @@
 //! (never at import time: tokio misbehaves after `fork()`), and blocks on it. Do not call the store from a
 //! thread that is itself driving a tokio runtime.
 
+mod contract;
 mod docs;
 mod pushdown;
 mod reads;
 mod sink;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -57,9 +62,13 @@ pub struct MongoStoreOptions {
     pub batch_size: u32,
     /// The clock that bounds valid dates (after `now + 1 day` a date is invalid), read at each read.
     pub clock: ClockHandle,
-    /// Count messages per author and day on the server ([`Pushdown`]) instead of moving
-    /// every message; the results are the same (the tests compare both paths).
+    /// Group each raw collection per user (and value) and day on the server ([`Pushdown`]) instead of
+    /// moving every document; the results are the same (the tests compare both paths).
     pub push_down: bool,
+    /// How many reads the engine may run at once for one rollup (a day's collections are read
+    /// concurrently, each on the store's shared runtime); 1 reads them one after the other. Each read
+    /// holds at most one cursor batch.
+    pub read_concurrency: usize,
 }
 
 impl Default for MongoStoreOptions {
@@ -70,6 +79,7 @@ impl Default for MongoStoreOptions {
             batch_size: 2000,
             clock: ClockHandle::default(),
             push_down: true,
+            read_concurrency: 4,
         }
     }
 }
@@ -77,10 +87,56 @@ impl Default for MongoStoreOptions {
 /// Bytes and documents received from the server since the store was opened (for measurements).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MongoReadStats {
-    /// Documents received.
+    /// Documents received: raw documents and push-down partials.
     pub documents: u64,
     /// Their total BSON size in bytes.
     pub bytes: u64,
+    /// Of `documents`, the partials (groups) that push-down aggregations returned.
+    pub partials: u64,
+    /// Of `bytes`, the partials' bytes.
+    pub partial_bytes: u64,
+}
+
+impl MongoReadStats {
+    /// The stats received since `earlier` (both from the same store).
+    pub fn since(&self, earlier: &MongoReadStats) -> MongoReadStats {
+        MongoReadStats {
+            documents: self.documents.saturating_sub(earlier.documents),
+            bytes: self.bytes.saturating_sub(earlier.bytes),
+            partials: self.partials.saturating_sub(earlier.partials),
+            partial_bytes: self.partial_bytes.saturating_sub(earlier.partial_bytes),
+        }
+    }
+}
+
+/// The read counters of one collection.
+#[derive(Debug, Default)]
+struct ReadCounters {
+    documents: AtomicU64,
+    bytes: AtomicU64,
+    partials: AtomicU64,
+    partial_bytes: AtomicU64,
+}
+
+impl ReadCounters {
+    fn count(&self, bytes: usize, partial: bool) {
+        let bytes = bytes as u64;
+        self.documents.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+        if partial {
+            self.partials.fetch_add(1, Ordering::Relaxed);
+            self.partial_bytes.fetch_add(bytes, Ordering::Relaxed);
+        }
+    }
+
+    fn stats(&self) -> MongoReadStats {
+        MongoReadStats {
+            documents: self.documents.load(Ordering::Relaxed),
+            bytes: self.bytes.load(Ordering::Relaxed),
+            partials: self.partials.load(Ordering::Relaxed),
+            partial_bytes: self.partial_bytes.load(Ordering::Relaxed),
+        }
+    }
 }
 
 /// The store over one database of a MongoDB deployment. `Send + Sync`: share it with `Arc`.
@@ -91,8 +147,10 @@ pub struct MongoStore {
     options: MongoStoreOptions,
     /// The analytics collections whose unique index this store has created (once per collection).
     indexed: Mutex<HashSet<&'static str>>,
-    documents_read: AtomicU64,
-    bytes_read: AtomicU64,
+    /// What reads received, per raw collection (in [`Collection::ALL`] order).
+    reads: [ReadCounters; 8],
+    /// Per raw collection, whether it compares strings bytewise (asked once; see `pushdown`).
+    bytewise: Mutex<HashMap<&'static str, bool>>,
     /// Declared last: dropped after the client has been shut down on it (see `Drop`).
     runtime: tokio::runtime::Runtime,
 }
@@ -177,8 +235,8 @@ impl MongoStore {
             hosts,
             options,
             indexed: Mutex::new(HashSet::new()),
-            documents_read: AtomicU64::new(0),
-            bytes_read: AtomicU64::new(0),
+            reads: Default::default(),
+            bytewise: Mutex::new(HashMap::new()),
             runtime,
         };
         store.run("(connection)", "ping", async {
@@ -192,12 +250,30 @@ impl MongoStore {
         self.db.name()
     }
 
-    /// Bytes and documents received by reads since the store was opened.
+    /// Bytes and documents received by reads of the raw collections since the store was opened.
     pub fn read_stats(&self) -> MongoReadStats {
-        MongoReadStats {
-            documents: self.documents_read.load(Ordering::Relaxed),
-            bytes: self.bytes_read.load(Ordering::Relaxed),
-        }
+        self.reads
+            .iter()
+            .map(ReadCounters::stats)
+            .fold(MongoReadStats::default(), |a, b| MongoReadStats {
+                documents: a.documents.saturating_add(b.documents),
+                bytes: a.bytes.saturating_add(b.bytes),
+                partials: a.partials.saturating_add(b.partials),
+                partial_bytes: a.partial_bytes.saturating_add(b.partial_bytes),
+            })
+    }
+
+    /// [`MongoStore::read_stats`] of one collection.
+    pub fn read_stats_of(&self, collection: Collection) -> MongoReadStats {
+        self.counters(collection).stats()
+    }
+
+    fn counters(&self, collection: Collection) -> &ReadCounters {
+        let i = Collection::ALL
+            .iter()
+            .position(|c| *c == collection)
+            .unwrap_or_default();
+        &self.reads[i]
     }
 
     fn context(&self) -> DecodeContext {
@@ -264,6 +340,7 @@ impl MongoStore {
         let coll = self.db.collection::<RawDocumentBuf>(name);
         let limit = self.options.operation_timeout;
         let what = format!("reading `{name}`");
+        let counters = self.counters(collection);
         self.runtime.block_on(async {
             let find = coll
                 .find(filter)
@@ -282,10 +359,47 @@ impl MongoStore {
                     return Ok(());
                 }
                 let raw = cursor.current();
-                self.documents_read.fetch_add(1, Ordering::Relaxed);
-                self.bytes_read
-                    .fetch_add(raw.as_bytes().len() as u64, Ordering::Relaxed);
+                counters.count(raw.as_bytes().len(), false);
                 visit(to_document(raw));
+            }
+        })
+    }
+
+    /// Runs an aggregation of `collection` and hands each result to `visit` (`Err` when it cannot be
+    /// read), one batch in memory at a time, counting them as partials; the first error (the server's or
+    /// `visit`'s) ends it.
+    fn aggregate(
+        &self,
+        collection: Collection,
+        pipeline: Vec<Document>,
+        what: &str,
+        visit: &mut dyn FnMut(std::result::Result<Document, String>) -> Result<()>,
+    ) -> Result<()> {
+        let name = collection.name();
+        let coll = self.db.collection::<RawDocumentBuf>(name);
+        let limit = self.options.operation_timeout;
+        let counters = self.counters(collection);
+        self.runtime.block_on(async {
+            // A busy day's groups can outgrow the 100 MB a `$group` may hold in memory: let it spill.
+            let aggregate = coll
+                .aggregate(pipeline)
+                .allow_disk_use(true)
+                .batch_size(self.options.batch_size);
+            let mut cursor = tokio::time::timeout(limit, aggregate)
+                .await
+                .map_err(|_| self.timeout_error(name, what))?
+                .map_err(|e| self.storage_error(name, what, &e))?;
+            loop {
+                let more = tokio::time::timeout(limit, cursor.advance())
+                    .await
+                    .map_err(|_| self.timeout_error(name, what))?
+                    .map_err(|e| self.storage_error(name, what, &e))?;
+                if !more {
+                    return Ok(());
+                }
+                let raw = cursor.current();
+                counters.count(raw.as_bytes().len(), true);
+                visit(to_document(raw))?;
             }
         })
     }
@@ -328,6 +442,10 @@ impl Store for MongoStore {
 
     fn pushdown(&self) -> Option<&dyn Pushdown> {
         self.options.push_down.then_some(self as &dyn Pushdown)
+    }
+
+    fn read_concurrency(&self) -> usize {
+        self.options.read_concurrency.max(1)
     }
 
     fn put_documents(&self, spec: &DocSpec, docs: &[(DocKey, SharedDoc)]) -> Result<()> {

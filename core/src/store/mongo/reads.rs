@@ -3,7 +3,6 @@
 use std::collections::HashSet;
 
 use bson::{doc, Bson, Document, RawDocument};
-use chrono::{DateTime, Utc};
 
 use super::MongoStore;
 use crate::model::decode::{decode, dedupe_key};
@@ -96,11 +95,7 @@ pub(super) fn projection(collection: Collection) -> Document {
         .collect()
 }
 
-pub(super) fn bson_date(t: DateTime<Utc>) -> Bson {
-    Bson::DateTime(bson::DateTime::from_millis(t.timestamp_millis()))
-}
-
-fn record_ref(r: &Record) -> RecordRef<'_> {
+pub(super) fn record_ref(r: &Record) -> RecordRef<'_> {
     match r {
         Record::User(x) => RecordRef::User(x),
         Record::Transaction(x) => RecordRef::Transaction(x),
@@ -140,7 +135,9 @@ impl MongoStore {
         // whose date has the wrong type, and open reviews (null), stay on the server: the decoder would
         // reject them, or a ranged scan skip them, anyway.
         let filter = match scan.range {
-            Some(r) => doc! { field: { "$gte": bson_date(r.start), "$lt": bson_date(r.end) } },
+            Some(r) => {
+                doc! { field: { "$gte": super::contract::date(r.start), "$lt": super::contract::date(r.end) } }
+            }
             None => Document::new(),
         };
         let ctx = self.context();

@@ -1,0 +1,623 @@
+//! What each raw collection contributes to a day's facts (METRICS.md), read as partials: groups of
+//! documents that share every value the rules below read, counted on the server when the store can
+//! push the grouping down, or single records (`store::pushdown`). A group of `n` documents contributes
+//! `n` times what one of them does (amounts multiplied exactly, in decimals). One [`Job`] per read;
+//! each fills its own [`Accumulator`], so a day's collections can be read concurrently and merged in job
+//! order ([`super::rollup::accumulate`]).
+//!
+//! Per collection, the grouping keeps what the rules need: the user (for the distinct sets, and for the
+//! country fallback, which stays here because it needs the user directory), the document's own
+//! country, the fields a metric branches on, and the amounts, counts and seconds it adds up.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use bson::oid::ObjectId;
+use chrono::{DateTime, NaiveDate, Utc};
+use roaring::RoaringBitmap;
+use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
+
+use super::directory::UserDirectory;
+use super::facts::{add, method_index, seconds, Facts};
+use crate::calendar::{Calendar, DateRange};
+use crate::dictionary::Numbering;
+use crate::model::*;
+use crate::store::{partials, DateField, GroupQuery, Partial, RecordRef, Store};
+use crate::{Error, Result};
+
+/// Numbers at and above this stand for ids the dictionary did not know when a job met them; they are
+/// numbered when the job is merged, in id order (see [`Accumulator::finish`]).
+const PROVISIONAL: u32 = 1 << 31;
+
+/// What a pass reads, shared by its jobs.
+#[derive(Clone, Copy)]
+pub(super) struct Pass<'a> {
+    pub(super) store: &'a dyn Store,
+    pub(super) numbering: &'a Numbering,
+    pub(super) dir: &'a UserDirectory,
+    pub(super) cal: &'a Calendar,
+    pub(super) days: DateRange,
+}
+
+/// One read of a pass, in the order jobs are merged (the order a sequential pass read them in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Job {
+    Users,
+    Transactions,
+    Livestreams,
+    Messages,
+    Stakes,
+    Flags,
+    Appeals,
+    Events,
+}
+
+impl Job {
+    pub(super) const ALL: [Job; 8] = [
+        Job::Users,
+        Job::Transactions,
+        Job::Livestreams,
+        Job::Messages,
+        Job::Stakes,
+        Job::Flags,
+        Job::Appeals,
+        Job::Events,
+    ];
+
+    /// What this job reads: `(collection, date field, only, by)` of its grouped read (the range is set
+    /// per day).
+    fn query(self) -> Spec {
+        match self {
+            Job::Users => (
+                Collection::Users,
+                DateField::Primary,
+                None,
+                &["_id", "country"],
+            ),
+            // Only completed transactions count; the others need not travel.
+            Job::Transactions => (
+                Collection::Transactions,
+                DateField::Primary,
+                Some(("status", &["completed"])),
+                &[
+                    "userId",
+                    "type",
+                    "status",
+                    "currency",
+                    "paymentMethod",
+                    "amount",
+                    "fees",
+                    "metadata.amountPaid",
+                    "metadata.currency",
+                    "metadata.ogTier",
+                    "metadata.country",
+                ],
+            ),
+            Job::Livestreams => (
+                Collection::Livestreams,
+                DateField::Primary,
+                None,
+                &[
+                    "hostId",
+                    "duration",
+                    "totalViewers",
+                    "totalCoins",
+                    "country",
+                ],
+            ),
+            Job::Messages => (
+                Collection::Messages,
+                DateField::Primary,
+                None,
+                &["userId", "isDeleted"],
+            ),
+            Job::Stakes => (
+                Collection::Gamestakes,
+                DateField::Primary,
+                None,
+                &[
+                    "userId",
+                    "roundId",
+                    "stakeAmount",
+                    "winAmount",
+                    "result",
+                    "metadata.country",
+                ],
+            ),
+            Job::Flags => (
+                Collection::Moderationflags,
+                DateField::Primary,
+                None,
+                &["userId", "action", "metadata.country"],
+            ),
+            // Appeals processed in the range: by `reviewedAt`, reviewed or resolved.
+            Job::Appeals => (
+                Collection::Moderationflags,
+                DateField::ReviewedAt,
+                Some(("status", &["reviewed", "resolved"])),
+                &["userId", "status", "reviewedAt", "metadata.country"],
+            ),
+            Job::Events => (
+                Collection::Analyticsevents,
+                DateField::Primary,
+                None,
+                &[
+                    "userId",
+                    "eventName",
+                    "properties.durationSec",
+                    "location.country",
+                ],
+            ),
+        }
+    }
+
+    /// Reads this job's collection over the pass's days.
+    pub(super) fn run(self, pass: Pass<'_>) -> Result<Accumulator<'_>> {
+        let mut acc = Accumulator {
+            pass,
+            job: self,
+            users: FxHashMap::default(),
+            fresh: Vec::new(),
+            error: None,
+            out: BTreeMap::new(),
+        };
+        let mut rounds = BTreeSet::new();
+        acc.read(self.query(), |acc, day, p| match (p, day) {
+            (Partial::Group(g), Some(day)) => {
+                acc.contribute(Some(day), g.record, g.count, &mut rounds)
+            }
+            // A group has a day: one of the ranges the job asked for.
+            (Partial::Group(_), None) => {}
+            (Partial::Record(r), _) => acc.contribute(None, r, 1, &mut rounds),
+        })?;
+        if self == Job::Stakes {
+            acc.rounds(rounds)?;
+        }
+        Ok(acc)
+    }
+}
+
+/// `(collection, date field, only, by)` of a grouped read.
+type Spec = (
+    Collection,
+    DateField,
+    Option<(&'static str, &'static [&'static str])>,
+    &'static [&'static str],
+);
+
+/// The rounds a day's stakes referenced, per country: `(roundId, day, country)`.
+type RoundRefs = BTreeSet<(String, NaiveDate, Option<Country>)>;
+
+/// The facts one job gathered.
+pub(super) struct Accumulator<'a> {
+    pass: Pass<'a>,
+    job: Job,
+    /// Numbers of the user ids this job met (most ids recur: one dictionary lookup each).
+    users: FxHashMap<ObjectId, u32>,
+    /// Ids the dictionary did not know, by provisional number − [`PROVISIONAL`].
+    fresh: Vec<ObjectId>,
+    /// The first failure; the pass fails with it.
+    error: Option<Error>,
+    out: BTreeMap<(NaiveDate, CountryFilter), Facts>,
+}
+
+impl<'a> Accumulator<'a> {
+    /// Visits the partials of `spec` over the pass's days, grouped per local day (so the server needs no
+    /// time-zone arithmetic: a day is an instant range). `on` gets the day of a group (a record has its
+    /// own date).
+    fn read(
+        &mut self,
+        (collection, date_field, only, by): Spec,
+        mut on: impl FnMut(&mut Self, Option<NaiveDate>, Partial<'_>),
+    ) -> Result<()> {
+        let pass = self.pass;
+        let days: Vec<NaiveDate> = pass.days.iter().collect();
+        let ranges: Vec<_> = days.iter().map(|d| pass.cal.day_range(*d)).collect();
+        let q = GroupQuery {
+            collection,
+            date_field,
+            ranges: &ranges,
+            only,
+            by,
+        };
+        partials(pass.store, &q, &mut |p| {
+            let day = match &p {
+                Partial::Group(g) => days.get(g.range).copied(),
+                Partial::Record(_) => None,
+            };
+            on(self, day, p)
+        })
+    }
+
+    /// The number of user id `id`: the dictionary's, or a provisional one.
+    fn user(&mut self, id: &ObjectId) -> u32 {
+        if let Some(n) = self.users.get(id) {
+            return *n;
+        }
+        let n = match self.pass.numbering.users.get(id) {
+            Some(n) if n < PROVISIONAL => n,
+            _ => {
+                let next = u32::try_from(self.fresh.len())
+                    .ok()
+                    .and_then(|i| PROVISIONAL.checked_add(i))
+                    .filter(|n| *n < u32::MAX);
+                let Some(n) = next else {
+                    self.error.get_or_insert_with(|| {
+                        Error::Internal("more than 2^31 new user ids in one rollup pass".to_owned())
+                    });
+                    return 0;
+                };
+                self.fresh.push(*id);
+                n
+            }
+        };
+        self.users.insert(*id, n);
+        n
+    }
+
+    /// Applies `f` to the facts of local day `day`, for `country` and for `ALL`.
+    fn add_on(&mut self, day: NaiveDate, country: Option<Country>, f: impl Fn(&mut Facts)) {
+        f(self.out.entry((day, CountryFilter::All)).or_default());
+        f(self
+            .out
+            .entry((day, CountryFilter::of(country)))
+            .or_default());
+    }
+
+    /// What `docs` documents like `r` contribute. `group_day`: the day of a server-side group, whose
+    /// record has no real date (`None` for a record, which has its own).
+    fn contribute(
+        &mut self,
+        group_day: Option<NaiveDate>,
+        r: RecordRef<'_>,
+        docs: u64,
+        rounds: &mut RoundRefs,
+    ) {
+        let cal = self.pass.cal;
+        let day = |at: DateTime<Utc>| group_day.unwrap_or_else(|| cal.day_of(at));
+        match r {
+            RecordRef::User(u) => self.signup(day(u.created_at), u),
+            RecordRef::Transaction(t) => self.transaction(day(t.created_at), t, docs),
+            RecordRef::Livestream(s) => {
+                // A record is the host's first stream if it is the earliest; a group (no instant) holds
+                // it if the earliest falls on the group's day.
+                let first = self.pass.dir.first_stream(&s.host_id);
+                let first = match group_day {
+                    Some(d) => first.map(|t| cal.day_of(t)) == Some(d),
+                    None => first == Some(s.created_at),
+                };
+                self.stream(day(s.created_at), s, docs, first);
+            }
+            RecordRef::Message(m) => self.message(day(m.created_at), m, docs),
+            RecordRef::GameStake(s) => self.stake(day(s.created_at), s, docs, rounds),
+            RecordRef::ModerationFlag(m) if self.job == Job::Appeals => {
+                // Read by `reviewedAt`: an appeal processed that day if reviewed or resolved.
+                let at = match (group_day, m.reviewed_at) {
+                    (Some(d), _) => d,
+                    (None, Some(at)) => cal.day_of(at),
+                    (None, None) => return,
+                };
+                if matches!(m.status, FlagStatus::Reviewed | FlagStatus::Resolved) {
+                    let country = m.country.or_else(|| self.pass.dir.country(&m.user_id));
+                    self.add_on(at, country, |f| add(&mut f.appeals, docs, &mut f.overflow));
+                }
+            }
+            RecordRef::ModerationFlag(m) => self.flag(day(m.created_at), m, docs),
+            RecordRef::AnalyticsEvent(e) => self.event(day(e.timestamp), e, docs),
+            RecordRef::GameRound(_) => {}
+        }
+    }
+
+    fn signup(&mut self, day: NaiveDate, u: &User) {
+        let n = self.user(&u.id);
+        self.add_on(day, u.country, |f| {
+            f.active.insert(n);
+            f.signups.insert(n);
+        });
+    }
+
+    fn transaction(&mut self, day: NaiveDate, t: &Transaction, docs: u64) {
+        if !t.is_completed() {
+            return;
+        }
+        let country = t.country.or_else(|| self.pass.dir.country(&t.user_id));
+        let method = method_index(t.payment_method);
+        let mut of = false;
+        // METRICS.md Conventions: `amount` in NPR/USD, else `metadata.amountPaid` in its currency.
+        let money = t.money().map(|(m, cur)| (times(m, docs, &mut of), cur));
+        let coins = t.coins().map(|c| times(c, docs, &mut of));
+        let fees = times(t.fees, docs, &mut of);
+        let n = self.user(&t.user_id);
+        self.add_on(day, country, |f| {
+            f.overflow |= of;
+            if t.kind != TransactionType::GiftReceived {
+                f.active.insert(n);
+            }
+            match t.kind {
+                TransactionType::Recharge => {
+                    add(&mut f.topup_count, docs, &mut f.overflow);
+                    add(
+                        &mut f.topup_coins,
+                        coins.unwrap_or_default(),
+                        &mut f.overflow,
+                    );
+                    if let Some((amount, cur)) = money {
+                        f.coin_topups.add(amount, cur, &mut f.overflow);
+                        f.by_payment_method[method].add(amount, cur, &mut f.overflow);
+                        f.payers.insert(n);
+                    }
+                }
+                k if k.is_og_purchase() => {
+                    if let Some((amount, cur)) = money {
+                        f.og_subscriptions.add(amount, cur, &mut f.overflow);
+                        f.by_payment_method[method].add(amount, cur, &mut f.overflow);
+                        let tier = t.og_tier.map_or(5, |n| usize::from(n) - 1);
+                        f.by_og_tier[tier].add(amount, cur, &mut f.overflow);
+                        f.payers.insert(n);
+                        f.og_buyers.insert(n);
+                    }
+                }
+                TransactionType::Refund => {
+                    // Some writers store refunds negative: the refund is the absolute value.
+                    if let Some((amount, cur)) = money {
+                        f.refunds.add(amount.abs(), cur, &mut f.overflow);
+                        f.by_payment_method[method].add(-amount.abs(), cur, &mut f.overflow);
+                    }
+                }
+                TransactionType::GiftSent => {
+                    add(&mut f.gifts_sent, docs, &mut f.overflow);
+                    if let Some(coins) = coins {
+                        add(&mut f.gift_revenue, coins, &mut f.overflow);
+                        add(&mut f.platform_fees, fees, &mut f.overflow);
+                    }
+                }
+                TransactionType::PlatformFee => add(
+                    &mut f.platform_fees,
+                    coins.unwrap_or_default(),
+                    &mut f.overflow,
+                ),
+                _ => {}
+            }
+        });
+    }
+
+    /// `docs` streams like `s`; `first`: the host's first stream ever is among them.
+    fn stream(&mut self, day: NaiveDate, s: &Livestream, docs: u64, first: bool) {
+        let country = s.country.or_else(|| self.pass.dir.country(&s.host_id));
+        let mut of = false;
+        let secs = times(seconds(s.duration_sec), docs, &mut of);
+        let viewers = times(s.total_viewers, docs, &mut of);
+        let coins = times(s.total_coins, docs, &mut of);
+        let n = self.user(&s.host_id);
+        self.add_on(day, country, |f| {
+            f.overflow |= of;
+            let of = &mut f.overflow;
+            add(&mut f.streams, docs, of);
+            add(&mut f.stream_seconds, secs, of);
+            add(&mut f.stream_viewers, viewers, of);
+            f.active.insert(n);
+            let h = f.hosts.entry(n);
+            add(&mut h.revenue, coins, of);
+            add(&mut h.streams, docs, of);
+            add(&mut h.viewers, viewers, of);
+        });
+        // A new host is one whose first stream ever (any country) is today; only `ALL` keeps the set.
+        if first {
+            self.out
+                .entry((day, CountryFilter::All))
+                .or_default()
+                .new_hosts
+                .insert(n);
+        }
+    }
+
+    fn message(&mut self, day: NaiveDate, m: &Message, docs: u64) {
+        let n = self.user(&m.user_id);
+        let sent = if m.is_deleted { 0 } else { docs };
+        // Messages have no country of their own: their author's.
+        let country = self.pass.dir.country(&m.user_id);
+        self.add_on(day, country, |f| {
+            f.active.insert(n);
+            add(&mut f.messages_sent, sent, &mut f.overflow);
+        });
+    }
+
+    fn stake(&mut self, day: NaiveDate, s: &GameStake, docs: u64, rounds: &mut RoundRefs) {
+        let country = s.country.or_else(|| self.pass.dir.country(&s.user_id));
+        let mut of = false;
+        let stakes = times(s.stake_amount, docs, &mut of);
+        let wins = times(s.win_amount, docs, &mut of);
+        let n = self.user(&s.user_id);
+        self.add_on(day, country, |f| {
+            f.overflow |= of;
+            f.active.insert(n);
+            f.players.insert(n);
+            add(&mut f.games_played, docs, &mut f.overflow);
+            add(&mut f.stakes, stakes, &mut f.overflow);
+            if s.result == StakeResult::Won {
+                add(&mut f.payouts, wins, &mut f.overflow);
+            }
+        });
+        rounds.insert((s.round_id.clone(), day, country));
+    }
+
+    fn flag(&mut self, day: NaiveDate, m: &ModerationFlag, docs: u64) {
+        let country = m.country.or_else(|| self.pass.dir.country(&m.user_id));
+        let flagged = if m.action == FlagAction::Allow {
+            0
+        } else {
+            docs
+        };
+        let warn_block = if matches!(m.action, FlagAction::Warn | FlagAction::Block) {
+            docs
+        } else {
+            0
+        };
+        self.add_on(day, country, |f| {
+            add(&mut f.flagged, flagged, &mut f.overflow);
+            add(&mut f.warn_block, warn_block, &mut f.overflow);
+        });
+    }
+
+    fn event(&mut self, day: NaiveDate, e: &AnalyticsEvent, docs: u64) {
+        let country = e
+            .country
+            .or_else(|| e.user_id.as_ref().and_then(|u| self.pass.dir.country(u)));
+        let mut of = false;
+        let secs = times(seconds(e.duration_sec.unwrap_or(0.0)), docs, &mut of);
+        let n = e.user_id.map(|u| self.user(&u));
+        self.add_on(day, country, |f| {
+            f.overflow |= of;
+            if let Some(n) = n {
+                f.active.insert(n);
+            }
+            match e.event_name {
+                EventName::SessionEnd => {
+                    add(&mut f.session_ends, docs, &mut f.overflow);
+                    add(&mut f.session_seconds, secs, &mut f.overflow);
+                }
+                EventName::BattleJoined => add(&mut f.battles, docs, &mut f.overflow),
+                EventName::UserBanned => add(&mut f.banned, docs, &mut f.overflow),
+                _ => {}
+            }
+        });
+    }
+
+    /// The durations of the rounds the stakes referenced, numbered in round id order (so the numbers
+    /// do not depend on the order the store returned the stakes in).
+    fn rounds(&mut self, refs: RoundRefs) -> Result<()> {
+        if refs.is_empty() {
+            return Ok(());
+        }
+        let pass = self.pass;
+        let ids: Vec<&str> = {
+            let mut ids: Vec<&str> = refs.iter().map(|(r, _, _)| r.as_str()).collect();
+            ids.dedup();
+            ids
+        };
+        let mut durations: FxHashMap<String, f64> = FxHashMap::default();
+        pass.store.game_rounds(&ids, &mut |r| {
+            durations.insert(r.round_id.clone(), r.duration_sec);
+        })?;
+        let mut numbers: FxHashMap<&str, u32> = FxHashMap::default();
+        for (round, day, country) in &refs {
+            let Some(d) = durations.get(round).copied() else {
+                continue;
+            };
+            let n = match numbers.get(round.as_str()) {
+                Some(n) => *n,
+                None => {
+                    let id: Arc<str> = round.as_str().into();
+                    let n = pass.numbering.rounds.number(pass.store, &id)?;
+                    numbers.insert(round, n);
+                    n
+                }
+            };
+            self.add_on(*day, *country, |f| *f.rounds.entry(n) = d);
+        }
+        Ok(())
+    }
+
+    /// The job's facts, with every provisional number replaced by the dictionary's (new ids are
+    /// numbered in id order, so the numbers do not depend on the order the store returned them in),
+    /// normalized for merging.
+    pub(super) fn finish(self) -> Result<BTreeMap<(NaiveDate, CountryFilter), Facts>> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let Pass {
+            store, numbering, ..
+        } = self.pass;
+        let mut order: Vec<(ObjectId, usize)> = self
+            .fresh
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (*id, i))
+            .collect();
+        order.sort_unstable();
+        let mut numbers = vec![0u32; self.fresh.len()];
+        for (id, i) in order {
+            numbers[i] = numbering.users.number(store, &id)?;
+        }
+        let mut out = self.out;
+        for f in out.values_mut() {
+            if !numbers.is_empty() {
+                renumber(f, &numbers);
+            }
+            f.normalize();
+        }
+        Ok(out)
+    }
+}
+
+/// A value that a group of documents multiplies.
+trait Times: Copy {
+    const ZERO: Self;
+    fn times(self, n: u64) -> Option<Self>;
+}
+
+impl Times for Decimal {
+    const ZERO: Self = Decimal::ZERO;
+    fn times(self, n: u64) -> Option<Self> {
+        // × 1 keeps the value as it is (a scan adds each document's own value).
+        if n == 1 {
+            Some(self)
+        } else {
+            self.checked_mul(Decimal::from(n))
+        }
+    }
+}
+
+impl Times for u64 {
+    const ZERO: Self = 0;
+    fn times(self, n: u64) -> Option<Self> {
+        self.checked_mul(n)
+    }
+}
+
+/// `v × n`, exactly: what `n` documents of value `v` add up to. An impossible product marks `of` (the
+/// facts overflowed: an error, never a wrapped total) and counts as zero.
+fn times<T: Times>(v: T, n: u64, of: &mut bool) -> T {
+    v.times(n).unwrap_or_else(|| {
+        *of = true;
+        T::ZERO
+    })
+}
+
+/// The final number of `n` (provisional or not).
+fn settled(n: u32, numbers: &[u32]) -> u32 {
+    match n.checked_sub(PROVISIONAL) {
+        Some(i) => numbers.get(i as usize).copied().unwrap_or(n),
+        None => n,
+    }
+}
+
+/// Replaces the provisional numbers of `f`'s user sets by final ones.
+fn renumber(f: &mut Facts, numbers: &[u32]) {
+    for set in [
+        &mut f.active,
+        &mut f.payers,
+        &mut f.og_buyers,
+        &mut f.players,
+        &mut f.signups,
+        &mut f.new_hosts,
+    ] {
+        let set: &mut RoaringBitmap = set.as_mut();
+        if set.max().is_some_and(|m| m >= PROVISIONAL) {
+            let provisional: Vec<u32> = set.range(PROVISIONAL..).collect();
+            set.remove_range(PROVISIONAL..);
+            set.extend(provisional.into_iter().map(|n| settled(n, numbers)));
+        }
+    }
+    let mut of = f.overflow;
+    f.hosts.renumber(
+        |n| settled(n, numbers),
+        |a, b| {
+            add(&mut a.revenue, b.revenue, &mut of);
+            add(&mut a.streams, b.streams, &mut of);
+            add(&mut a.viewers, b.viewers, &mut of);
+        },
+    );
+    f.overflow = of;
+}
