@@ -13,6 +13,9 @@
 mod common;
 #[path = "mongo/edge_cases.rs"]
 mod edge_cases;
+// Two processes numbering ids at once.
+#[path = "mongo/numbers.rs"]
+mod numbers;
 #[path = "mongo/pushdown.rs"]
 mod pushdown;
 
