@@ -56,7 +56,10 @@ fn two_processes_number_the_same_ids_alike_on_the_server() {
     let third = MongoStore::connect_with(&uri, Some(&name), options()).unwrap();
     let d = Dictionary::<ObjectId>::default();
     d.load(&third).unwrap();
-    assert_eq!(ids.iter().map(|k| d.get(k).unwrap()).collect::<Vec<_>>(), by_a);
+    assert_eq!(
+        ids.iter().map(|k| d.get(k).unwrap()).collect::<Vec<_>>(),
+        by_a
+    );
     let again = NumberEntry {
         kind: "user".into(),
         key: ids[0].to_hex(),
