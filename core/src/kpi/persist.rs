@@ -28,10 +28,16 @@ use crate::Result;
 impl AnalyticsDoc for DailyRollup {
     const SPEC: DocSpec = DocSpec {
         collection: "analyticsdailykpis",
-        key_fields: &["appId", "date", "country", "generation"],
-        key_index: "appId_1_date_1_country_1_generation_1",
-        // Version 1 kept one document per (appId, date, country), which two generations would violate.
-        retired_indexes: &["appId_1_date_1_country_1"],
+        // Country before date: a report reads `ALL` and one country over a run of days, which is then
+        // two runs of the key order (and of the index) instead of every country of every day.
+        key_fields: &["appId", "country", "date", "generation"],
+        key_index: "appId_1_country_1_date_1_generation_1",
+        // Version 1 kept one document per (appId, date, country), which two generations would violate;
+        // version 2 ordered the key by date first.
+        retired_indexes: &[
+            "appId_1_date_1_country_1",
+            "appId_1_date_1_country_1_generation_1",
+        ],
         indexes: &[],
         // Recomputable: an evicted marker or rollup makes its day "not rolled up", computed live again.
         evictable: true,
@@ -40,8 +46,8 @@ impl AnalyticsDoc for DailyRollup {
     fn key(&self) -> DocKey {
         DocKey(vec![
             self.app_id.as_str().into(),
-            self.date.into(),
             self.country.key().into(),
+            self.date.into(),
             self.generation.into(),
         ])
     }

@@ -37,25 +37,42 @@ impl DocTable {
                 .filter(move |(p, _)| *p == i)
                 .map(|(_, c)| *c)
         };
-        let mut prefix: Vec<KeyValue> = Vec::new();
+        // Leading positions with one value (`Eq`) or a few (`In`, each value its own run), then a
+        // range on the next position: the runs of the map to walk, in key order.
+        const MAX_RUNS: usize = 64;
+        let mut prefixes: Vec<Vec<KeyValue>> = vec![Vec::new()];
         let mut upper: Option<KeyValue> = None;
-        let mut start: Vec<KeyValue> = Vec::new();
+        let mut lower: Option<KeyValue> = None;
+        let mut i = 0;
         loop {
-            let i = prefix.len();
             if let Some(Condition::Eq(v)) = at(i).find(|c| matches!(c, Condition::Eq(_))) {
-                prefix.push(v.clone());
-                continue;
-            }
-            start.clone_from(&prefix);
-            if let Some(Condition::Between(lo, hi)) =
-                at(i).find(|c| matches!(c, Condition::Between(..)))
-            {
-                if let Some(lo) = lo {
-                    start.push(lo.clone());
+                prefixes.iter_mut().for_each(|p| p.push(v.clone()));
+            } else if let Some(Condition::In(xs)) = at(i).find(|c| {
+                matches!(c, Condition::In(xs) if !xs.is_empty() && xs.len() * prefixes.len() <= MAX_RUNS)
+            }) {
+                let mut values: Vec<&KeyValue> = xs.iter().collect();
+                values.sort();
+                values.dedup();
+                prefixes = prefixes
+                    .iter()
+                    .flat_map(|p| {
+                        values.iter().map(move |v| {
+                            let mut q = p.clone();
+                            q.push((*v).clone());
+                            q
+                        })
+                    })
+                    .collect();
+            } else {
+                if let Some(Condition::Between(lo, hi)) =
+                    at(i).find(|c| matches!(c, Condition::Between(..)))
+                {
+                    lower.clone_from(lo);
+                    upper.clone_from(hi);
                 }
-                upper.clone_from(hi);
+                break;
             }
-            break;
+            i += 1;
         }
         // A long list of values (the generations of a report's days) is looked up in a set.
         let sets: Vec<Option<std::collections::HashSet<&KeyValue>>> = resolved
@@ -73,18 +90,27 @@ impl DocTable {
                 })
             })
         };
-        let n = prefix.len();
-        self.by_key
-            .range(DocKey(start)..)
-            .take_while(|(k, _)| {
-                k.0.get(..n) == Some(&prefix[..])
-                    && upper
-                        .as_ref()
-                        .is_none_or(|hi| k.0.get(n).is_none_or(|v| v <= hi))
-            })
-            .filter(|(k, _)| matches(k))
-            .map(|(_, (_, d))| d.clone())
-            .collect()
+        let n = i;
+        let mut out = Vec::new();
+        for prefix in &prefixes {
+            let mut start = prefix.clone();
+            if let Some(lo) = &lower {
+                start.push(lo.clone());
+            }
+            out.extend(
+                self.by_key
+                    .range(DocKey(start)..)
+                    .take_while(|(k, _)| {
+                        k.0.get(..n) == Some(&prefix[..])
+                            && upper
+                                .as_ref()
+                                .is_none_or(|hi| k.0.get(n).is_none_or(|v| v <= hi))
+                    })
+                    .filter(|(k, _)| matches(k))
+                    .map(|(_, (_, d))| d.clone()),
+            );
+        }
+        out
     }
 
     pub(super) fn is_live(&self, n: u64, key: &DocKey) -> bool {
@@ -186,6 +212,17 @@ mod tests {
                 Condition::In((0..20).map(|g: i64| KeyValue::from(g % 2 + 1)).collect()),
             )],
             vec![(3, Condition::In((5..20).map(KeyValue::from).collect()))],
+            vec![
+                (0, Condition::In(vec![s("b"), s("a"), s("b")])),
+                (1, Condition::In(vec![s("2026-01-04"), s("2026-01-01")])),
+                (2, Condition::Between(Some(s("IN")), None)),
+            ],
+            vec![
+                (0, Condition::Eq(s("a"))),
+                (1, Condition::In(vec![s("2026-01-02")])),
+                (2, Condition::In(vec![s("ALL"), s("NP")])),
+                (3, Condition::Between(Some(2.into()), Some(2.into()))),
+            ],
         ];
         for f in &filters {
             let resolved: Vec<(usize, &Condition)> = f.iter().map(|(p, c)| (*p, c)).collect();
@@ -194,7 +231,8 @@ mod tests {
                 .iter()
                 .filter(|(k, _)| DocFilter::matches_resolved(&resolved, k))
                 .count();
-            assert_eq!(t.find(&resolved).len(), expected, "{f:?}");
+            let found = t.find(&resolved);
+            assert_eq!(found.len(), expected, "{f:?}");
         }
     }
 }
