@@ -39,9 +39,14 @@ fn week() -> Granularity {
 }
 
 impl RetentionMatrixRequest {
+    /// The signup days, checked.
+    pub fn range(&self) -> Result<DateRange> {
+        DateRange::new(self.from.0, self.to.0)
+    }
+
     /// The matrix.
     pub fn run(&self, engine: &Engine) -> Result<RetentionMatrix> {
-        let signups = DateRange::new(self.from.0, self.to.0)?;
+        let signups = self.range()?;
         let as_of = self.as_of.map_or(self.to.0, |d| d.0);
         let days = self.days.as_deref().unwrap_or(&DEFAULT_RETENTION_DAYS);
         engine.retention_matrix(signups, as_of, self.granularity, self.country, days)
@@ -65,12 +70,13 @@ pub struct LifecycleRequest {
 }
 
 impl LifecycleRequest {
+    /// The range, checked.
+    pub fn range(&self) -> Result<DateRange> {
+        DateRange::new(self.from.0, self.to.0)
+    }
+
     /// The lifecycle.
     pub fn run(&self, engine: &Engine) -> Result<Lifecycle> {
-        engine.lifecycle(
-            DateRange::new(self.from.0, self.to.0)?,
-            self.granularity,
-            self.country,
-        )
+        engine.lifecycle(self.range()?, self.granularity, self.country)
     }
 }

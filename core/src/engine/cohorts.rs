@@ -24,6 +24,10 @@ impl Engine {
         country: CountryFilter,
         days: &[u32],
     ) -> Result<RetentionMatrix> {
+        // The signup range first, as every request checks its range before anything else: a front end
+        // may repeat this check before it queues the call (the Node binding does), and must then
+        // refuse what this refuses, with the same error.
+        self.check_range(signups)?;
         if days.is_empty() || days.len() > MAX_RETENTION_DAYS {
             return Err(Error::invalid_argument(
                 "days",
@@ -44,7 +48,6 @@ impl Engine {
         }
         // What is read: every day from the first signup to the as-of date.
         let window = DateRange::new(signups.from, as_of)?;
-        self.check_range(signups)?;
         self.check_range(window)?;
         let facts = self.facts_from_rollups(window, CountryFilter::All)?;
         let dir = self.directory()?;
