@@ -161,6 +161,88 @@ export interface TimeSeries {
   points: Array<TimePoint>
 }
 
+/** Retention of one cohort on day N (percentages 0–100). */
+export interface RetentionCell {
+  /** N: days since each member's own signup day. */
+  day: number
+  /** Members whose day N is on or before `asOf` (the denominator). */
+  eligible: number
+  /** Eligible members active on their day N. */
+  retained: number
+  /** `retained / eligible` in %, null when no member is old enough yet (`eligible` is 0). */
+  rate: number | null
+  /** Eligible members active on some day from their day N to `asOf` ("unbounded" retention). */
+  retainedOnOrAfter: number
+  /** `retainedOnOrAfter / eligible` in %, null when `eligible` is 0. */
+  rateOnOrAfter: number | null
+}
+
+/** One signup cohort: a row of the matrix. */
+export interface CohortRow {
+  /** First day of the signup period (a Monday for weeks, the 1st for months). */
+  cohortDate: string
+  /** First signup day counted: the period clipped to the requested range. */
+  from: string
+  /** Last signup day counted (never after `asOf`). */
+  to: string
+  /** Members: the selected users who signed up from `from` to `to`. */
+  cohortSize: number
+  /** One cell per day N of the matrix's `days`, in that order. */
+  cells: Array<RetentionCell>
+}
+
+/**
+ * Signup cohorts × day N: `engine.retentionMatrix()`. For a heat map, the matrix of shares (rows:
+ * cohorts, oldest first; columns: `days`) is
+ * `matrix.cohorts.map((c) => c.cells.map((cell) => cell.rate))` (`rateOnOrAfter` for unbounded
+ * retention): a `(number | null)[][]` in %, null where no member of the cohort is old enough yet.
+ */
+export interface RetentionMatrix {
+  /** Cohort period. */
+  granularity: 'day' | 'week' | 'month'
+  /** Country selection (by `users.country`). */
+  country: CountryKey
+  /** First signup day asked for. */
+  from: string
+  /** Last signup day asked for. */
+  to: string
+  /** Activity is counted up to this day. */
+  asOf: string
+  /** The days N of the columns, as asked. */
+  days: Array<number>
+  /** The cohorts, oldest first (none when no signup day is on or before `asOf`). */
+  cohorts: Array<CohortRow>
+}
+
+/** One period of a lifecycle. */
+export interface LifecyclePeriod {
+  /** First day of the calendar period (a Monday for weeks, the 1st for months). */
+  period: string
+  /** Its last day (the last period ends at the requested `to`). */
+  to: string
+  /** Selected users active in the period: `new + returning + resurrecting`. */
+  active: number
+  /** Active, signed up in the period. */
+  new: number
+  /** Active in the period and in the one before (and not new). */
+  returning: number
+  /** Active, not in the period before, signed up before the period (or signup unknown). */
+  resurrecting: number
+  /** Active in the period before, not in this one: a negative count (≤ 0), as charts stack it. */
+  dormant: number
+}
+
+/** New, returning, resurrecting and dormant users per period: `engine.lifecycle()`. */
+export interface Lifecycle {
+  granularity: 'day' | 'week' | 'month'
+  /** Country selection (by `users.country`). */
+  country: CountryKey
+  from: string
+  to: string
+  /** The calendar periods overlapping `from..to` (whole from their first day), oldest first. */
+  periods: Array<LifecyclePeriod>
+}
+
 /** Why a document was rejected (see docs/data-contract.md). */
 export type InvalidReason =
   | 'malformed_json'
@@ -492,6 +574,19 @@ export declare class Engine {
    * or month of `from..=to`, each bucket computed over its own days.
    */
   timeSeries(query: TimeSeriesQuery): Promise<TimeSeries>
+  /**
+   * Signup cohorts of `from..=to` by `granularity` (default `week`), for `country` (by
+   * `users.country`), with each cohort's retention on every day N of `days` (default 1, 3, 7, 14,
+   * 30, 60, 90), counted up to `asOf` (default `to`): on day N exactly (`rate`) and on day N or later
+   * (`rateOnOrAfter`). A cell's denominator is the members whose day N is not after `asOf`.
+   */
+  retentionMatrix(query: RetentionMatrixQuery): Promise<RetentionMatrix>
+  /**
+   * The lifecycle of every day, week or month (`granularity`, default `day`) of `from..=to`: among
+   * the users of `country` (by `users.country`) active in a period, how many are new, returning or
+   * resurrecting, and how many of the period before went dormant.
+   */
+  lifecycle(query: LifecycleQuery): Promise<Lifecycle>
 }
 
 /** Alert thresholds, in percent or events per clock hour. */
@@ -605,6 +700,21 @@ export interface KpiQuery {
   country?: string
 }
 
+/** New, returning, resurrecting and dormant users per period of a range. */
+export interface LifecycleQuery {
+  /** First local day, `'YYYY-MM-DD'`. */
+  from: string
+  /** Last local day, inclusive, `'YYYY-MM-DD'`. */
+  to: string
+  /** `day` (default), `week` (Monday-started) or `month`; `daily`, `weekly`, `monthly` also work. */
+  granularity?: string
+  /**
+   * `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code such as `NP` (any case), selecting users
+   * by `users.country`.
+   */
+  country?: string
+}
+
 /** The ids of every metric (`revenue.total`, `engagement.dau`, …): `metrics().map((m) => m.id)`. */
 export declare function metricPaths(): Array<string>
 
@@ -627,6 +737,31 @@ export interface OpenOptions {
 export interface RecentBackfillQuery {
   /** Days, ending with the last settled one (1 … `maxRangeDays`). */
   days: number
+}
+
+/** Signup cohorts × day N: the signup range, its cohort period and the days N. */
+export interface RetentionMatrixQuery {
+  /** First signup day, `'YYYY-MM-DD'`. */
+  from: string
+  /** Last signup day, inclusive, `'YYYY-MM-DD'`. */
+  to: string
+  /** Activity is counted up to this day, `'YYYY-MM-DD'` (default: `to`); not before `from`. */
+  asOf?: string
+  /**
+   * Cohort period: `day`, `week` (default; Monday-started) or `month`; `daily`, `weekly`, `monthly`
+   * also work.
+   */
+  granularity?: string
+  /**
+   * `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code such as `NP` (any case), selecting users
+   * by `users.country`.
+   */
+  country?: string
+  /**
+   * The days N of the columns, in order (default `[1, 3, 7, 14, 30, 60, 90]`; 1 to 400 values, each
+   * at most 3660).
+   */
+  days?: Array<number>
 }
 
 /** A revenue drop to inject. */

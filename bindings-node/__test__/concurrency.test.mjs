@@ -118,6 +118,8 @@ test('a refused call rejects at once, without waiting behind busy pool threads',
     engine.timeSeries({ metric: 'revenue.total', from: end, to: start }),
     engine.backfill({ from: '1900-01-01', to: end }),
     engine.rollupDay('2099-01-01'),
+    engine.retentionMatrix({ from: '0001-01-01', to: end }),
+    engine.lifecycle({ from: start, to: '9999-12-31', granularity: 'month' }),
     engine.kpis({ from: start, to: end, country: 'Nepal' }),
     Engine.fromDirectory(data.dir, {}, { database: 'x' }),
   ].map((p) =>

@@ -43,6 +43,8 @@ describe('bad arguments reject with INVALID_ARGUMENT', () => {
       ['kpisFromRaw', (q) => engine.kpisFromRaw(q)],
       ['timeSeries', (q) => engine.timeSeries({ metric: 'revenue.total', ...q })],
       ['backfill', (q) => engine.backfill(q)],
+      ['retentionMatrix', (q) => engine.retentionMatrix(q)],
+      ['lifecycle', (q) => engine.lifecycle(q)],
     ]
     for (const [name, call] of methods) {
       const loose = await rejects(() => call({ from: '2026-4-1', to: '2026-04-30' }), 'INVALID_ARGUMENT')
@@ -61,6 +63,8 @@ describe('bad arguments reject with INVALID_ARGUMENT', () => {
     await rejects(() => engine.kpisFromRaw(reversed), 'INVALID_ARGUMENT', /is after/)
     await rejects(() => engine.timeSeries({ ...reversed, metric: 'revenue.total' }), 'INVALID_ARGUMENT', /is after/)
     await rejects(() => engine.backfill(reversed), 'INVALID_ARGUMENT', /is after/)
+    await rejects(() => engine.retentionMatrix(reversed), 'INVALID_ARGUMENT', /is after/)
+    await rejects(() => engine.lifecycle(reversed), 'INVALID_ARGUMENT', /is after/)
   })
 
   test('an unknown country format', async () => {

@@ -1,7 +1,7 @@
 // Compiled (not run) by types.test.mjs with `tsc --strict`: index.d.ts is valid TypeScript, the README's
 // way of using the package type-checks, and misuse is a type error.
 import { Engine, metricPaths, metrics } from '../index'
-import type { BackfillProgress, KpiReport, MetricInfo, QualityIssue, RollupView, TimeSeries } from '../index'
+import type { BackfillProgress, KpiReport, Lifecycle, MetricInfo, QualityIssue, RetentionMatrix, RollupView, TimeSeries } from '../index'
 
 declare const console: { log(...values: unknown[]): void }
 declare const process: { env: Record<string, string | undefined> }
@@ -30,6 +30,12 @@ export async function usage(): Promise<void> {
   const raw: KpiReport = await engine.kpisFromRaw({ from: '2026-03-01', to: '2026-03-31' })
   console.log(growth, tier, trend, npr, series.points[0]?.value, summary.rollupsWritten, cancelled, recent.computed, issue?.kind, active, ids, raw.period.days)
   console.log(generated.generationManifest?.start, engine.generationManifest === null, mongo, legacy)
+  const matrix: RetentionMatrix = await engine.retentionMatrix({ from: '2026-03-01', to: '2026-03-31', asOf: '2026-04-30', granularity: 'week', days: [1, 7, 30] })
+  const heatMap: (number | null)[][] = matrix.cohorts.map((c) => c.cells.map((cell) => cell.rateOnOrAfter))
+  const sizes: number[] = matrix.cohorts.map((c) => c.cohortSize)
+  const lifecycle: Lifecycle = await engine.lifecycle({ from: '2026-03-01', to: '2026-03-31', granularity: 'week', country: 'NP' })
+  const stacked = lifecycle.periods.map((p) => [p.new, p.returning, p.resurrecting, p.dormant])
+  console.log(heatMap, sizes, stacked, matrix.asOf, lifecycle.granularity === 'week')
 
   // @ts-expect-error days are 'YYYY-MM-DD' strings, not Dates
   await engine.kpis({ from: new Date('2026-03-01T00:00:00Z'), to: '2026-03-31' })
@@ -43,6 +49,12 @@ export async function usage(): Promise<void> {
   await Engine.fromDirectory(42)
   // @ts-expect-error backfillRecent takes { days }
   await engine.backfillRecent(3)
+  // @ts-expect-error a share may be null (no member old enough yet)
+  matrix.cohorts[0].cells[0].rate.toFixed(1)
+  // @ts-expect-error the days N are numbers
+  await engine.retentionMatrix({ from: '2026-03-01', to: '2026-03-31', days: '1,7' })
+  // @ts-expect-error `from` is required
+  await engine.lifecycle({ to: '2026-03-31' })
   // @ts-expect-error a set is given by its size
   views[0].facts.active.length
 }

@@ -120,6 +120,16 @@ test('results match their declared types', async () => {
   for (const metric of analytics.metricPaths()) {
     check(await engine.timeSeries({ metric, from: start, to: end, granularity: 'week' }), 'TimeSeries', metric)
   }
+  for (const granularity of ['day', 'week', 'month']) {
+    for (const country of ['ALL', 'NP', 'UNKNOWN']) {
+      check(await engine.retentionMatrix({ from: start, to: end, granularity, country, days: [0, 1, 7, 28] }), 'RetentionMatrix', `retentionMatrix(${granularity}, ${country})`)
+      check(await engine.lifecycle({ from: start, to: end, granularity, country }), 'Lifecycle', `lifecycle(${granularity}, ${country})`)
+    }
+  }
+  const young = await engine.retentionMatrix({ from: start, to: end, asOf: addDays(start, 3) })
+  assert.ok(young.cohorts[0].cells.some((c) => c.rate === null), 'cells of no eligible member are null')
+  check(young, 'RetentionMatrix', 'retentionMatrix(asOf)')
+  check(await engine.retentionMatrix({ from: '2001-01-01', to: '2001-01-02' }), 'RetentionMatrix', 'retentionMatrix(empty)')
   check(await engine.qualityReport(), 'QualityReport', 'qualityReport()')
   const progress = []
   check(await engine.backfill({ from: start, to: end }, (p) => progress.push(p)), 'BackfillSummary', 'backfill()')

@@ -1,7 +1,7 @@
 //! The TypeScript declarations of the methods' option objects. These structs are never converted: the
 //! binding hands every argument to the core's request layer as JSON, which reads and validates it
 //! (`halobuzz_analytics::api`: `ConfigOptions`, `GenerateRequest`, `KpiRequest`, `TimeSeriesRequest`,
-//! `BackfillRequest`). They exist so that `napi build` writes the matching interfaces into `index.d.ts`;
+//! `BackfillRequest`, `RetentionMatrixRequest`, `LifecycleRequest`). They exist so that `napi build` writes the matching interfaces into `index.d.ts`;
 //! keep their fields in step with those requests (`__test__/types.test.mjs` checks a few).
 
 use std::collections::HashMap;
@@ -131,6 +131,40 @@ pub struct TimeSeriesQuery {
     /// `day` (default), `week` (Monday-started) or `month`; `daily`, `weekly`, `monthly` also work.
     pub granularity: Option<String>,
     /// `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code such as `NP` (any case).
+    pub country: Option<String>,
+}
+
+/// Signup cohorts × day N: the signup range, its cohort period and the days N.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct RetentionMatrixQuery {
+    /// First signup day, `'YYYY-MM-DD'`.
+    pub from: String,
+    /// Last signup day, inclusive, `'YYYY-MM-DD'`.
+    pub to: String,
+    /// Activity is counted up to this day, `'YYYY-MM-DD'` (default: `to`); not before `from`.
+    pub as_of: Option<String>,
+    /// Cohort period: `day`, `week` (default; Monday-started) or `month`; `daily`, `weekly`, `monthly`
+    /// also work.
+    pub granularity: Option<String>,
+    /// `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code such as `NP` (any case), selecting users
+    /// by `users.country`.
+    pub country: Option<String>,
+    /// The days N of the columns, in order (default `[1, 3, 7, 14, 30, 60, 90]`; 1 to 400 values, each
+    /// at most 3660).
+    pub days: Option<Vec<u32>>,
+}
+
+/// New, returning, resurrecting and dormant users per period of a range.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct LifecycleQuery {
+    /// First local day, `'YYYY-MM-DD'`.
+    pub from: String,
+    /// Last local day, inclusive, `'YYYY-MM-DD'`.
+    pub to: String,
+    /// `day` (default), `week` (Monday-started) or `month`; `daily`, `weekly`, `monthly` also work.
+    pub granularity: Option<String>,
+    /// `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code such as `NP` (any case), selecting users
+    /// by `users.country`.
     pub country: Option<String>,
 }
 

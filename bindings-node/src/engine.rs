@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use halobuzz_analytics::api::{
     self, BackfillRequest, ConfigOptions, DataSource, DayRequest, GenerateRequest, Generated,
-    KpiRequest, RecentBackfillRequest, TimeSeriesRequest,
+    KpiRequest, LifecycleRequest, RecentBackfillRequest, RetentionMatrixRequest, TimeSeriesRequest,
 };
 use halobuzz_analytics::calendar::DateRange;
 use halobuzz_analytics::generate::GenerationManifest;
@@ -357,6 +357,41 @@ impl Engine {
     pub fn time_series(&self, env: Env, query: Option<Unknown<'_>>) -> napi::Result<Settled<Job>> {
         let request = args::request::<TimeSeriesRequest>(&env, "query", query)
             .and_then(|r| self.checked(r, |r| DateRange::new(r.from.0, r.to.0)));
+        let shared = self.shared.clone();
+        run(&env, request, move |r| to_json(&r.run(&shared.engine)?))
+    }
+
+    /// Signup cohorts of `from..=to` by `granularity` (default `week`), for `country` (by
+    /// `users.country`), with each cohort's retention on every day N of `days` (default 1, 3, 7, 14,
+    /// 30, 60, 90), counted up to `asOf` (default `to`): on day N exactly (`rate`) and on day N or later
+    /// (`rateOnOrAfter`). A cell's denominator is the members whose day N is not after `asOf`.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "query: RetentionMatrixQuery",
+        ts_return_type = "Promise<RetentionMatrix>"
+    )]
+    pub fn retention_matrix(
+        &self,
+        env: Env,
+        query: Option<Unknown<'_>>,
+    ) -> napi::Result<Settled<Job>> {
+        let request = args::request::<RetentionMatrixRequest>(&env, "query", query)
+            .and_then(|r| self.checked(r, RetentionMatrixRequest::range));
+        let shared = self.shared.clone();
+        run(&env, request, move |r| to_json(&r.run(&shared.engine)?))
+    }
+
+    /// The lifecycle of every day, week or month (`granularity`, default `day`) of `from..=to`: among
+    /// the users of `country` (by `users.country`) active in a period, how many are new, returning or
+    /// resurrecting, and how many of the period before went dormant.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "query: LifecycleQuery",
+        ts_return_type = "Promise<Lifecycle>"
+    )]
+    pub fn lifecycle(&self, env: Env, query: Option<Unknown<'_>>) -> napi::Result<Settled<Job>> {
+        let request = args::request::<LifecycleRequest>(&env, "query", query)
+            .and_then(|r| self.checked(r, LifecycleRequest::range));
         let shared = self.shared.clone();
         run(&env, request, move |r| to_json(&r.run(&shared.engine)?))
     }

@@ -161,6 +161,88 @@ export interface TimeSeries {
   points: Array<TimePoint>
 }
 
+/** Retention of one cohort on day N (percentages 0–100). */
+export interface RetentionCell {
+  /** N: days since each member's own signup day. */
+  day: number
+  /** Members whose day N is on or before `asOf` (the denominator). */
+  eligible: number
+  /** Eligible members active on their day N. */
+  retained: number
+  /** `retained / eligible` in %, null when no member is old enough yet (`eligible` is 0). */
+  rate: number | null
+  /** Eligible members active on some day from their day N to `asOf` ("unbounded" retention). */
+  retainedOnOrAfter: number
+  /** `retainedOnOrAfter / eligible` in %, null when `eligible` is 0. */
+  rateOnOrAfter: number | null
+}
+
+/** One signup cohort: a row of the matrix. */
+export interface CohortRow {
+  /** First day of the signup period (a Monday for weeks, the 1st for months). */
+  cohortDate: string
+  /** First signup day counted: the period clipped to the requested range. */
+  from: string
+  /** Last signup day counted (never after `asOf`). */
+  to: string
+  /** Members: the selected users who signed up from `from` to `to`. */
+  cohortSize: number
+  /** One cell per day N of the matrix's `days`, in that order. */
+  cells: Array<RetentionCell>
+}
+
+/**
+ * Signup cohorts × day N: `engine.retentionMatrix()`. For a heat map, the matrix of shares (rows:
+ * cohorts, oldest first; columns: `days`) is
+ * `matrix.cohorts.map((c) => c.cells.map((cell) => cell.rate))` (`rateOnOrAfter` for unbounded
+ * retention): a `(number | null)[][]` in %, null where no member of the cohort is old enough yet.
+ */
+export interface RetentionMatrix {
+  /** Cohort period. */
+  granularity: 'day' | 'week' | 'month'
+  /** Country selection (by `users.country`). */
+  country: CountryKey
+  /** First signup day asked for. */
+  from: string
+  /** Last signup day asked for. */
+  to: string
+  /** Activity is counted up to this day. */
+  asOf: string
+  /** The days N of the columns, as asked. */
+  days: Array<number>
+  /** The cohorts, oldest first (none when no signup day is on or before `asOf`). */
+  cohorts: Array<CohortRow>
+}
+
+/** One period of a lifecycle. */
+export interface LifecyclePeriod {
+  /** First day of the calendar period (a Monday for weeks, the 1st for months). */
+  period: string
+  /** Its last day (the last period ends at the requested `to`). */
+  to: string
+  /** Selected users active in the period: `new + returning + resurrecting`. */
+  active: number
+  /** Active, signed up in the period. */
+  new: number
+  /** Active in the period and in the one before (and not new). */
+  returning: number
+  /** Active, not in the period before, signed up before the period (or signup unknown). */
+  resurrecting: number
+  /** Active in the period before, not in this one: a negative count (≤ 0), as charts stack it. */
+  dormant: number
+}
+
+/** New, returning, resurrecting and dormant users per period: `engine.lifecycle()`. */
+export interface Lifecycle {
+  granularity: 'day' | 'week' | 'month'
+  /** Country selection (by `users.country`). */
+  country: CountryKey
+  from: string
+  to: string
+  /** The calendar periods overlapping `from..to` (whole from their first day), oldest first. */
+  periods: Array<LifecyclePeriod>
+}
+
 /** Why a document was rejected (see docs/data-contract.md). */
 export type InvalidReason =
   | 'malformed_json'
