@@ -1,8 +1,8 @@
 //! `Engine`: the Python face of the core [`Engine`] (core `engine.rs`), through the request layer
 //! (`halobuzz_analytics::api`).
 //!
-//! Each method translates its Python arguments into a core request (`kpi.rs`, `config.rs`,
-//! `generate.rs`), runs it through `run::compute` (GIL released, panics caught) and converts the
+//! Each method translates its Python arguments into a core request (`kpi.rs`, `cohort.rs`,
+//! `config.rs`, `generate.rs`), runs it through `run::compute` (GIL released, panics caught) and converts the
 //! result (`convert::to_py`). The `*_frame` methods compute the same result and hand it to
 //! `halobuzz_analytics._frames` (`run::frame`), which imports pandas lazily.
 
@@ -16,6 +16,7 @@ use halobuzz_analytics::generate::GenerationManifest;
 use halobuzz_analytics::kpi::KpiReport;
 use halobuzz_analytics::Engine;
 
+use crate::cohort::{lifecycle_request, retention_request};
 use crate::config::{config_dict, data_source, ConfigArgs};
 use crate::convert::to_py;
 use crate::generate::GeneratorArgs;
@@ -354,6 +355,62 @@ impl PyEngine {
         series_to_py(py, &series)
     }
 
+    /// Signup cohorts of ``start..=end`` by ``granularity`` (``"day"``, ``"week"``, Monday-started, or
+    /// ``"month"``) for ``country`` (selecting users by ``users.country``), with each cohort's
+    /// retention on every day N of ``days`` (a sequence of ints; ``None`` means 1, 3, 7, 14, 30, 60,
+    /// 90) counted up to ``as_of`` (``None`` means ``end``). Returns ``{"granularity", "country",
+    /// "from", "to", "as_of", "days", "cohorts"}``; each cohort is ``{"cohort_date", "from", "to",
+    /// "cohort_size", "cells"}`` and each cell ``{"day", "eligible", "retained", "rate",
+    /// "retained_on_or_after", "rate_on_or_after"}``: ``eligible`` members are those whose day N is
+    /// not after ``as_of``, ``rate`` the share of them active on their day N and ``rate_on_or_after``
+    /// on day N or later, in % (``None`` when no member is eligible yet). Computed from daily
+    /// rollups, like :meth:`kpis`.
+    #[pyo3(signature = (start, end, as_of=None, granularity="week", country="ALL", days=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn retention_matrix<'py>(
+        &self,
+        py: Python<'py>,
+        start: &Bound<'py, PyAny>,
+        end: &Bound<'py, PyAny>,
+        as_of: Option<Bound<'py, PyAny>>,
+        granularity: &str,
+        country: &str,
+        days: Option<Vec<i128>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = retention_request(
+            start,
+            end,
+            as_of.as_ref(),
+            granularity,
+            country,
+            days.as_deref(),
+        )?;
+        let matrix = compute(py, || request.run(&self.inner))?;
+        Ok(to_py(py, &matrix)?)
+    }
+
+    /// The lifecycle of every ``"day"``, ``"week"`` (Monday-started) or ``"month"`` of
+    /// ``start..=end`` for ``country`` (selecting users by ``users.country``): among the users active
+    /// in a period, who is ``new`` (signed up in it), ``returning`` (also active in the period before)
+    /// or ``resurrecting`` (not active in the period before), and how many of the period before went
+    /// ``dormant`` (a count <= 0). Returns ``{"granularity", "country", "from", "to", "periods"}``,
+    /// each period ``{"period", "to", "active", "new", "returning", "resurrecting", "dormant"}``, with
+    /// ``active == new + returning + resurrecting``; periods are whole calendar periods from their
+    /// first day (the last ends at ``end``).
+    #[pyo3(signature = (start, end, granularity="day", country="ALL"))]
+    fn lifecycle<'py>(
+        &self,
+        py: Python<'py>,
+        start: &Bound<'py, PyAny>,
+        end: &Bound<'py, PyAny>,
+        granularity: &str,
+        country: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = lifecycle_request(start, end, granularity, country)?;
+        let lifecycle = compute(py, || request.run(&self.inner))?;
+        Ok(to_py(py, &lifecycle)?)
+    }
+
     /// The data-quality report: per collection, documents ``read``, ``valid``, ``invalid`` and
     /// ``duplicates``, invalid documents by reason and by field (reasons such as ``missing_field``,
     /// ``out_of_range``, ``too_large``), ``warnings``: valid documents kept with part of them ignored
@@ -394,6 +451,47 @@ impl PyEngine {
     ) -> PyResult<Bound<'py, PyAny>> {
         let series = self.time_series(py, metric, start, end, granularity, country)?;
         frame(py, "time_series_frame", (series,))
+    }
+
+    /// :meth:`retention_matrix` as a ``pandas.DataFrame`` for a heat map: one row per cohort, indexed
+    /// by ``cohort_date`` (``datetime64[ns]``), a ``cohort_size`` column (``int64``), then one column
+    /// per day N, ``d1``, ``d3``, ... (``float64``), holding the share retained in % (``rate``;
+    /// ``rate_on_or_after`` with ``on_or_after=True``), ``NaN`` where no member is eligible yet. The
+    /// matrix's other fields are in ``DataFrame.attrs``. Needs pandas.
+    #[pyo3(signature = (
+        start, end, as_of=None, granularity="week", country="ALL", days=None, *, on_or_after=false
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn retention_matrix_frame<'py>(
+        &self,
+        py: Python<'py>,
+        start: &Bound<'py, PyAny>,
+        end: &Bound<'py, PyAny>,
+        as_of: Option<Bound<'py, PyAny>>,
+        granularity: &str,
+        country: &str,
+        days: Option<Vec<i128>>,
+        on_or_after: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let matrix = self.retention_matrix(py, start, end, as_of, granularity, country, days)?;
+        frame(py, "retention_matrix_frame", (matrix, on_or_after))
+    }
+
+    /// :meth:`lifecycle` as a ``pandas.DataFrame``: one row per period, columns ``period`` and ``to``
+    /// (``datetime64[ns]``), ``active``, ``new``, ``returning``, ``resurrecting`` and ``dormant``
+    /// (``int64``, ``dormant`` <= 0); ``granularity``, ``country``, ``from`` and ``to`` are in
+    /// ``DataFrame.attrs``. Needs pandas.
+    #[pyo3(signature = (start, end, granularity="day", country="ALL"))]
+    fn lifecycle_frame<'py>(
+        &self,
+        py: Python<'py>,
+        start: &Bound<'py, PyAny>,
+        end: &Bound<'py, PyAny>,
+        granularity: &str,
+        country: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let lifecycle = self.lifecycle(py, start, end, granularity, country)?;
+        frame(py, "lifecycle_frame", (lifecycle,))
     }
 
     /// :meth:`kpis` as a ``pandas.DataFrame`` with one row per country (``country`` may be a list):

@@ -6,13 +6,15 @@
 //!
 //! The binding translates and decides nothing: every argument goes to the core's request layer
 //! (`halobuzz_analytics::api`) as JSON ([`request`]), which parses, validates and names errors for
-//! every front end alike. [`engine`] is the `Engine` class; [`config`], [`generate`] and [`kpi`] build
-//! the requests of the configuration, the generator and the KPI operations; [`error`] is the exception
-//! hierarchy and the one conversion of the core error (by its category); [`run`] releases the GIL,
+//! every front end alike. [`engine`] is the `Engine` class; [`config`], [`generate`], [`kpi`] and
+//! [`cohort`] build the requests of the configuration, the generator, the KPI operations and the
+//! cohort operations (retention matrices, lifecycle); [`error`] is the exception hierarchy and the
+//! one conversion of the core error (by its category); [`run`] releases the GIL,
 //! catches panics and reports backfill progress to Python; [`convert`] turns the core's
 //! serde results into Python objects with the naming rule of `halobuzz_analytics::naming` (camelCase
 //! field names → snake_case).
 
+mod cohort;
 mod config;
 mod convert;
 mod engine;

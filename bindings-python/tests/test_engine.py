@@ -355,6 +355,89 @@ def test_an_engine_is_shared_between_threads(fresh_engine: ha.Engine, engine: ha
     assert results == [expected] * 9
 
 
+def _window() -> List[str]:
+    first = dt.date.fromisoformat(FIRST)
+    return [(first + dt.timedelta(days=i)).isoformat() for i in range(DAYS)]
+
+
+def _all_rollups(engine: ha.Engine) -> Dict[str, Dict[str, Any]]:
+    """The `ALL` rollup of every day of the window, by day (rolled up first where missing)."""
+    engine.backfill(FIRST, LAST)
+    out = {}
+    for day in _window():
+        views = engine.rollups_of_day(day)
+        assert views[0]["country"] == "ALL"
+        out[day] = views[0]
+    return out
+
+
+def test_retention_cohorts_split_the_signups_of_the_range(engine: ha.Engine) -> None:
+    rollups = _all_rollups(engine)
+    daily = engine.retention_matrix(FIRST, LAST, granularity="day", days=[0, 1, 7])
+    assert [c["cohort_date"] for c in daily["cohorts"]] == _window()
+    # A daily cohort is its day's signups, and all of them reach day N on the same day.
+    for c in daily["cohorts"]:
+        assert c["from"] == c["to"] == c["cohort_date"]
+        assert c["cohort_size"] == rollups[c["cohort_date"]]["facts"]["signups"]
+        for cell in c["cells"]:
+            reached = dt.date.fromisoformat(c["cohort_date"]) + dt.timedelta(days=cell["day"]) <= dt.date.fromisoformat(LAST)
+            assert cell["eligible"] == (c["cohort_size"] if reached else 0)
+    signups = sum(r["facts"]["signups"] for r in rollups.values())
+    assert signups > 0
+    for granularity in ("day", "week", "month"):
+        matrix = engine.retention_matrix(FIRST, LAST, granularity=granularity)
+        assert sum(c["cohort_size"] for c in matrix["cohorts"]) == signups, granularity
+        for c in matrix["cohorts"]:
+            for cell in c["cells"]:
+                assert cell["retained"] <= cell["retained_on_or_after"] <= cell["eligible"] <= c["cohort_size"]
+                assert (cell["rate"] is None) == (cell["eligible"] == 0)
+    frame = engine.retention_matrix_frame(FIRST, LAST, granularity="day")
+    assert frame["cohort_size"].sum() == signups
+
+
+@pytest.mark.parametrize("granularity", ["day", "week", "month"])
+@pytest.mark.parametrize("country", ["ALL", "NP"])
+def test_lifecycle_reconciles(engine: ha.Engine, granularity: str, country: str) -> None:
+    periods = engine.lifecycle(FIRST, LAST, granularity, country)["periods"]
+    assert periods and periods[0]["period"] <= FIRST and periods[-1]["to"] == LAST
+    for p in periods:
+        assert p["active"] == p["new"] + p["returning"] + p["resurrecting"], p
+        assert p["dormant"] <= 0, p
+    for before, p in zip(periods, periods[1:]):
+        assert p["period"] == (dt.date.fromisoformat(before["to"]) + dt.timedelta(days=1)).isoformat()
+        # Who was active before either is active again or went dormant.
+        assert before["active"] >= p["returning"] - p["dormant"], p
+
+
+def test_daily_lifecycle_counts_the_active_users_of_the_rollups(engine: ha.Engine) -> None:
+    rollups = _all_rollups(engine)
+    periods = engine.lifecycle(FIRST, LAST)["periods"]
+    assert [p["period"] for p in periods] == _window()
+    assert [p["active"] for p in periods] == [rollups[p["period"]]["facts"]["active"] for p in periods]
+
+
+def test_cohort_defaults_are_the_cores(engine: ha.Engine) -> None:
+    matrix = engine.retention_matrix(FIRST, LAST)
+    assert (matrix["granularity"], matrix["country"], matrix["as_of"]) == ("week", "ALL", LAST)
+    assert matrix["days"] == [1, 3, 7, 14, 30, 60, 90]
+    assert engine.retention_matrix(FIRST, LAST, as_of=None, days=None) == matrix
+    assert engine.lifecycle(FIRST, LAST)["granularity"] == "day"
+    parameters = inspect.signature(ha.Engine.retention_matrix).parameters
+    assert [(p.name, p.default) for p in list(parameters.values())[1:]] == [
+        ("start", inspect.Parameter.empty),
+        ("end", inspect.Parameter.empty),
+        ("as_of", None),
+        ("granularity", "week"),
+        ("country", "ALL"),
+        ("days", None),
+    ]
+    assert inspect.signature(ha.Engine.retention_matrix_frame).parameters["on_or_after"].kind == inspect.Parameter.KEYWORD_ONLY
+    # Dates as date objects, days as any sequence of ints.
+    assert engine.retention_matrix(
+        dt.date(2026, 3, 21), dt.date(2026, 4, 12), as_of=dt.date(2026, 4, 19), days=range(1, 4)
+    ) == engine.retention_matrix("2026-03-21", "2026-04-12", "2026-04-19", days=[1, 2, 3])
+
+
 def test_generation_manifest(engine: ha.Engine) -> None:
     assert engine.generation_manifest is None
     e = ha.Engine.generate(users=60, days=5, seed=1, start="2026-01-10", revenue_drop=("2026-01-12", 50), read_env=False)

@@ -44,6 +44,21 @@ def test_the_hierarchy() -> None:
         (lambda e: e.backfill(LAST, FIRST), "after"),
         (lambda e: e.rollup_day("yesterday"), "invalid date"),
         (lambda e: e.quality_frame("everything"), "invalid table"),
+        (lambda e: e.retention_matrix(LAST, FIRST), "after"),
+        (lambda e: e.retention_matrix("2026-3-21", LAST), "invalid start: `2026-3-21`"),
+        (lambda e: e.retention_matrix(FIRST, LAST, as_of="2026-4-19"), "invalid as_of: `2026-4-19`"),
+        (lambda e: e.retention_matrix(FIRST, LAST, "2026-03-20"), r"invalid as_of: 2026-03-20 is before the first signup day"),
+        (lambda e: e.retention_matrix(FIRST, LAST, as_of="2999-01-01"), "invalid date range"),
+        (lambda e: e.retention_matrix(FIRST, LAST, granularity="hour"), "invalid granularity"),
+        (lambda e: e.retention_matrix(FIRST, LAST, country="Nepal"), "invalid country"),
+        (lambda e: e.retention_matrix(FIRST, LAST, days=[]), "invalid days: between 1 and 400 values"),
+        (lambda e: e.retention_matrix(FIRST, LAST, days=[1, 3661]), "invalid days: 3661 is beyond day 3660"),
+        (lambda e: e.retention_matrix(FIRST, LAST, days=[1, -1]), r"invalid days\[1\]: .*expected u32"),
+        (lambda e: e.retention_matrix(FIRST, LAST, days=[2**70]), r"invalid days\[0\]"),
+        (lambda e: e.retention_matrix_frame(FIRST, LAST, days=[]), "invalid days"),
+        (lambda e: e.lifecycle(LAST, FIRST), "after"),
+        (lambda e: e.lifecycle(FIRST, LAST, "hour"), "invalid granularity"),
+        (lambda e: e.lifecycle_frame(FIRST, LAST, country="NPL"), "invalid country"),
     ],
 )
 def test_invalid_arguments(engine: ha.Engine, call: Callable[[ha.Engine], Any], message: str) -> None:
@@ -60,6 +75,8 @@ def test_invalid_arguments(engine: ha.Engine, call: Callable[[ha.Engine], Any], 
         (lambda: ha.Engine.generate(users=50, days=3, read_env=False, alerts={"bogus": 1}), "alerts.bogus"),
         (lambda: ha.Engine.generate(users=50, days=3, read_env=False, app_id=""), "app_id"),
         (lambda: ha.Engine.from_directory("", read_env=False), "path"),
+        # An argument the engine refuses after decoding is named the Python way too.
+        (lambda: ha.Engine.generate(users=50, days=3, start="2026-04-01", now=NOW, read_env=False).retention_matrix("2026-04-02", "2026-04-03", "2026-04-01"), "as_of"),
     ],
 )
 def test_bad_requests_are_refused_by_the_core(call: Callable[[], Any], argument: str) -> None:
@@ -182,6 +199,13 @@ def test_a_malformed_environment_variable_is_named(monkeypatch: pytest.MonkeyPat
         lambda e: ha.Engine.generate(users=50, days=3, revenue_drop=40),  # type: ignore[arg-type]
         lambda e: ha.Engine.generate(users=50, days=3, colour="blue"),  # type: ignore[call-arg]
         lambda e: ha.Engine.from_directory(42),  # type: ignore[arg-type]
+        lambda e: e.retention_matrix(FIRST, LAST, days="1,3"),  # type: ignore[arg-type]
+        lambda e: e.retention_matrix(FIRST, LAST, days=[1.5]),  # type: ignore[list-item]
+        lambda e: e.retention_matrix(FIRST, LAST, days=7),  # type: ignore[arg-type]
+        lambda e: e.retention_matrix(FIRST, LAST, as_of=dt.datetime(2026, 4, 19, 12)),
+        lambda e: e.retention_matrix_frame(FIRST, LAST, on_or_after="yes"),  # type: ignore[arg-type]
+        lambda e: e.retention_matrix_frame(FIRST, LAST, None, "week", "ALL", None, True),  # type: ignore[misc]
+        lambda e: e.lifecycle(FIRST, LAST, granularity=None),  # type: ignore[arg-type]
     ],
 )
 def test_wrong_types_raise_type_error(engine: ha.Engine, call: Callable[[ha.Engine], Any]) -> None:

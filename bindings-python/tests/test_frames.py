@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import sys
 from pathlib import Path
@@ -43,6 +44,74 @@ def test_none_values_are_nan(engine: ha.Engine) -> None:
     assert frame["value"].dtype == "float64"
     assert frame["value"].isna().all()
     assert frame.shape == (5, 4)
+
+
+def test_retention_matrix_frame(engine: ha.Engine) -> None:
+    days = [0, 1, 7, 14, 28]
+    matrix = engine.retention_matrix(FIRST, LAST, days=days)
+    frame = engine.retention_matrix_frame(FIRST, LAST, days=days)
+    assert list(frame.columns) == ["cohort_size", "d0", "d1", "d7", "d14", "d28"]
+    assert frame.index.name == "cohort_date" and frame.index.dtype == "datetime64[ns]"
+    assert frame.shape == (len(matrix["cohorts"]), 1 + len(days)) == (5, 6)
+    assert (frame.index.day_of_week == 0).all(), "weekly cohorts start on Monday"
+    assert frame.index.tolist() == [pd.Timestamp(c["cohort_date"]) for c in matrix["cohorts"]]
+    assert frame["cohort_size"].dtype == "int64"
+    assert frame["cohort_size"].tolist() == [c["cohort_size"] for c in matrix["cohorts"]]
+    assert [str(t) for t in frame.dtypes] == ["int64"] + ["float64"] * len(days)
+    unbounded = engine.retention_matrix_frame(FIRST, LAST, days=days, on_or_after=True)
+    assert list(unbounded.columns) == list(frame.columns)
+    for i, cohort in enumerate(matrix["cohorts"]):
+        for cell in cohort["cells"]:
+            for table, key in ((frame, "rate"), (unbounded, "rate_on_or_after")):
+                share = table[f"d{cell['day']}"].iloc[i]
+                if cell[key] is None:
+                    assert math.isnan(share) and cell["eligible"] == 0
+                else:
+                    assert share == cell[key]
+    # The youngest cohort has not reached day 28: NaN, not 0.
+    assert math.isnan(frame["d28"].iloc[-1]) and frame["d0"].notna().all()
+    shares = frame.drop(columns="cohort_size")
+    assert (unbounded.drop(columns="cohort_size").fillna(0) >= shares.fillna(0)).all().all()
+    assert shares.min().min() >= 0 and shares.max().max() <= 100
+    assert frame.attrs == {
+        "granularity": "week",
+        "country": "ALL",
+        "from": FIRST,
+        "to": LAST,
+        "as_of": LAST,
+        "days": days,
+        "on_or_after": False,
+    }
+    assert unbounded.attrs["on_or_after"] is True
+    pd.testing.assert_frame_equal(ha.to_frame(matrix), frame)
+    # The days N by default are the core's.
+    default = engine.retention_matrix_frame(FIRST, LAST)
+    assert list(default.columns) == ["cohort_size", "d1", "d3", "d7", "d14", "d30", "d60", "d90"]
+
+
+def test_an_empty_retention_matrix_frame(engine: ha.Engine) -> None:
+    frame = engine.retention_matrix_frame("2001-01-01", "2001-01-14", granularity="day", days=[1, 7])
+    assert frame.shape == (14, 3)
+    assert (frame["cohort_size"] == 0).all() and frame[["d1", "d7"]].isna().all().all()
+    assert frame.index.dtype == "datetime64[ns]"
+
+
+def test_lifecycle_frame(engine: ha.Engine) -> None:
+    lifecycle = engine.lifecycle(FIRST, LAST, "week", "NP")
+    frame = engine.lifecycle_frame(FIRST, LAST, "week", "NP")
+    counts = ["active", "new", "returning", "resurrecting", "dormant"]
+    assert list(frame.columns) == ["period", "to", *counts]
+    assert [str(t) for t in frame.dtypes] == ["datetime64[ns]"] * 2 + ["int64"] * 5
+    assert len(frame) == len(lifecycle["periods"]) == 5
+    assert frame["period"].dt.day_of_week.eq(0).all()
+    assert frame["to"].iloc[-1] == pd.Timestamp(LAST)
+    for column in counts:
+        assert frame[column].tolist() == [p[column] for p in lifecycle["periods"]]
+    assert (frame["active"] == frame["new"] + frame["returning"] + frame["resurrecting"]).all()
+    assert (frame["dormant"] <= 0).all()
+    assert frame.attrs == {"granularity": "week", "country": "NP", "from": FIRST, "to": LAST}
+    pd.testing.assert_frame_equal(ha.to_frame(lifecycle), frame)
+    assert len(engine.lifecycle_frame(FIRST, LAST)) == 30
 
 
 def test_kpis_frame(engine: ha.Engine) -> None:
@@ -175,6 +244,8 @@ def test_missing_pandas_is_a_clear_import_error(engine: ha.Engine, monkeypatch: 
         lambda: engine.top_creators_frame(FIRST, LAST),
         lambda: engine.quality_frame(),
         lambda: ha.to_frame(engine.time_series("revenue.total", FIRST, LAST)),
+        lambda: engine.retention_matrix_frame(FIRST, LAST),
+        lambda: engine.lifecycle_frame(FIRST, LAST),
     ]
     for call in calls:
         with pytest.raises(ImportError, match=r"need pandas.*pip install pandas") as info:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any, Dict, List
 
 import pytest
 
@@ -81,6 +82,46 @@ def test_time_series_by_country(engine: ha.Engine, data_dir: Path) -> None:
     )
     expected["metric"] = "revenue.coin_topups"
     assert engine.time_series("revenue.coin_topups", FIRST, LAST, country="in") == expected
+
+
+def _flags(options: Dict[str, Any]) -> List[str]:
+    """The CLI's flags of Python keyword arguments (`as_of` -> `--as-of`, `days` comma-separated)."""
+    out: List[str] = []
+    for key, value in options.items():
+        text = ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+        out += [f"--{key.replace('_', '-')}", text]
+    return out
+
+
+@pytest.mark.parametrize(
+    "start,end,options",
+    [
+        (FIRST, LAST, {}),  # weekly, days 1 ... 90, as of the last signup day
+        (FIRST, LAST, {"granularity": "day", "country": "NP", "days": [0, 1, 7]}),
+        (FIRST, "2026-04-09", {"as_of": LAST, "granularity": "month", "days": (0, 1, 2, 28)}),
+        ("2026-03-24", "2026-04-06", {"as_of": "2026-04-12", "granularity": "weekly", "country": "unknown", "days": [7, 1]}),
+        (FIRST, LAST, {"as_of": "2026-03-30", "granularity": "day", "days": [1, 3]}),  # later signups left out
+    ],
+)
+def test_retention_matrix_equals_the_cli(
+    engine: ha.Engine, data_dir: Path, start: str, end: str, options: Dict[str, Any]
+) -> None:
+    expected = snake_keys(
+        cli_json("retention", *cli_engine_args(data_dir), "--from", start, "--to", end, *_flags(options))
+    )
+    assert engine.retention_matrix(start, end, **options) == expected
+    assert expected["cohorts"] and "retained_on_or_after" in expected["cohorts"][0]["cells"][0]
+
+
+@pytest.mark.parametrize("granularity,country", [("day", "ALL"), ("week", "NP"), ("month", "ALL"), ("daily", "UNKNOWN")])
+def test_lifecycle_equals_the_cli(engine: ha.Engine, data_dir: Path, granularity: str, country: str) -> None:
+    expected = snake_keys(
+        cli_json(
+            "lifecycle", *cli_engine_args(data_dir), "--from", FIRST, "--to", LAST,
+            "--granularity", granularity, "--country", country,
+        )
+    )
+    assert engine.lifecycle(FIRST, LAST, granularity, country) == expected
 
 
 def test_quality_report_equals_the_cli(engine: ha.Engine, data_dir: Path) -> None:

@@ -14,7 +14,7 @@
 # # HaloBuzz analytics from Python: quickstart
 #
 # Generate a synthetic HaloBuzz dataset, check its quality, compute the KPIs of the last 30 days,
-# compare countries, and plot daily revenue with pandas and matplotlib.
+# compare countries, look at signup cohorts, and plot daily revenue with pandas and matplotlib.
 #
 # This is a notebook in the "percent" format: open it in Jupyter (with jupytext), VS Code or PyCharm,
 # or run it as a script (`python docs/notebooks/quickstart.py`). The test suite of
@@ -126,7 +126,41 @@ by_country[columns]
 engine.top_creators_frame(*last30).head(5)
 
 # %% [markdown]
-# ## 5. A time series
+# ## 5. Cohorts
+#
+# Weekly signup cohorts, and the share of each cohort active on its day N: a heat map (pass
+# `on_or_after=True` for "active on day N or later"; NaN where a cohort is too young). Then the
+# lifecycle of each week: of its active users, who is new, returning or resurrecting, and how many of
+# the week before went dormant.
+
+# %%
+retention = engine.retention_matrix_frame(start, end, days=[1, 3, 7, 14, 30])
+print(retention.round(1))
+# Whole weeks only: a last week cut short at `end` would show most of the week before as dormant.
+last_sunday = end - dt.timedelta(days=(end.weekday() + 1) % 7)
+lifecycle = engine.lifecycle_frame(start, last_sunday, granularity="week")
+print(lifecycle)
+
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
+shares = retention.drop(columns="cohort_size")
+image = ax1.imshow(shares.to_numpy(), cmap="viridis", vmin=0, vmax=100, aspect="auto")
+ax1.set_xticks(range(len(shares.columns)), list(shares.columns))
+ax1.set_yticks(
+    range(len(shares)), [f"{d:%d %b} ({n})" for d, n in zip(shares.index, retention["cohort_size"])]
+)
+ax1.set_title("Retained on day N (%), by signup week (size)")
+fig.colorbar(image, ax=ax1)
+bottom = 0
+for column in ("new", "returning", "resurrecting"):
+    ax2.bar(lifecycle["period"], lifecycle[column], width=5, bottom=bottom, label=column)
+    bottom = bottom + lifecycle[column]
+ax2.bar(lifecycle["period"], lifecycle["dormant"], width=5, label="dormant")
+ax2.axhline(0, color="black", linewidth=0.5)
+ax2.set_title("Users per week")
+ax2.legend()
+
+# %% [markdown]
+# ## 6. A time series
 #
 # Daily revenue over the whole window, with the injected drop marked.
 

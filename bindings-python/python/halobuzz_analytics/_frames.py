@@ -75,6 +75,57 @@ def time_series_frame(series: Dict[str, Any]) -> DataFrame:
     return frame
 
 
+def _share(value: Optional[float]) -> float:
+    """A share in % as a float, NaN for None (no member eligible yet)."""
+    return float("nan") if value is None else float(value)
+
+
+def retention_matrix_frame(matrix: Dict[str, Any], on_or_after: bool = False) -> DataFrame:
+    """A retention matrix dict as a heat-map frame: one row per cohort, indexed by ``cohort_date``
+    (datetime64[ns]); ``cohort_size`` (int64), then one column ``d<N>`` per day N of ``days``, in that
+    order: the share retained in % (``rate``, or ``rate_on_or_after`` with ``on_or_after``), float64
+    with NaN where no member of the cohort is eligible yet."""
+    pd = _pandas()
+    cohorts = matrix["cohorts"]
+    rate = "rate_on_or_after" if on_or_after else "rate"
+    columns: Dict[str, Any] = {
+        "cohort_size": pd.Series([c["cohort_size"] for c in cohorts], dtype="int64"),
+    }
+    for i, n in enumerate(matrix["days"]):
+        # A day N asked for twice gives the same cells twice: one column.
+        columns.setdefault(
+            f"d{n}", pd.Series([_share(c["cells"][i][rate]) for c in cohorts], dtype="float64")
+        )
+    frame = pd.DataFrame(columns)
+    frame.index = pd.DatetimeIndex(
+        _dates(pd, [c["cohort_date"] for c in cohorts]), name="cohort_date"
+    )
+    frame.attrs.update(
+        {k: matrix[k] for k in ("granularity", "country", "from", "to", "as_of", "days")}
+    )
+    frame.attrs["on_or_after"] = on_or_after
+    return frame
+
+
+_LIFECYCLE_COUNTS = ("active", "new", "returning", "resurrecting", "dormant")
+
+
+def lifecycle_frame(lifecycle: Dict[str, Any]) -> DataFrame:
+    """A lifecycle dict as a frame: one row per period, ``period`` and ``to`` (datetime64[ns]), then
+    ``active``, ``new``, ``returning``, ``resurrecting`` and ``dormant`` (int64, dormant <= 0)."""
+    pd = _pandas()
+    periods = lifecycle["periods"]
+    frame = pd.DataFrame(
+        {
+            "period": _dates(pd, [p["period"] for p in periods]),
+            "to": _dates(pd, [p["to"] for p in periods]),
+            **{k: pd.Series([p[k] for p in periods], dtype="int64") for k in _LIFECYCLE_COUNTS},
+        }
+    )
+    frame.attrs.update({k: lifecycle[k] for k in ("granularity", "country", "from", "to")})
+    return frame
+
+
 def _metric(report: Dict[str, Any], path: str) -> Any:
     node: Any = report
     for part in path.split("."):
@@ -174,6 +225,9 @@ def to_frame(result: Any) -> DataFrame:
     """Any tabular result of the engine as a ``pandas.DataFrame``.
 
     - a time series (:meth:`Engine.time_series`): as :meth:`Engine.time_series_frame`;
+    - a retention matrix (:meth:`Engine.retention_matrix`): its shares on day N, as
+      :meth:`Engine.retention_matrix_frame` (``on_or_after=False``);
+    - a lifecycle (:meth:`Engine.lifecycle`): as :meth:`Engine.lifecycle_frame`;
     - a KPI report (:meth:`Engine.kpis`): one row, as :meth:`Engine.kpis_frame`;
     - a data-quality report (:meth:`Engine.quality_report`): its per-collection table, as
       :meth:`Engine.quality_frame`;
@@ -186,6 +240,10 @@ def to_frame(result: Any) -> DataFrame:
     if isinstance(result, dict):
         if "points" in result and "metric" in result:
             return time_series_frame(result)
+        if "cohorts" in result and "days" in result:
+            return retention_matrix_frame(result)
+        if "periods" in result and "granularity" in result:
+            return lifecycle_frame(result)
         if "period" in result and "revenue" in result:
             return kpis_frame([result])
         if set(result) == {"collections"}:
@@ -193,6 +251,7 @@ def to_frame(result: Any) -> DataFrame:
     elif isinstance(result, list) and all(isinstance(r, dict) for r in result):
         return pd.json_normalize(result)
     raise TypeError(
-        "to_frame: expected a time series, KPI report or quality report dict, or a list of dicts; "
+        "to_frame: expected a time series, retention matrix, lifecycle, KPI report or quality report "
+        "dict, or a list of dicts; "
         f"got {type(result).__name__}"
     )

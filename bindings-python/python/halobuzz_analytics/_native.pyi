@@ -156,6 +156,26 @@ class Engine:
     ) -> _Result:
         """One numeric report field per day, week or month."""
 
+    def retention_matrix(
+        self,
+        start: _Date,
+        end: _Date,
+        as_of: _Date | None = None,
+        granularity: str = "week",
+        country: str = "ALL",
+        days: Sequence[int] | None = None,
+    ) -> _Result:
+        """Signup cohorts by day, week or month, with their retention on each day N up to ``as_of``."""
+
+    def lifecycle(
+        self,
+        start: _Date,
+        end: _Date,
+        granularity: str = "day",
+        country: str = "ALL",
+    ) -> _Result:
+        """New, returning, resurrecting and dormant users per day, week or month."""
+
     def quality_report(self) -> _Result:
         """The data-quality report of the dataset."""
 
@@ -176,6 +196,28 @@ class Engine:
         country: str = "ALL",
     ) -> _DataFrame:
         """``time_series`` as a DataFrame: period, from, to (datetime64[ns]), value (float64)."""
+
+    def retention_matrix_frame(
+        self,
+        start: _Date,
+        end: _Date,
+        as_of: _Date | None = None,
+        granularity: str = "week",
+        country: str = "ALL",
+        days: Sequence[int] | None = None,
+        *,
+        on_or_after: bool = False,
+    ) -> _DataFrame:
+        """``retention_matrix`` as a DataFrame: cohorts (index ``cohort_date``) × ``d<N>`` shares in %."""
+
+    def lifecycle_frame(
+        self,
+        start: _Date,
+        end: _Date,
+        granularity: str = "day",
+        country: str = "ALL",
+    ) -> _DataFrame:
+        """``lifecycle`` as a DataFrame: one row per period."""
 
     def kpis_frame(
         self, start: _Date, end: _Date, country: str | Sequence[str] = "ALL"
