@@ -304,6 +304,11 @@ impl QualityTally {
         }
     }
 
+    /// Sets the date span of the valid documents (the store knows it from its sorted records).
+    pub(crate) fn set_date_span(&mut self, span: Option<(DateTime<Utc>, DateTime<Utc>)>) {
+        (self.first, self.last) = (span.map(|s| s.0), span.map(|s| s.1));
+    }
+
     /// The warnings of a valid document (counted once per document, and once per field and reason).
     pub(crate) fn warnings(&mut self, warnings: &[Warning]) {
         if warnings.is_empty() {

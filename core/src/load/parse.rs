@@ -1,9 +1,10 @@
-//! The worker side: the lines of a chunk parsed and decoded, with the nesting guard in front of the
-//! recursive parsers.
+//! The worker side: the lines of a chunk judged one by one into a [`Batch`] (the JSON scanner first,
+//! the full parser behind its nesting guard for anything else), with the lines too large to keep
+//! counted as such.
 
 use super::{Chunk, ParsedChunk};
 use crate::model::{Collection, DecodeContext, Invalid, InvalidReason};
-use crate::store::memory::Parsed;
+use crate::store::memory::{Batch, Parsed};
 
 /// Parses and decodes the lines of one chunk, on a worker thread.
 pub(super) fn parse_chunk(
@@ -12,21 +13,33 @@ pub(super) fn parse_chunk(
     ctx: &DecodeContext,
     max_bytes: usize,
 ) -> ParsedChunk {
-    let mut too_large = chunk.too_large.iter().copied().peekable();
-    let lines = chunk
-        .bytes
-        .split(|b| *b == b'\n')
-        .enumerate()
-        .map(|(i, l)| match too_large.next_if(|(at, _)| *at == i) {
-            Some((_, size)) => too_large_document(size, max_bytes),
-            None => parse_line(collection, l.strip_suffix(b"\r").unwrap_or(l), ctx),
-        })
-        .collect();
+    let bytes = &chunk.raw.bytes;
+    let mut too_large = chunk.raw.too_large.iter().copied().peekable();
+    // Typical lines are a few hundred bytes; a batch grows if they are shorter.
+    let mut batch = Batch::new(collection, bytes.len() / 256 + 16);
+    let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
+    let mut start = 0usize;
+    for end in ends {
+        let line = bytes.get(start..end).unwrap_or_default();
+        let at = start;
+        start = end + 1;
+        match too_large.next_if(|&(offset, _)| offset == at) {
+            Some((_, size)) => batch.push_parsed(too_large_document(size, max_bytes)),
+            None => {
+                let text = line.strip_suffix(b"\r").unwrap_or(line);
+                if text.len() > max_bytes {
+                    batch.push_parsed(too_large_document(line.len() as u64, max_bytes));
+                } else {
+                    batch.push_line(collection, text, ctx);
+                }
+            }
+        }
+    }
     ParsedChunk {
         file: chunk.file,
         seq: chunk.seq,
-        first_line: chunk.first_line,
-        lines,
+        last: chunk.raw.last,
+        batch,
     }
 }
 
@@ -45,11 +58,4 @@ fn too_large_document(size: u64, max_bytes: usize) -> Parsed {
             line: None,
         }),
     }
-}
-
-/// Judges one line (without its line terminator), refusing excessive nesting before any parser
-/// recurses into it.
-fn parse_line(collection: Collection, bytes: &[u8], ctx: &DecodeContext) -> Parsed {
-    // `Parsed::line` refuses excessive nesting before any parser recurses into it.
-    Parsed::line(collection, bytes, ctx)
 }

@@ -1,13 +1,17 @@
-//! The reader thread: one file, plain or gzip, into chunks of whole lines, skipping the lines too large
-//! to keep as they stream by.
+//! The reader thread: one file, plain or gzip, cut into chunks of whole lines, skipping the lines too
+//! large to keep as they stream by.
+//!
+//! The file is read in blocks straight into the chunk being filled (no per-line copying); a chunk ends
+//! after its last whole line, and the start of the next line is carried over. Only a line longer than a
+//! chunk makes the reader look further, and never beyond the document limit: a longer line is skipped
+//! to its newline without being held.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
-use std::sync::mpsc::SyncSender;
+use std::io::Read;
 
 use flate2::read::MultiGzDecoder;
 
-use super::{Chunk, DataFile, CHUNK_BYTES};
+use super::DataFile;
 use crate::{Error, Result};
 
 /// Counts the compressed or plain bytes taken from the file, for progress.
@@ -29,133 +33,146 @@ impl<R: Read> Read for CountingReader<'_, R> {
     }
 }
 
-/// Reads one file into chunks of whole lines and sends them to the workers. A line longer than
-/// `max_bytes` is skipped as it is read (see [`next_line`]).
-pub(super) fn read_chunks(
-    index: usize,
-    file: &DataFile,
-    max_bytes: usize,
-    report: &dyn Fn(u64),
-    work: &SyncSender<Chunk>,
-) -> Result<()> {
-    let read_error = |source| Error::Read {
+/// A run of whole lines of one file, as read.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct RawChunk {
+    /// The lines, separated by `\n` (the last may end with one too); a line too large to keep is an
+    /// empty line here.
+    pub(super) bytes: Vec<u8>,
+    /// The lines too large to keep: (offset of their empty line in `bytes`, length in bytes not
+    /// counting the `\n`), ascending.
+    pub(super) too_large: Vec<(usize, u64)>,
+    /// Whether the file ends with this chunk.
+    pub(super) last: bool,
+}
+
+/// Cuts a stream into chunks of about `chunk_bytes` of whole lines.
+pub(super) struct Chunker<R> {
+    reader: R,
+    /// The longest line kept, not counting its `\n` or `\r\n`.
+    max_line: usize,
+    chunk_bytes: usize,
+    /// The start of a line read with the previous chunk but not ended in it.
+    carry: Vec<u8>,
+    done: bool,
+}
+
+/// How many bytes at a time a too-large line is skipped by.
+const SKIP_STEP: u64 = 1 << 16;
+
+impl<R: Read> Chunker<R> {
+    pub(super) fn new(reader: R, max_line: usize, chunk_bytes: usize) -> Self {
+        Chunker {
+            reader,
+            max_line,
+            chunk_bytes: chunk_bytes.max(1),
+            carry: Vec::new(),
+            done: false,
+        }
+    }
+
+    /// The next chunk; `None` after the last.
+    pub(super) fn next_chunk(&mut self) -> std::io::Result<Option<RawChunk>> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut buf = Vec::with_capacity(self.chunk_bytes + self.carry.len());
+        buf.append(&mut self.carry);
+        let mut too_large = Vec::new();
+        // `buf[..line_start]` holds whole lines, each ended by `\n`; the rest is the start of a line.
+        let mut line_start = 0;
+        // A partial line this long cannot be kept: with a `\r` and without, it is over the limit.
+        let limit = self.max_line.saturating_add(2);
+        loop {
+            if buf.len() - line_start >= limit {
+                let (skipped, rest) = self.skip_line()?;
+                too_large.push((line_start, (buf.len() - line_start) as u64 + skipped));
+                buf.truncate(line_start);
+                let Some(rest) = rest else {
+                    return Ok(Some(self.finish(buf, too_large)));
+                };
+                buf.push(b'\n');
+                line_start = buf.len();
+                if let Some(p) = memchr::memrchr(b'\n', &rest) {
+                    line_start += p + 1;
+                }
+                buf.extend_from_slice(&rest);
+                continue;
+            }
+            if line_start > 0 && buf.len() >= self.chunk_bytes {
+                self.carry
+                    .extend_from_slice(buf.get(line_start..).unwrap_or_default());
+                buf.truncate(line_start - 1);
+                return Ok(Some(RawChunk {
+                    bytes: buf,
+                    too_large,
+                    last: false,
+                }));
+            }
+            // Fill the chunk; with no whole line in it yet, read on towards the limit of one line.
+            let want = if buf.len() < self.chunk_bytes {
+                self.chunk_bytes - buf.len()
+            } else {
+                (line_start + limit).saturating_sub(buf.len())
+            };
+            let before = buf.len();
+            let n = Read::take(&mut self.reader, want as u64).read_to_end(&mut buf)?;
+            if let Some(p) = buf
+                .get(before..)
+                .and_then(|new| memchr::memrchr(b'\n', new))
+            {
+                line_start = before + p + 1;
+            }
+            if n < want {
+                return Ok(Some(self.finish(buf, too_large)));
+            }
+        }
+    }
+
+    fn finish(&mut self, bytes: Vec<u8>, too_large: Vec<(usize, u64)>) -> RawChunk {
+        self.done = true;
+        RawChunk {
+            bytes,
+            too_large,
+            last: true,
+        }
+    }
+
+    /// Skips the rest of a line with its `\n`: how many bytes were before the `\n`, and the bytes read
+    /// after it (the next lines), or `None` when the file ended instead.
+    fn skip_line(&mut self) -> std::io::Result<(u64, Option<Vec<u8>>)> {
+        let mut scratch = Vec::with_capacity(SKIP_STEP as usize);
+        let mut skipped = 0u64;
+        loop {
+            scratch.clear();
+            let n = Read::take(&mut self.reader, SKIP_STEP).read_to_end(&mut scratch)?;
+            if let Some(p) = memchr::memchr(b'\n', &scratch) {
+                let rest = scratch.get(p + 1..).unwrap_or_default().to_vec();
+                return Ok((skipped + p as u64, Some(rest)));
+            }
+            skipped += n as u64;
+            if (n as u64) < SKIP_STEP {
+                return Ok((skipped, None));
+            }
+        }
+    }
+}
+
+/// Opens a data file (un-gzipping `.gz`) as a counted stream.
+pub(super) fn open<'a>(file: &DataFile, report: &'a dyn Fn(u64)) -> Result<Box<dyn Read + 'a>> {
+    let raw = File::open(&file.path).map_err(|source| Error::Read {
         path: file.path.clone(),
         source,
-    };
-    let raw = File::open(&file.path).map_err(read_error)?;
+    })?;
     let counted = CountingReader {
         inner: raw,
         pending: 0,
         report,
     };
     let gz = file.path.extension().is_some_and(|e| e == "gz");
-    let mut reader: Box<dyn BufRead> = if gz {
-        Box::new(BufReader::with_capacity(
-            1 << 16,
-            MultiGzDecoder::new(counted),
-        ))
+    Ok(if gz {
+        Box::new(MultiGzDecoder::new(counted))
     } else {
-        Box::new(BufReader::with_capacity(1 << 16, counted))
-    };
-    let (mut seq, mut line) = (0u64, 1u64);
-    loop {
-        let mut bytes = Vec::with_capacity(CHUNK_BYTES + 4096);
-        let mut too_large = Vec::new();
-        let mut lines = 0usize;
-        while bytes.len() < CHUNK_BYTES {
-            match next_line(&mut *reader, max_bytes, &mut bytes).map_err(read_error)? {
-                Line::End => break,
-                Line::Kept => {}
-                Line::TooLarge(size) => {
-                    too_large.push((lines, size));
-                    // The start of the line was read into `bytes` before it was known too large:
-                    // give back what that took, so the chunk in flight is no larger than its lines.
-                    bytes.shrink_to(CHUNK_BYTES + 4096);
-                }
-            }
-            lines += 1;
-        }
-        if lines == 0 {
-            return Ok(());
-        }
-        if bytes.last() == Some(&b'\n') {
-            bytes.pop();
-        }
-        let chunk = Chunk {
-            file: index,
-            seq,
-            first_line: line,
-            bytes,
-            too_large,
-        };
-        if work.send(chunk).is_err() {
-            return Ok(());
-        }
-        seq += 1;
-        line += lines as u64;
-    }
-}
-
-/// What [`next_line`] found.
-#[derive(Debug, PartialEq, Eq)]
-pub(super) enum Line {
-    /// The end of the file.
-    End,
-    /// A line, appended whole.
-    Kept,
-    /// A line longer than the limit, of this many bytes (its `\n` not counted): skipped, and only its
-    /// `\n` appended.
-    TooLarge(u64),
-}
-
-/// Appends the next line of `reader` to `buf` with its `\n` (the last line of a file may have none).
-/// A line longer than `max` bytes, not counting its `\n` or `\r\n`, is never held whole: at most
-/// `max + 2` bytes of it are read into `buf`, then dropped, and the rest is skipped as it streams by;
-/// only its `\n` is appended.
-pub(super) fn next_line(
-    reader: &mut dyn BufRead,
-    max: usize,
-    buf: &mut Vec<u8>,
-) -> std::io::Result<Line> {
-    let start = buf.len();
-    // Room for `max` bytes, a `\r` and the `\n`: a line that fills it without a `\n` is too large.
-    let cap = max.saturating_add(2);
-    let n = Read::take(&mut *reader, cap as u64).read_until(b'\n', buf)?;
-    if n == 0 {
-        return Ok(Line::End);
-    }
-    let ended = buf.last() == Some(&b'\n');
-    let size = if ended || n < cap {
-        // The whole line is in `buf`.
-        let line = &buf[start..start + n - usize::from(ended)];
-        if line.strip_suffix(b"\r").unwrap_or(line).len() <= max {
-            return Ok(Line::Kept);
-        }
-        line.len() as u64
-    } else {
-        n as u64 + skip_line(reader)?
-    };
-    buf.truncate(start);
-    buf.push(b'\n');
-    Ok(Line::TooLarge(size))
-}
-
-/// Bytes taken at a time while skipping a line.
-const SKIP_STEP: usize = 1 << 16;
-
-/// Skips the rest of a line, streaming, with its `\n`; returns how many bytes were before the `\n`.
-fn skip_line(reader: &mut dyn BufRead) -> std::io::Result<u64> {
-    let mut scratch = Vec::with_capacity(SKIP_STEP);
-    let mut skipped = 0u64;
-    loop {
-        scratch.clear();
-        let n = Read::take(&mut *reader, SKIP_STEP as u64).read_until(b'\n', &mut scratch)?;
-        if n == 0 {
-            return Ok(skipped);
-        }
-        if scratch.last() == Some(&b'\n') {
-            return Ok(skipped + n as u64 - 1);
-        }
-        skipped += n as u64;
-    }
+        Box::new(counted)
+    })
 }

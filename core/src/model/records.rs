@@ -1,10 +1,14 @@
 //! One typed record per raw collection, holding exactly the fields of DATA.md that the engine reads.
 //!
 //! Amounts are exact [`Decimal`]s, instants are UTC, enums are closed. A record exists only for a valid
-//! document: the decoder ([`super::decode`]) rejects everything else.
+//! document: the decoder ([`super::decode`]) rejects everything else. Fields the decoder validates but no
+//! metric of `shared/spec/METRICS.md` reads (a message's room, a stream's status and likes, a session id,
+//! …) are checked and then dropped: a loaded store holds millions of records, so every field kept costs
+//! memory on each of them (`docs/data-contract.md`, "Reading").
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use bson::oid::ObjectId;
 use chrono::{DateTime, Utc};
@@ -24,8 +28,8 @@ impl Country {
         match s.trim().as_bytes() {
             [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
                 let code = [a.to_ascii_uppercase(), b.to_ascii_uppercase()];
-                let text = std::str::from_utf8(&code).ok()?;
-                rust_iso3166::from_alpha2(text).map(|_| Country(code))
+                let at = usize::from(code[0] - b'A') * 26 + usize::from(code[1] - b'A');
+                assigned_codes().get(at).copied()?.then_some(Country(code))
             }
             _ => None,
         }
@@ -43,11 +47,38 @@ impl Country {
         *self != Country::UNRECOGNISED
     }
 
+    /// The two bytes of the code, for compact storage.
+    pub(crate) fn code(self) -> [u8; 2] {
+        self.0
+    }
+
+    /// The country of two bytes [`Country::code`] gave.
+    pub(crate) fn from_code(code: [u8; 2]) -> Country {
+        Country(code)
+    }
+
     /// The code as a string slice.
     pub fn as_str(&self) -> &str {
         // Both bytes are ASCII (letters, or `??`) by construction.
         std::str::from_utf8(&self.0).unwrap_or("??")
     }
+}
+
+/// Whether each of the 676 two-letter codes (`AA` = 0, `AB` = 1, …) is an assigned ISO 3166-1
+/// alpha-2 code, asked of `rust_iso3166` once: the loader parses a country on most documents.
+fn assigned_codes() -> &'static [bool; 676] {
+    static ASSIGNED: std::sync::OnceLock<[bool; 676]> = std::sync::OnceLock::new();
+    ASSIGNED.get_or_init(|| {
+        let mut assigned = [false; 676];
+        for (at, slot) in assigned.iter_mut().enumerate() {
+            let code = [b'A' + (at / 26) as u8, b'A' + (at % 26) as u8];
+            *slot = std::str::from_utf8(&code)
+                .ok()
+                .and_then(rust_iso3166::from_alpha2)
+                .is_some();
+        }
+        assigned
+    })
 }
 
 impl fmt::Display for Country {
@@ -300,7 +331,8 @@ wire_enum! {
     }
 }
 
-/// `analyticsevents.eventName`: the names the metrics use, interned; any other name is kept as text.
+/// `analyticsevents.eventName`: the names the metrics use, interned; any other name is kept as text
+/// (custom funnels name any event), shared: a store keeps each distinct name once and hands out clones.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EventName {
     /// `session_start`.
@@ -314,7 +346,7 @@ pub enum EventName {
     /// `user_unbanned`.
     UserUnbanned,
     /// Any other product event.
-    Other(Box<str>),
+    Other(Arc<str>),
 }
 
 impl EventName {
@@ -349,15 +381,6 @@ impl fmt::Display for EventName {
     }
 }
 
-/// `metadata.streamId`: the app writes either the ObjectId or its hex string; other strings are kept.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum StreamRef {
-    /// An ObjectId (also a 24-hex-digit string, normalised).
-    Id(ObjectId),
-    /// Any other string.
-    Name(Box<str>),
-}
-
 /// A `users` document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct User {
@@ -369,10 +392,6 @@ pub struct User {
     pub country: Option<Country>,
     /// `username`: public handle, shown only for top creators.
     pub username: Option<String>,
-    /// `ogLevel` 0–5 (absent → 0).
-    pub og_level: u8,
-    /// `isBanned` (absent → false).
-    pub is_banned: bool,
 }
 
 /// A `transactions` document.
@@ -400,8 +419,6 @@ pub struct Transaction {
     pub paid_currency: Option<MoneyCurrency>,
     /// `metadata.ogTier` 1–5.
     pub og_tier: Option<u8>,
-    /// `metadata.streamId`.
-    pub stream_id: Option<StreamRef>,
     /// `metadata.country`: the transaction's own country.
     pub country: Option<Country>,
     /// `createdAt`.
@@ -437,41 +454,25 @@ pub struct Livestream {
     pub id: ObjectId,
     /// `hostId`.
     pub host_id: ObjectId,
-    /// `status`.
-    pub status: StreamStatus,
-    /// `startedAt`.
-    pub started_at: Option<DateTime<Utc>>,
-    /// `endedAt`.
-    pub ended_at: Option<DateTime<Utc>>,
     /// `duration` in seconds.
     pub duration_sec: f64,
     /// `totalViewers`.
     pub total_viewers: u64,
-    /// `peakViewers` (absent → 0).
-    pub peak_viewers: u64,
-    /// `totalGifts` (absent → 0).
-    pub total_gifts: u64,
     /// `totalCoins`: the host's revenue from this stream, in coins.
     pub total_coins: Decimal,
-    /// `totalLikes` (absent → 0).
-    pub total_likes: u64,
-    /// `totalComments` (absent → 0).
-    pub total_comments: u64,
     /// `country`: the stream's own country.
     pub country: Option<Country>,
     /// `createdAt`.
     pub created_at: DateTime<Utc>,
 }
 
-/// A `messages` document (its content is never read).
+/// A `messages` document (its content is never read, its `roomId` only validated).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
     /// `_id`.
     pub id: ObjectId,
     /// `userId`.
     pub user_id: ObjectId,
-    /// `roomId`: the stream.
-    pub room_id: ObjectId,
     /// `isDeleted` (absent → false).
     pub is_deleted: bool,
     /// `createdAt`.
@@ -485,8 +486,6 @@ pub struct GameStake {
     pub id: ObjectId,
     /// `userId`.
     pub user_id: ObjectId,
-    /// `gameId`.
-    pub game_id: Option<ObjectId>,
     /// `roundId`: joins [`GameRound::round_id`].
     pub round_id: String,
     /// `stakeAmount` in coins.
@@ -510,8 +509,6 @@ pub struct GameRound {
     pub round_id: String,
     /// `startAt`.
     pub start_at: Option<DateTime<Utc>>,
-    /// `endAt`.
-    pub end_at: Option<DateTime<Utc>>,
     /// `durationSec`.
     pub duration_sec: f64,
 }
@@ -523,8 +520,6 @@ pub struct ModerationFlag {
     pub id: ObjectId,
     /// `userId`: the flagged user.
     pub user_id: ObjectId,
-    /// `contentType`.
-    pub content_type: ContentType,
     /// `action`.
     pub action: FlagAction,
     /// `status`.
@@ -544,14 +539,12 @@ pub struct AnalyticsEvent {
     pub id: ObjectId,
     /// `userId` (system events have none).
     pub user_id: Option<ObjectId>,
-    /// `eventType`.
+    /// `eventType` (the `infra_errors` alert counts `error_event`s).
     pub event_type: EventType,
     /// `eventName`.
     pub event_name: EventName,
     /// `timestamp`.
     pub timestamp: DateTime<Utc>,
-    /// `sessionId`.
-    pub session_id: Option<String>,
     /// `properties.durationSec` (required on `session_end`).
     pub duration_sec: Option<f64>,
     /// `location.country`.

@@ -1,10 +1,15 @@
-//! The validating decoder: one raw BSON document in, one typed [`Record`] or one [`Invalid`] out.
+//! The validating decoder: one raw document in, one typed [`Record`] or one [`Invalid`] out.
 //!
 //! Both the mongoexport loader and the MongoDB store decode through here, so a document is judged the same
 //! way wherever it came from. The rules (required fields, accepted types, reasons) are the table of
 //! `docs/data-contract.md`; fields are checked in that table's order and the first failure is reported.
+//! The decoders read a [`DocView`]: a BSON [`Document`], or the fields the JSON scanner ([`json`]) took
+//! straight from a mongoexport line without building one.
 
+pub(crate) mod fields;
+pub(crate) mod json;
 mod reader;
+mod value;
 
 #[cfg(test)]
 mod tests;
@@ -14,7 +19,12 @@ use bson::{Bson, Document};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
+use self::fields::{
+    analyticsevents as ev, gamerounds as gr, gamestakes as gs, livestreams as ls, messages as ms,
+    moderationflags as mf, transactions as tx, users as us,
+};
 use self::reader::Reader;
+use self::value::{DocView, Value};
 use super::invalid::shown;
 use super::records::*;
 use super::{Collection, Invalid, Warning};
@@ -79,13 +89,33 @@ pub fn dedupe_key(collection: Collection, doc: &Document) -> Option<DedupeKey> {
     }
 }
 
+/// [`dedupe_key`] of any view (`null` is no key, as in BSON, where only a string or an ObjectId is one).
+pub(crate) fn dedupe_key_of<D: DocView + ?Sized>(
+    collection: Collection,
+    doc: &D,
+) -> Option<DedupeKey> {
+    match (collection, doc.get(fields::id_of(collection))) {
+        (Collection::Gamerounds, _) => match doc.get(gr::ROUND_ID) {
+            Some(Value::String(s)) => Some(DedupeKey::Text(s.into())),
+            _ => None,
+        },
+        (_, Some(Value::ObjectId(o))) => Some(DedupeKey::Oid(o)),
+        _ => None,
+    }
+}
+
 /// A readable rendering of a document's `_id` for reports.
 pub fn display_id(doc: &Document) -> Option<String> {
-    match doc.get("_id")? {
-        Bson::ObjectId(o) => Some(o.to_hex()),
-        Bson::String(s) => Some(shown(s)),
-        Bson::Int32(i) => Some(i.to_string()),
-        Bson::Int64(i) => Some(i.to_string()),
+    display_id_of(doc.get("_id").map(Value::from))
+}
+
+/// [`display_id`] of an `_id` value of any view.
+pub(crate) fn display_id_of(id: Option<Value<'_>>) -> Option<String> {
+    match id? {
+        Value::ObjectId(o) => Some(o.to_hex()),
+        Value::String(s) => Some(shown(s)),
+        Value::Int32(i) => Some(i.to_string()),
+        Value::Int64(i) => Some(i.to_string()),
         _ => None,
     }
 }
@@ -106,7 +136,16 @@ pub fn decode_with_warnings(
     doc: &Document,
     ctx: &DecodeContext,
 ) -> Result<(Record, Vec<Warning>), Invalid> {
-    let r = Reader::new(doc, ctx);
+    decode_view(collection, doc, ctx)
+}
+
+/// [`decode_with_warnings`] of any view of a document.
+pub(crate) fn decode_view<D: DocView + ?Sized>(
+    collection: Collection,
+    doc: &D,
+    ctx: &DecodeContext,
+) -> Result<(Record, Vec<Warning>), Invalid> {
+    let r = Reader::new(doc, ctx, fields::id_of(collection));
     let record = match collection {
         Collection::Users => decode_user(&r).map(Record::User),
         Collection::Transactions => decode_transaction(&r).map(Record::Transaction),
@@ -120,56 +159,63 @@ pub fn decode_with_warnings(
     Ok((record, r.into_warnings()))
 }
 
-fn decode_user(r: &Reader<'_>) -> Result<User, Invalid> {
+// Fields validated but not kept (no metric reads them) are read into `_`: their checks stay in the
+// order of the contract's table, so the first failure reported is the same as ever.
+
+fn decode_user<D: DocView + ?Sized>(r: &Reader<'_, D>) -> Result<User, Invalid> {
+    let id = r.oid(us::ID)?;
+    let created_at = r.date(us::CREATED_AT)?;
+    let country = r.country(us::COUNTRY)?;
+    let username = r.opt_string(us::USERNAME)?.map(str::to_owned);
+    let _og_level = r.opt_small_int(us::OG_LEVEL, 0, 5)?;
+    let _is_banned = r.opt_bool(us::IS_BANNED)?;
     Ok(User {
-        id: r.oid("_id")?,
-        created_at: r.date("createdAt")?,
-        country: r.country("country")?,
-        username: r.opt_string("username")?.map(str::to_owned),
-        og_level: r.opt_small_int("ogLevel", 0, 5)?.unwrap_or(0),
-        is_banned: r.opt_bool("isBanned")?.unwrap_or(false),
+        id,
+        created_at,
+        country,
+        username,
     })
 }
 
-fn decode_transaction(r: &Reader<'_>) -> Result<Transaction, Invalid> {
-    let id = r.oid("_id")?;
-    let user_id = r.oid("userId")?;
+fn decode_transaction<D: DocView + ?Sized>(r: &Reader<'_, D>) -> Result<Transaction, Invalid> {
+    let id = r.oid(tx::ID)?;
+    let user_id = r.oid(tx::USER_ID)?;
     let kind = r.enumeration(
-        "type",
+        tx::TYPE,
         TransactionType::from_wire,
         TransactionType::WIRE_NAMES,
     )?;
     // Some writers store a refund's amount negative; everywhere else a negative amount is invalid.
     let refund = kind == TransactionType::Refund;
-    let amount = r.amount("amount", refund)?;
-    let currency = r.enumeration("currency", Currency::from_wire, Currency::WIRE_NAMES)?;
+    let amount = r.amount(tx::AMOUNT, refund)?;
+    let currency = r.enumeration(tx::CURRENCY, Currency::from_wire, Currency::WIRE_NAMES)?;
     let status = r.enumeration(
-        "status",
+        tx::STATUS,
         TransactionStatus::from_wire,
         TransactionStatus::WIRE_NAMES,
     )?;
-    let created_at = r.date("createdAt")?;
+    let created_at = r.date(tx::CREATED_AT)?;
     let payment_method = r.opt_enumeration(
-        "paymentMethod",
+        tx::PAYMENT_METHOD,
         PaymentMethod::from_wire,
         PaymentMethod::WIRE_NAMES,
     )?;
-    let fees = r.opt_amount("fees", false)?.unwrap_or(Decimal::ZERO);
-    r.opt_document("metadata")?;
-    let amount_paid = r.opt_amount("metadata.amountPaid", refund)?;
+    let fees = r.opt_amount(tx::FEES, false)?.unwrap_or(Decimal::ZERO);
+    r.opt_document(tx::METADATA)?;
+    let amount_paid = r.opt_amount(tx::AMOUNT_PAID, refund)?;
     let paid_currency = r.opt_enumeration(
-        "metadata.currency",
+        tx::PAID_CURRENCY,
         MoneyCurrency::from_wire,
         MoneyCurrency::WIRE_NAMES,
     )?;
     // Only an OG purchase has a tier; an odd one elsewhere is nobody's concern.
     let og_tier = if kind.is_og_purchase() {
-        r.og_tier("metadata.ogTier")
+        r.og_tier(tx::OG_TIER)
     } else {
         None
     };
-    let stream_id = r.opt_stream_ref("metadata.streamId")?;
-    let country = r.country("metadata.country")?;
+    r.opt_stream_ref(tx::STREAM_ID)?;
+    let country = r.country(tx::COUNTRY)?;
     Ok(Transaction {
         id,
         user_id,
@@ -182,56 +228,74 @@ fn decode_transaction(r: &Reader<'_>) -> Result<Transaction, Invalid> {
         amount_paid,
         paid_currency,
         og_tier,
-        stream_id,
         country,
         created_at,
     })
 }
 
-fn decode_livestream(r: &Reader<'_>) -> Result<Livestream, Invalid> {
+fn decode_livestream<D: DocView + ?Sized>(r: &Reader<'_, D>) -> Result<Livestream, Invalid> {
+    let id = r.oid(ls::ID)?;
+    let host_id = r.oid(ls::HOST_ID)?;
+    let _status = r.enumeration(
+        ls::STATUS,
+        StreamStatus::from_wire,
+        StreamStatus::WIRE_NAMES,
+    )?;
+    let duration_sec = r.seconds(ls::DURATION)?;
+    let total_viewers = r.count(ls::TOTAL_VIEWERS)?;
+    let total_coins = r.amount(ls::TOTAL_COINS, false)?;
+    let created_at = r.date(ls::CREATED_AT)?;
+    for date in [ls::STARTED_AT, ls::ENDED_AT] {
+        r.opt_date(date)?;
+    }
+    for count in [
+        ls::PEAK_VIEWERS,
+        ls::TOTAL_GIFTS,
+        ls::TOTAL_LIKES,
+        ls::TOTAL_COMMENTS,
+    ] {
+        r.opt_count(count)?;
+    }
+    let country = r.country(ls::COUNTRY)?;
     Ok(Livestream {
-        id: r.oid("_id")?,
-        host_id: r.oid("hostId")?,
-        status: r.enumeration("status", StreamStatus::from_wire, StreamStatus::WIRE_NAMES)?,
-        duration_sec: r.seconds("duration")?,
-        total_viewers: r.count("totalViewers")?,
-        total_coins: r.amount("totalCoins", false)?,
-        created_at: r.date("createdAt")?,
-        started_at: r.opt_date("startedAt")?,
-        ended_at: r.opt_date("endedAt")?,
-        peak_viewers: r.opt_count("peakViewers")?.unwrap_or(0),
-        total_gifts: r.opt_count("totalGifts")?.unwrap_or(0),
-        total_likes: r.opt_count("totalLikes")?.unwrap_or(0),
-        total_comments: r.opt_count("totalComments")?.unwrap_or(0),
-        country: r.country("country")?,
+        id,
+        host_id,
+        duration_sec,
+        total_viewers,
+        total_coins,
+        country,
+        created_at,
     })
 }
 
-fn decode_message(r: &Reader<'_>) -> Result<Message, Invalid> {
+fn decode_message<D: DocView + ?Sized>(r: &Reader<'_, D>) -> Result<Message, Invalid> {
+    let id = r.oid(ms::ID)?;
+    let user_id = r.oid(ms::USER_ID)?;
+    let _room_id = r.oid(ms::ROOM_ID)?;
+    let created_at = r.date(ms::CREATED_AT)?;
+    let is_deleted = r.opt_bool(ms::IS_DELETED)?.unwrap_or(false);
     Ok(Message {
-        id: r.oid("_id")?,
-        user_id: r.oid("userId")?,
-        room_id: r.oid("roomId")?,
-        created_at: r.date("createdAt")?,
-        is_deleted: r.opt_bool("isDeleted")?.unwrap_or(false),
+        id,
+        user_id,
+        is_deleted,
+        created_at,
     })
 }
 
-fn decode_stake(r: &Reader<'_>) -> Result<GameStake, Invalid> {
-    let id = r.oid("_id")?;
-    let user_id = r.oid("userId")?;
-    let round_id = r.string("roundId")?.to_owned();
-    let stake_amount = r.amount("stakeAmount", false)?;
-    let win_amount = r.amount("winAmount", false)?;
-    let result = r.enumeration("result", StakeResult::from_wire, StakeResult::WIRE_NAMES)?;
-    let created_at = r.date("createdAt")?;
-    let game_id = r.opt_oid("gameId")?;
-    r.opt_document("metadata")?;
-    let country = r.country("metadata.country")?;
+fn decode_stake<D: DocView + ?Sized>(r: &Reader<'_, D>) -> Result<GameStake, Invalid> {
+    let id = r.oid(gs::ID)?;
+    let user_id = r.oid(gs::USER_ID)?;
+    let round_id = r.string(gs::ROUND_ID)?.to_owned();
+    let stake_amount = r.amount(gs::STAKE_AMOUNT, false)?;
+    let win_amount = r.amount(gs::WIN_AMOUNT, false)?;
+    let result = r.enumeration(gs::RESULT, StakeResult::from_wire, StakeResult::WIRE_NAMES)?;
+    let created_at = r.date(gs::CREATED_AT)?;
+    let _game_id = r.opt_oid(gs::GAME_ID)?;
+    r.opt_document(gs::METADATA)?;
+    let country = r.country(gs::COUNTRY)?;
     Ok(GameStake {
         id,
         user_id,
-        game_id,
         round_id,
         stake_amount,
         win_amount,
@@ -241,34 +305,37 @@ fn decode_stake(r: &Reader<'_>) -> Result<GameStake, Invalid> {
     })
 }
 
-fn decode_round(r: &Reader<'_>) -> Result<GameRound, Invalid> {
+fn decode_round<D: DocView + ?Sized>(r: &Reader<'_, D>) -> Result<GameRound, Invalid> {
+    let round_id = r.string(gr::ROUND_ID)?.to_owned();
+    let duration_sec = r.seconds(gr::DURATION_SEC)?;
+    let id = r.opt_oid(gr::ID)?;
+    let start_at = r.opt_date(gr::START_AT)?;
+    let _end_at = r.opt_date(gr::END_AT)?;
     Ok(GameRound {
-        round_id: r.string("roundId")?.to_owned(),
-        duration_sec: r.seconds("durationSec")?,
-        id: r.opt_oid("_id")?,
-        start_at: r.opt_date("startAt")?,
-        end_at: r.opt_date("endAt")?,
+        id,
+        round_id,
+        start_at,
+        duration_sec,
     })
 }
 
-fn decode_flag(r: &Reader<'_>) -> Result<ModerationFlag, Invalid> {
-    let id = r.oid("_id")?;
-    let user_id = r.oid("userId")?;
-    let content_type = r.enumeration(
-        "contentType",
+fn decode_flag<D: DocView + ?Sized>(r: &Reader<'_, D>) -> Result<ModerationFlag, Invalid> {
+    let id = r.oid(mf::ID)?;
+    let user_id = r.oid(mf::USER_ID)?;
+    let _content_type = r.enumeration(
+        mf::CONTENT_TYPE,
         ContentType::from_wire,
         ContentType::WIRE_NAMES,
     )?;
-    let action = r.enumeration("action", FlagAction::from_wire, FlagAction::WIRE_NAMES)?;
-    let status = r.enumeration("status", FlagStatus::from_wire, FlagStatus::WIRE_NAMES)?;
-    let created_at = r.date("createdAt")?;
-    let reviewed_at = r.opt_date("reviewedAt")?;
-    r.opt_document("metadata")?;
-    let country = r.country("metadata.country")?;
+    let action = r.enumeration(mf::ACTION, FlagAction::from_wire, FlagAction::WIRE_NAMES)?;
+    let status = r.enumeration(mf::STATUS, FlagStatus::from_wire, FlagStatus::WIRE_NAMES)?;
+    let created_at = r.date(mf::CREATED_AT)?;
+    let reviewed_at = r.opt_date(mf::REVIEWED_AT)?;
+    r.opt_document(mf::METADATA)?;
+    let country = r.country(mf::COUNTRY)?;
     Ok(ModerationFlag {
         id,
         user_id,
-        content_type,
         action,
         status,
         reviewed_at,
@@ -277,29 +344,28 @@ fn decode_flag(r: &Reader<'_>) -> Result<ModerationFlag, Invalid> {
     })
 }
 
-fn decode_event(r: &Reader<'_>) -> Result<AnalyticsEvent, Invalid> {
-    let id = r.oid("_id")?;
-    let event_type = r.enumeration("eventType", EventType::from_wire, EventType::WIRE_NAMES)?;
-    let event_name = EventName::from_wire(r.string("eventName")?);
-    let timestamp = r.date("timestamp")?;
-    r.opt_document("properties")?;
+fn decode_event<D: DocView + ?Sized>(r: &Reader<'_, D>) -> Result<AnalyticsEvent, Invalid> {
+    let id = r.oid(ev::ID)?;
+    let event_type = r.enumeration(ev::EVENT_TYPE, EventType::from_wire, EventType::WIRE_NAMES)?;
+    let event_name = EventName::from_wire(r.string(ev::EVENT_NAME)?);
+    let timestamp = r.date(ev::TIMESTAMP)?;
+    r.opt_document(ev::PROPERTIES)?;
     // avgSessionDuration needs the duration of every session_end, so there it is required.
     let duration_sec = if event_name == EventName::SessionEnd {
-        Some(r.seconds("properties.durationSec")?)
+        Some(r.seconds(ev::DURATION_SEC)?)
     } else {
-        r.opt_seconds("properties.durationSec")?
+        r.opt_seconds(ev::DURATION_SEC)?
     };
-    let user_id = r.opt_oid("userId")?;
-    let session_id = r.opt_string("sessionId")?.map(str::to_owned);
-    r.opt_document("location")?;
-    let country = r.country("location.country")?;
+    let user_id = r.opt_oid(ev::USER_ID)?;
+    let _session_id = r.opt_string(ev::SESSION_ID)?;
+    r.opt_document(ev::LOCATION)?;
+    let country = r.country(ev::COUNTRY)?;
     Ok(AnalyticsEvent {
         id,
         user_id,
         event_type,
         event_name,
         timestamp,
-        session_id,
         duration_sec,
         country,
     })

@@ -2,19 +2,21 @@
 //!
 //! Each accessor turns a bad value into an [`Invalid`] naming the dotted field and the reason, so the
 //! per-collection decoders in [`super`] read like the field table of `docs/data-contract.md` and every
-//! collection classifies a bad number, date or enum the same way.
+//! collection classifies a bad number, date or enum the same way. The reader works over any
+//! [`DocView`]: a BSON document or what the JSON scanner captured of a line.
 
 use std::cell::RefCell;
 use std::str::FromStr;
 
 use bson::oid::ObjectId;
-use bson::{Bson, Document};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use super::{display_id, DecodeContext, MIN_MILLIS};
+use super::fields::Field;
+use super::value::{DocView, Value};
+use super::{display_id_of, DecodeContext, MIN_MILLIS};
 use crate::model::invalid::shown;
-use crate::model::{Country, Invalid, InvalidReason, StreamRef, Warning, WarningReason};
+use crate::model::{Country, Invalid, InvalidReason, Warning, WarningReason};
 
 /// The documented plausible maxima (`docs/data-contract.md` "Bounds"): beyond them a value is a bug or an
 /// attack, and accepting it could overflow a total. A money or coin amount of one document.
@@ -25,17 +27,20 @@ pub(super) const MAX_COUNT: u64 = 1_000_000_000_000;
 pub(super) const MAX_SECONDS: f64 = 31_536_000.0;
 
 /// Field access with the contract's type rules; every failure becomes an [`Invalid`] naming the field.
-pub(super) struct Reader<'a> {
-    doc: &'a Document,
+pub(super) struct Reader<'a, D: ?Sized> {
+    doc: &'a D,
     ctx: &'a DecodeContext,
+    /// The collection's `_id`, which names a rejected document in reports.
+    id: Field,
     warnings: RefCell<Vec<Warning>>,
 }
 
-impl<'a> Reader<'a> {
-    pub(super) fn new(doc: &'a Document, ctx: &'a DecodeContext) -> Self {
+impl<'a, D: DocView + ?Sized> Reader<'a, D> {
+    pub(super) fn new(doc: &'a D, ctx: &'a DecodeContext, id: Field) -> Self {
         Reader {
             doc,
             ctx,
+            id,
             warnings: RefCell::new(Vec::new()),
         }
     }
@@ -45,53 +50,44 @@ impl<'a> Reader<'a> {
         self.warnings.into_inner()
     }
 
-    fn warn(&self, field: &'static str, reason: WarningReason) {
-        self.warnings.borrow_mut().push(Warning { field, reason });
+    fn warn(&self, field: Field, reason: WarningReason) {
+        self.warnings.borrow_mut().push(Warning {
+            field: field.path,
+            reason,
+        });
     }
 
-    fn out_of_range(&self, field: &str, detail: String) -> Invalid {
+    fn out_of_range(&self, field: Field, detail: String) -> Invalid {
         self.fail(field, InvalidReason::OutOfRange, detail)
     }
 
-    fn fail(&self, field: &str, reason: InvalidReason, detail: String) -> Invalid {
+    fn fail(&self, field: Field, reason: InvalidReason, detail: String) -> Invalid {
         Invalid {
-            id: display_id(self.doc),
-            field: Some(field.to_owned()),
+            id: display_id_of(self.doc.get(self.id)),
+            field: Some(field.path.to_owned()),
             reason,
             detail,
             line: None,
         }
     }
 
-    /// The value at a dotted path; `null` counts as absent. A non-document parent is reported by
+    /// The value of a field; `null` counts as absent. A non-document parent is reported by
     /// [`Reader::opt_document`], which the decoders call for each parent before reading its children.
-    fn get(&self, path: &str) -> Option<&'a Bson> {
-        let mut doc = self.doc;
-        let mut parts = path.split('.').peekable();
-        while let Some(part) = parts.next() {
-            let value = doc.get(part)?;
-            if parts.peek().is_none() {
-                return (!matches!(value, Bson::Null)).then_some(value);
-            }
-            match value {
-                Bson::Document(d) => doc = d,
-                _ => return None,
-            }
-        }
-        None
+    fn get(&self, field: Field) -> Option<Value<'a>> {
+        self.doc.get(field)
     }
 
-    fn required(&self, field: &str) -> Result<&'a Bson, Invalid> {
+    fn required(&self, field: Field) -> Result<Value<'a>, Invalid> {
         self.get(field).ok_or_else(|| {
             self.fail(
                 field,
                 InvalidReason::MissingField,
-                format!("required field `{field}` is missing"),
+                format!("required field `{}` is missing", field.path),
             )
         })
     }
 
-    fn wrong_type(&self, field: &str, expected: &str, got: &Bson) -> Invalid {
+    fn wrong_type(&self, field: Field, expected: &str, got: Value<'_>) -> Invalid {
         self.fail(
             field,
             InvalidReason::WrongType,
@@ -99,40 +95,40 @@ impl<'a> Reader<'a> {
         )
     }
 
-    pub(super) fn opt_document(&self, field: &str) -> Result<(), Invalid> {
+    pub(super) fn opt_document(&self, field: Field) -> Result<(), Invalid> {
         match self.get(field) {
-            None | Some(Bson::Document(_)) => Ok(()),
+            None | Some(Value::Document) => Ok(()),
             Some(other) => Err(self.wrong_type(field, "an embedded document", other)),
         }
     }
 
-    pub(super) fn oid(&self, field: &str) -> Result<ObjectId, Invalid> {
+    pub(super) fn oid(&self, field: Field) -> Result<ObjectId, Invalid> {
         let v = self.required(field)?;
         self.as_oid(field, v)
     }
 
-    pub(super) fn opt_oid(&self, field: &str) -> Result<Option<ObjectId>, Invalid> {
+    pub(super) fn opt_oid(&self, field: Field) -> Result<Option<ObjectId>, Invalid> {
         self.get(field).map(|v| self.as_oid(field, v)).transpose()
     }
 
-    fn as_oid(&self, field: &str, v: &Bson) -> Result<ObjectId, Invalid> {
+    fn as_oid(&self, field: Field, v: Value<'_>) -> Result<ObjectId, Invalid> {
         match v {
-            Bson::ObjectId(o) => Ok(*o),
+            Value::ObjectId(o) => Ok(o),
             other => Err(self.wrong_type(field, "an ObjectId", other)),
         }
     }
 
-    pub(super) fn date(&self, field: &str) -> Result<DateTime<Utc>, Invalid> {
+    pub(super) fn date(&self, field: Field) -> Result<DateTime<Utc>, Invalid> {
         let v = self.required(field)?;
         self.as_date(field, v)
     }
 
-    pub(super) fn opt_date(&self, field: &str) -> Result<Option<DateTime<Utc>>, Invalid> {
+    pub(super) fn opt_date(&self, field: Field) -> Result<Option<DateTime<Utc>>, Invalid> {
         self.get(field).map(|v| self.as_date(field, v)).transpose()
     }
 
-    fn as_date(&self, field: &str, v: &Bson) -> Result<DateTime<Utc>, Invalid> {
-        let Bson::DateTime(d) = v else {
+    fn as_date(&self, field: Field, v: Value<'_>) -> Result<DateTime<Utc>, Invalid> {
+        let Value::DateTime(d) = v else {
             return Err(self.wrong_type(field, "a date", v));
         };
         let ms = d.timestamp_millis();
@@ -149,32 +145,32 @@ impl<'a> Reader<'a> {
         Ok(d.to_chrono())
     }
 
-    pub(super) fn string(&self, field: &str) -> Result<&'a str, Invalid> {
+    pub(super) fn string(&self, field: Field) -> Result<&'a str, Invalid> {
         match self.required(field)? {
-            Bson::String(s) => Ok(s),
+            Value::String(s) => Ok(s),
             other => Err(self.wrong_type(field, "a string", other)),
         }
     }
 
-    pub(super) fn opt_string(&self, field: &str) -> Result<Option<&'a str>, Invalid> {
+    pub(super) fn opt_string(&self, field: Field) -> Result<Option<&'a str>, Invalid> {
         match self.get(field) {
             None => Ok(None),
-            Some(Bson::String(s)) => Ok(Some(s)),
+            Some(Value::String(s)) => Ok(Some(s)),
             Some(other) => Err(self.wrong_type(field, "a string", other)),
         }
     }
 
-    pub(super) fn opt_bool(&self, field: &str) -> Result<Option<bool>, Invalid> {
+    pub(super) fn opt_bool(&self, field: Field) -> Result<Option<bool>, Invalid> {
         match self.get(field) {
             None => Ok(None),
-            Some(Bson::Boolean(b)) => Ok(Some(*b)),
+            Some(Value::Boolean(b)) => Ok(Some(b)),
             Some(other) => Err(self.wrong_type(field, "a boolean", other)),
         }
     }
 
     pub(super) fn enumeration<E>(
         &self,
-        field: &str,
+        field: Field,
         parse: fn(&str) -> Option<E>,
         names: &[&str],
     ) -> Result<E, Invalid> {
@@ -183,20 +179,20 @@ impl<'a> Reader<'a> {
             self.fail(
                 field,
                 InvalidReason::MissingField,
-                format!("`{field}` is missing"),
+                format!("`{}` is missing", field.path),
             )
         })
     }
 
     pub(super) fn opt_enumeration<E>(
         &self,
-        field: &str,
+        field: Field,
         parse: fn(&str) -> Option<E>,
         names: &[&str],
     ) -> Result<Option<E>, Invalid> {
         match self.get(field) {
             None => Ok(None),
-            Some(Bson::String(s)) => parse(s).map(Some).ok_or_else(|| {
+            Some(Value::String(s)) => parse(s).map(Some).ok_or_else(|| {
                 self.fail(
                     field,
                     InvalidReason::InvalidEnum,
@@ -210,11 +206,11 @@ impl<'a> Reader<'a> {
     /// A country code. A string that is no ISO 3166-1 alpha-2 code leaves the document valid with an
     /// unknown country ([`Country::UNRECOGNISED`]: its money and activity still count, under
     /// `UNKNOWN`, not under its user's country) and a warning in the quality report.
-    pub(super) fn country(&self, field: &'static str) -> Result<Option<Country>, Invalid> {
+    pub(super) fn country(&self, field: Field) -> Result<Option<Country>, Invalid> {
         match self.get(field) {
             None => Ok(None),
-            Some(Bson::String(s)) if s.trim().is_empty() => Ok(None),
-            Some(Bson::String(s)) => Ok(Some(Country::parse(s).unwrap_or_else(|| {
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(Value::String(s)) => Ok(Some(Country::parse(s).unwrap_or_else(|| {
                 self.warn(field, WarningReason::UnknownCountry);
                 Country::UNRECOGNISED
             }))),
@@ -224,13 +220,13 @@ impl<'a> Reader<'a> {
 
     /// An OG tier 1–5; anything else present (7, 0, 2.5, "gold") is an unknown tier with a warning:
     /// the purchase itself is valid and counts under `byOGTier.unknown` (METRICS.md).
-    pub(super) fn og_tier(&self, field: &'static str) -> Option<u8> {
+    pub(super) fn og_tier(&self, field: Field) -> Option<u8> {
         let v = self.get(field)?;
         let tier = match v {
-            Bson::Int32(i) => u8::try_from(*i).ok(),
-            Bson::Int64(i) => u8::try_from(*i).ok(),
-            Bson::Double(f) if f.fract() == 0.0 && (1.0..=5.0).contains(f) => Some(*f as u8),
-            Bson::Decimal128(d) => d.to_string().parse::<u8>().ok(),
+            Value::Int32(i) => u8::try_from(i).ok(),
+            Value::Int64(i) => u8::try_from(i).ok(),
+            Value::Double(f) if f.fract() == 0.0 && (1.0..=5.0).contains(&f) => Some(f as u8),
+            Value::Decimal128(d) => d.to_string().parse::<u8>().ok(),
             _ => None,
         }
         .filter(|t| (1..=5).contains(t));
@@ -240,32 +236,28 @@ impl<'a> Reader<'a> {
         tier
     }
 
-    pub(super) fn opt_stream_ref(&self, field: &str) -> Result<Option<StreamRef>, Invalid> {
+    /// `metadata.streamId`: an ObjectId or any string (the app writes either); validated, not kept.
+    pub(super) fn opt_stream_ref(&self, field: Field) -> Result<(), Invalid> {
         match self.get(field) {
-            None => Ok(None),
-            Some(Bson::ObjectId(o)) => Ok(Some(StreamRef::Id(*o))),
-            Some(Bson::String(s)) => Ok(Some(match ObjectId::parse_str(s) {
-                Ok(o) => StreamRef::Id(o),
-                Err(_) => StreamRef::Name(s.as_str().into()),
-            })),
+            None | Some(Value::ObjectId(_) | Value::String(_)) => Ok(()),
             Some(other) => Err(self.wrong_type(field, "an ObjectId or string", other)),
         }
     }
 
     /// A number as an exact decimal. Doubles are taken at their shortest round-trip form (9.99 → 9.99).
-    fn as_decimal(&self, field: &str, v: &Bson) -> Result<Decimal, Invalid> {
+    fn as_decimal(&self, field: Field, v: Value<'_>) -> Result<Decimal, Invalid> {
         let too_large = || {
             self.out_of_range(
                 field,
-                format!("{} does not fit a 96-bit decimal", shown(&v.to_string())),
+                format!("{} does not fit a 96-bit decimal", shown(&v.display())),
             )
         };
         match v {
-            Bson::Int32(i) => Ok(Decimal::from(*i)),
-            Bson::Int64(i) => Ok(Decimal::from(*i)),
-            Bson::Double(f) if !f.is_finite() => Err(self.non_finite(field)),
-            Bson::Double(f) => Decimal::from_str(&f.to_string()).map_err(|_| too_large()),
-            Bson::Decimal128(d) => {
+            Value::Int32(i) => Ok(Decimal::from(i)),
+            Value::Int64(i) => Ok(Decimal::from(i)),
+            Value::Double(f) if !f.is_finite() => Err(self.non_finite(field)),
+            Value::Double(f) => shortest_decimal(f).ok_or_else(too_large),
+            Value::Decimal128(d) => {
                 let s = d.to_string();
                 if s.ends_with("NaN") || s.ends_with("Infinity") {
                     return Err(self.non_finite(field));
@@ -279,7 +271,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn non_finite(&self, field: &str) -> Invalid {
+    fn non_finite(&self, field: Field) -> Invalid {
         self.fail(
             field,
             InvalidReason::NonFinite,
@@ -287,7 +279,7 @@ impl<'a> Reader<'a> {
         )
     }
 
-    fn negative(&self, field: &str, v: impl std::fmt::Display) -> Invalid {
+    fn negative(&self, field: Field, v: impl std::fmt::Display) -> Invalid {
         self.fail(
             field,
             InvalidReason::NegativeValue,
@@ -295,14 +287,14 @@ impl<'a> Reader<'a> {
         )
     }
 
-    pub(super) fn amount(&self, field: &str, allow_negative: bool) -> Result<Decimal, Invalid> {
+    pub(super) fn amount(&self, field: Field, allow_negative: bool) -> Result<Decimal, Invalid> {
         let v = self.required(field)?;
         self.as_amount(field, v, allow_negative)
     }
 
     pub(super) fn opt_amount(
         &self,
-        field: &str,
+        field: Field,
         allow_negative: bool,
     ) -> Result<Option<Decimal>, Invalid> {
         self.get(field)
@@ -310,7 +302,12 @@ impl<'a> Reader<'a> {
             .transpose()
     }
 
-    fn as_amount(&self, field: &str, v: &Bson, allow_negative: bool) -> Result<Decimal, Invalid> {
+    fn as_amount(
+        &self,
+        field: Field,
+        v: Value<'_>,
+        allow_negative: bool,
+    ) -> Result<Decimal, Invalid> {
         let d = self.as_decimal(field, v)?;
         if d.is_sign_negative() && !d.is_zero() && !allow_negative {
             return Err(self.negative(field, d));
@@ -324,16 +321,16 @@ impl<'a> Reader<'a> {
         Ok(d)
     }
 
-    pub(super) fn count(&self, field: &str) -> Result<u64, Invalid> {
+    pub(super) fn count(&self, field: Field) -> Result<u64, Invalid> {
         let v = self.required(field)?;
         self.as_count(field, v)
     }
 
-    pub(super) fn opt_count(&self, field: &str) -> Result<Option<u64>, Invalid> {
+    pub(super) fn opt_count(&self, field: Field) -> Result<Option<u64>, Invalid> {
         self.get(field).map(|v| self.as_count(field, v)).transpose()
     }
 
-    fn as_count(&self, field: &str, v: &Bson) -> Result<u64, Invalid> {
+    fn as_count(&self, field: Field, v: Value<'_>) -> Result<u64, Invalid> {
         let d = self.as_decimal(field, v)?;
         if d.is_sign_negative() && !d.is_zero() {
             return Err(self.negative(field, d));
@@ -356,7 +353,7 @@ impl<'a> Reader<'a> {
 
     pub(super) fn opt_small_int(
         &self,
-        field: &str,
+        field: Field,
         min: u8,
         max: u8,
     ) -> Result<Option<u8>, Invalid> {
@@ -381,24 +378,24 @@ impl<'a> Reader<'a> {
         }
     }
 
-    pub(super) fn seconds(&self, field: &str) -> Result<f64, Invalid> {
+    pub(super) fn seconds(&self, field: Field) -> Result<f64, Invalid> {
         let v = self.required(field)?;
         self.as_seconds(field, v)
     }
 
-    pub(super) fn opt_seconds(&self, field: &str) -> Result<Option<f64>, Invalid> {
+    pub(super) fn opt_seconds(&self, field: Field) -> Result<Option<f64>, Invalid> {
         self.get(field)
             .map(|v| self.as_seconds(field, v))
             .transpose()
     }
 
-    fn as_seconds(&self, field: &str, v: &Bson) -> Result<f64, Invalid> {
+    fn as_seconds(&self, field: Field, v: Value<'_>) -> Result<f64, Invalid> {
         let s = match v {
-            Bson::Int32(i) => f64::from(*i),
+            Value::Int32(i) => f64::from(i),
             // Durations are not money: f64 is exact for any realistic second count.
-            Bson::Int64(i) => *i as f64,
-            Bson::Double(f) => *f,
-            Bson::Decimal128(d) => d.to_string().parse::<f64>().unwrap_or(f64::NAN),
+            Value::Int64(i) => i as f64,
+            Value::Double(f) => f,
+            Value::Decimal128(d) => d.to_string().parse::<f64>().unwrap_or(f64::NAN),
             other => return Err(self.wrong_type(field, "a number of seconds", other)),
         };
         if !s.is_finite() {
@@ -414,5 +411,51 @@ impl<'a> Reader<'a> {
             ));
         }
         Ok(s)
+    }
+}
+
+/// A finite double as the decimal of its shortest round-trip form (`Display`), or `None` when that
+/// does not fit a 96-bit decimal. Formatted on the stack: every amount of a loaded file passes here.
+fn shortest_decimal(f: f64) -> Option<Decimal> {
+    use std::fmt::Write as _;
+    let mut buf = StackText::default();
+    if write!(buf, "{f}").is_ok() {
+        return buf.as_str().and_then(|s| Decimal::from_str(s).ok());
+    }
+    // Longer than the buffer (beyond about 10^60): far beyond a 96-bit decimal either way, but judged
+    // by the same parse for the same answer.
+    Decimal::from_str(&f.to_string()).ok()
+}
+
+/// A small text buffer on the stack that refuses (rather than grows) when full.
+struct StackText {
+    bytes: [u8; 64],
+    len: usize,
+}
+
+impl Default for StackText {
+    fn default() -> Self {
+        StackText {
+            bytes: [0; 64],
+            len: 0,
+        }
+    }
+}
+
+impl StackText {
+    fn as_str(&self) -> Option<&str> {
+        std::str::from_utf8(self.bytes.get(..self.len)?).ok()
+    }
+}
+
+impl std::fmt::Write for StackText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len.checked_add(s.len()).ok_or(std::fmt::Error)?;
+        self.bytes
+            .get_mut(self.len..end)
+            .ok_or(std::fmt::Error)?
+            .copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }

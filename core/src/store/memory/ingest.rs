@@ -1,18 +1,20 @@
 //! Judging raw input before it enters the store: one line or document at a time (parsing, the nesting
-//! guard, decoding), then de-duplication and counting per collection in reading order.
-
-use std::collections::HashSet;
+//! guard, decoding), or a [`Batch`] of lines a loader worker judged, then de-duplication and counting
+//! per collection in reading order.
 
 use bson::{Bson, Document};
+use hashbrown::hash_table::{Entry, HashTable};
 
+use super::batch::{Batch, KeyRef, LineKind, Row, Rows};
+use super::tables::EventRow;
 use super::Tables;
-use crate::model::decode::{decode_with_warnings, dedupe_key, DecodeContext, DedupeKey};
+use crate::model::decode::{decode_with_warnings, dedupe_key, json, DecodeContext, DedupeKey};
 use crate::model::{Collection, Record, Warning};
 use crate::quality::{Invalid, InvalidReason, QualityTally};
 
 /// One document read and judged on its own, before de-duplication (which needs the order of reading).
 /// Parsing and decoding are the costly part, so the loader does them on worker threads.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub(crate) enum Parsed {
     /// A blank line: not a document.
     Blank,
@@ -36,7 +38,29 @@ impl Parsed {
 
     /// Judges one line of a mongoexport file (Extended JSON v2, relaxed or canonical); a line that is not
     /// UTF-8 is malformed.
+    ///
+    /// A valid document in the usual forms is read by the JSON scanner straight into its record
+    /// ([`json::decode_line`]); every other line takes the full path ([`Parsed::line_in_full`]), which
+    /// judges it the same way and says precisely what is wrong.
     pub(crate) fn line(collection: Collection, bytes: &[u8], ctx: &DecodeContext) -> Parsed {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Parsed::Blank;
+        }
+        match json::decode_line(collection, bytes, ctx, &mut json::Shape::default()) {
+            Some((key, record, warnings)) => Parsed::Document {
+                key,
+                result: Ok((record, warnings)),
+            },
+            None => Parsed::line_in_full(collection, bytes, ctx),
+        }
+    }
+
+    /// [`Parsed::line`] through a `bson::Document`, for any line (the nesting guard first).
+    pub(crate) fn line_in_full(
+        collection: Collection,
+        bytes: &[u8],
+        ctx: &DecodeContext,
+    ) -> Parsed {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Parsed::Blank;
         }
@@ -88,13 +112,60 @@ pub(crate) fn nests_deeper_than(text: &[u8], max: usize) -> bool {
     false
 }
 
+/// The keys read so far in one collection: 12-byte ObjectIds (every collection but `gamerounds`), or
+/// `roundId`s, probed with hashes the workers computed ([`KeyRef::hash`]). Kept only while the
+/// collection is read ([`CollectionIngest::finish_reading`]).
+#[derive(Debug, Default)]
+struct SeenKeys {
+    ids: HashTable<[u8; 12]>,
+    texts: HashTable<Box<str>>,
+}
+
+impl SeenKeys {
+    /// Takes a key with its hash: whether it is new (and now seen).
+    fn insert(&mut self, key: KeyRef<'_>, hash: u64) -> bool {
+        match key {
+            KeyRef::Id(id) => match self
+                .ids
+                .entry(hash, |k| *k == id, |k| KeyRef::Id(*k).hash())
+            {
+                Entry::Occupied(_) => false,
+                Entry::Vacant(v) => {
+                    v.insert(id);
+                    true
+                }
+            },
+            KeyRef::Text(t) => {
+                match self
+                    .texts
+                    .entry(hash, |k| **k == *t, |k| KeyRef::Text(k).hash())
+                {
+                    Entry::Occupied(_) => false,
+                    Entry::Vacant(v) => {
+                        v.insert(t.into());
+                        true
+                    }
+                }
+            }
+        }
+    }
+
+    fn reserve(&mut self, collection: Collection, additional: usize) {
+        if collection == Collection::Gamerounds {
+            self.texts.reserve(additional, |k| KeyRef::Text(k).hash());
+        } else {
+            self.ids.reserve(additional, |k| KeyRef::Id(*k).hash());
+        }
+    }
+}
+
 /// De-duplication and counting for the documents of one collection, in reading order.
 #[derive(Debug)]
 pub(crate) struct CollectionIngest {
     pub(super) collection: Collection,
     ctx: DecodeContext,
     pub(super) tally: QualityTally,
-    seen: HashSet<DedupeKey>,
+    seen: SeenKeys,
     pub(super) tables: Tables,
 }
 
@@ -104,13 +175,26 @@ impl CollectionIngest {
             collection,
             ctx,
             tally: QualityTally::new(collection),
-            seen: HashSet::new(),
+            seen: SeenKeys::default(),
             tables: Tables::default(),
         }
     }
 
     pub(crate) fn collection(&self) -> Collection {
         self.collection
+    }
+
+    /// Makes room for about `documents` more documents of this collection: its records and keys are
+    /// then allocated once rather than copied as they grow.
+    pub(crate) fn reserve(&mut self, documents: usize) {
+        self.seen.reserve(self.collection, documents);
+        self.tables.reserve(self.collection, documents);
+    }
+
+    /// Forgets the keys read so far: the collection's last document was taken (the loader reads each
+    /// collection from one file), so only its records need the memory now.
+    pub(crate) fn finish_reading(&mut self) {
+        self.seen = SeenKeys::default();
     }
 
     /// Takes the next document in reading order; `line` is its 1-based line in a file, if any. The first
@@ -133,11 +217,20 @@ impl CollectionIngest {
         };
         self.tally.read();
         if let Some(key) = key {
-            if self.seen.contains(&key) {
+            let new = match &key {
+                DedupeKey::Oid(o) => {
+                    let id = KeyRef::Id(o.bytes());
+                    self.seen.insert(id, id.hash())
+                }
+                DedupeKey::Text(t) => {
+                    let text = KeyRef::Text(t);
+                    self.seen.insert(text, text.hash())
+                }
+            };
+            if !new {
                 self.tally.duplicate(key.to_string(), line);
                 return;
             }
-            self.seen.insert(key);
         }
         match result {
             Ok((record, warnings)) => {
@@ -148,6 +241,106 @@ impl CollectionIngest {
             Err(mut invalid) => {
                 invalid.line = line;
                 self.tally.invalid(invalid);
+            }
+        }
+    }
+
+    /// Takes a batch of lines read in order, the first of them numbered `first_line`; returns how many
+    /// lines it held.
+    pub(crate) fn apply_batch(&mut self, batch: Batch, first_line: u64) -> u64 {
+        let Batch {
+            kinds,
+            rows,
+            hashes,
+            others,
+            ..
+        } = batch;
+        let count = kinds.len() as u64;
+        match rows {
+            Rows::Users(v) => self.apply_rows(&kinds, v, &hashes, others, first_line, |t, r| {
+                t.users.push(r)
+            }),
+            Rows::Transactions(v) => {
+                self.apply_rows(&kinds, v, &hashes, others, first_line, |t, r| {
+                    t.transactions.push(r)
+                })
+            }
+            Rows::Livestreams(v) => {
+                self.apply_rows(&kinds, v, &hashes, others, first_line, |t, r| {
+                    t.livestreams.push(r)
+                })
+            }
+            Rows::Messages(v) => self.apply_rows(&kinds, v, &hashes, others, first_line, |t, r| {
+                t.messages.push(r)
+            }),
+            Rows::Stakes(v) => self.apply_rows(&kinds, v, &hashes, others, first_line, |t, r| {
+                t.stakes.push(r)
+            }),
+            Rows::Rounds(v) => self.apply_rows(&kinds, v, &hashes, others, first_line, |t, r| {
+                t.rounds.push(r)
+            }),
+            Rows::Flags(v) => self.apply_rows(&kinds, v, &hashes, others, first_line, |t, r| {
+                t.flags.push(r)
+            }),
+            Rows::Events(events) => {
+                // The batch numbered its names; the store numbers them once for all batches.
+                let renumbered: Vec<u32> = events
+                    .names
+                    .iter()
+                    .map(|n| self.tables.events.name_position(n))
+                    .collect();
+                let rows = events.rows.into_iter().map(|mut row: EventRow| {
+                    row.name = renumbered
+                        .get(row.name as usize)
+                        .copied()
+                        .unwrap_or(row.name);
+                    row
+                });
+                self.apply_rows(&kinds, rows, &hashes, others, first_line, |t, r| {
+                    t.events.rows.push(r)
+                })
+            }
+        }
+        count
+    }
+
+    /// [`CollectionIngest::apply_batch`] for one type of row.
+    fn apply_rows<T: Row>(
+        &mut self,
+        kinds: &[LineKind],
+        rows: impl IntoIterator<Item = T>,
+        hashes: &[u64],
+        others: Vec<Parsed>,
+        first_line: u64,
+        keep: impl Fn(&mut Tables, T),
+    ) {
+        let mut rows = rows.into_iter().zip(hashes.iter().copied());
+        let mut others = others.into_iter();
+        for (line, kind) in (first_line..).zip(kinds) {
+            match kind {
+                LineKind::Blank => {}
+                LineKind::Row => {
+                    let Some((row, hash)) = rows.next() else {
+                        break;
+                    };
+                    self.tally.read();
+                    if self.seen.insert(row.key(), hash) {
+                        // The date span is taken from the sorted records when the store is built.
+                        self.tally.valid(None);
+                        keep(&mut self.tables, row);
+                    } else {
+                        let shown = match row.key() {
+                            KeyRef::Id(id) => bson::oid::ObjectId::from_bytes(id).to_string(),
+                            KeyRef::Text(t) => t.to_owned(),
+                        };
+                        self.tally.duplicate(shown, Some(line));
+                    }
+                }
+                LineKind::Other => {
+                    if let Some(parsed) = others.next() {
+                        self.apply(parsed, Some(line));
+                    }
+                }
             }
         }
     }

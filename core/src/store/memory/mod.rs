@@ -11,8 +11,10 @@ use chrono::{DateTime, Utc};
 
 use super::*;
 
+mod batch;
 mod documents;
 pub(crate) mod ingest;
+mod tables;
 #[cfg(test)]
 mod tests;
 
@@ -20,60 +22,11 @@ use crate::calendar::TimeRange;
 use crate::model::decode::DecodeContext;
 use crate::quality::QualityTally;
 use crate::Error;
+pub(crate) use batch::Batch;
 use documents::DocTable;
 pub use ingest::MAX_NESTING;
 pub(crate) use ingest::{CollectionIngest, Parsed};
-
-/// The valid records, one vector per collection.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Tables {
-    users: Vec<User>,
-    transactions: Vec<Transaction>,
-    livestreams: Vec<Livestream>,
-    messages: Vec<Message>,
-    stakes: Vec<GameStake>,
-    rounds: Vec<GameRound>,
-    flags: Vec<ModerationFlag>,
-    events: Vec<AnalyticsEvent>,
-}
-
-impl Tables {
-    fn push(&mut self, record: Record) {
-        match record {
-            Record::User(r) => self.users.push(r),
-            Record::Transaction(r) => self.transactions.push(r),
-            Record::Livestream(r) => self.livestreams.push(r),
-            Record::Message(r) => self.messages.push(r),
-            Record::GameStake(r) => self.stakes.push(r),
-            Record::GameRound(r) => self.rounds.push(r),
-            Record::ModerationFlag(r) => self.flags.push(r),
-            Record::AnalyticsEvent(r) => self.events.push(r),
-        }
-    }
-
-    fn append(&mut self, other: &mut Tables) {
-        self.users.append(&mut other.users);
-        self.transactions.append(&mut other.transactions);
-        self.livestreams.append(&mut other.livestreams);
-        self.messages.append(&mut other.messages);
-        self.stakes.append(&mut other.stakes);
-        self.rounds.append(&mut other.rounds);
-        self.flags.append(&mut other.flags);
-        self.events.append(&mut other.events);
-    }
-
-    /// Stable sorts keep the input order among equal dates, so loading is deterministic.
-    fn sort(&mut self) {
-        self.users.sort_by_key(|r| r.created_at);
-        self.transactions.sort_by_key(|r| r.created_at);
-        self.livestreams.sort_by_key(|r| r.created_at);
-        self.messages.sort_by_key(|r| r.created_at);
-        self.stakes.sort_by_key(|r| r.created_at);
-        self.rounds.sort_by_key(|r| r.start_at);
-        self.flags.sort_by_key(|r| r.created_at);
-        self.events.sort_by_key(|r| r.timestamp);
-    }
-}
+pub(crate) use tables::Tables;
 
 /// Fills an [`InMemoryStore`]: takes raw documents, validates them, drops duplicates, counts everything.
 ///
@@ -169,11 +122,13 @@ impl InMemoryStoreBuilder {
             tallies.push(ingest.tally);
         }
         tables.sort();
-        let quality = quality_report(&tables, tallies);
-        let mut rounds_by_id = HashMap::with_capacity(tables.rounds.len());
-        for (i, r) in tables.rounds.iter().enumerate() {
-            rounds_by_id.insert(r.round_id.clone().into_boxed_str(), i);
+        // The span of each collection's dates is that of its sorted records, which the ingests need
+        // not follow document by document.
+        for (tally, span) in tallies.iter_mut().zip(tables.date_spans()) {
+            tally.set_date_span(span);
         }
+        let quality = quality_report(&tables, tallies);
+        let rounds_by_id = tables.round_index();
         let mut flags_by_review: Vec<usize> = (0..tables.flags.len())
             .filter(|&i| tables.flags[i].reviewed_at.is_some())
             .collect();
@@ -247,9 +202,12 @@ fn quality_report(t: &Tables, tallies: Vec<QualityTally>) -> QualityReport {
             |x| x.country.or_else(|| of_user(&x.user_id)),
         ),
         shares(
-            &t.events,
-            |x| tagged(x.country),
-            |x| x.country.or_else(|| x.user_id.as_ref().and_then(of_user)),
+            &t.events.rows,
+            |x| tagged(x.country()),
+            |x| {
+                x.country()
+                    .or_else(|| x.user_id().as_ref().and_then(of_user))
+            },
         ),
     ];
     QualityReport {
@@ -271,7 +229,8 @@ fn quality_report(t: &Tables, tallies: Vec<QualityTally>) -> QualityReport {
 #[derive(Debug)]
 pub struct InMemoryStore {
     tables: Tables,
-    rounds_by_id: HashMap<Box<str>, usize>,
+    /// The positions of the rounds, sorted by `roundId`.
+    rounds_by_id: Vec<u32>,
     flags_by_review: Vec<usize>,
     quality: QualityReport,
     documents: RwLock<HashMap<&'static str, DocTable>>,
@@ -336,9 +295,10 @@ impl InMemoryStore {
         &self.tables.flags
     }
 
-    /// All valid analytics events, by `timestamp`.
-    pub fn analytics_events(&self) -> &[AnalyticsEvent] {
-        &self.tables.events
+    /// All valid analytics events, by `timestamp` (rebuilt from the compact rows the store keeps).
+    pub fn analytics_events(&self) -> Vec<AnalyticsEvent> {
+        let events = &self.tables.events;
+        events.rows.iter().map(|r| events.event(r)).collect()
     }
 
     /// Number of valid records over all collections.
@@ -405,17 +365,27 @@ impl Store for InMemoryStore {
             Collection::Gamestakes => walk!(t.stakes, GameStake, |x| Some(x.created_at)),
             Collection::Gamerounds => walk!(t.rounds, GameRound, |x| x.start_at),
             Collection::Moderationflags => walk!(t.flags, ModerationFlag, |x| Some(x.created_at)),
-            Collection::Analyticsevents => walk!(t.events, AnalyticsEvent, |x| Some(x.timestamp)),
+            Collection::Analyticsevents => {
+                slice_in(&t.events.rows, range, |x| Some(x.timestamp()))
+                    .iter()
+                    .for_each(|x| visit(RecordRef::AnalyticsEvent(&t.events.event(x))));
+            }
         }
         Ok(())
     }
 
     fn game_rounds(&self, round_ids: &[&str], visit: &mut dyn FnMut(&GameRound)) -> Result<()> {
+        let rounds = &self.tables.rounds;
+        let round = |i: u32| rounds.get(i as usize);
         let mut done = HashSet::with_capacity(round_ids.len());
         for id in round_ids {
-            if let Some(&i) = self.rounds_by_id.get(*id) {
-                if done.insert(i) {
-                    visit(&self.tables.rounds[i]);
+            let found = self
+                .rounds_by_id
+                .binary_search_by(|&i| round(i).map(|r| r.round_id.as_str()).cmp(&Some(*id)));
+            if let Ok(at) = found {
+                let i = self.rounds_by_id.get(at).copied();
+                if let Some(r) = i.filter(|&i| done.insert(i)).and_then(round) {
+                    visit(r);
                 }
             }
         }
@@ -469,10 +439,9 @@ impl Store for InMemoryStore {
         Ok(all
             .get(spec.collection)
             .map(|c| {
-                c.by_key
-                    .iter()
-                    .filter(|(k, _)| DocFilter::matches_resolved(&resolved, k))
-                    .map(|(_, (_, d))| StoredDoc::Shared(d.clone()))
+                c.find(&resolved)
+                    .into_iter()
+                    .map(StoredDoc::Shared)
                     .collect()
             })
             .unwrap_or_default())
