@@ -143,16 +143,33 @@ test('qualityReport() equals `halobuzz-analytics quality --json`', async () => {
 /** The distinct sets of a rollup, which a view gives by their sizes. */
 const SETS = ['active', 'payers', 'ogBuyers', 'players', 'signups', 'newHosts', 'hosts', 'rounds']
 
+/** The number of members of a roaring bitmap in its portable serialisation (the container headers). */
+function roaringCardinality(bytes) {
+  const cookie = bytes.readUInt32LE(0)
+  let containers
+  let offset
+  if (cookie === 12346) {
+    containers = bytes.readUInt32LE(4)
+    offset = 8
+  } else if ((cookie & 0xffff) === 12347) {
+    containers = (cookie >>> 16) + 1
+    offset = 4 + Math.ceil(containers / 8)
+  } else {
+    throw new Error(`not a roaring bitmap (cookie ${cookie})`)
+  }
+  let n = 0
+  for (let i = 0; i < containers; i++) n += bytes.readUInt16LE(offset + 4 * i + 2) + 1
+  return n
+}
+
 /**
- * The view of a stored rollup document (relaxed Extended JSON): every set by its size (id sets are
- * `$binary` runs of 12-byte ObjectIds, hosts a list, rounds an object), without the storage's
- * publication `generation`.
+ * The view of a stored rollup document (relaxed Extended JSON): every set by its size (user sets are
+ * `$binary` roaring bitmaps, hosts and rounds `{ set, values }` with one value per member), without the
+ * storage's publication `generation`.
  */
 function viewOfDocument({ generation, ...doc }) {
   const size = (v) =>
-    v && typeof v === 'object' && '$binary' in v
-      ? Buffer.from(v.$binary.base64, 'base64').length / 12
-      : Array.isArray(v) ? v.length : Object.keys(v).length
+    '$binary' in v ? roaringCardinality(Buffer.from(v.$binary.base64, 'base64')) : v.values.length
   const facts = { ...doc.facts }
   for (const k of SETS) facts[k] = size(doc.facts[k])
   return { ...doc, facts }
