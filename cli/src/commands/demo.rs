@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::Args;
 use halobuzz_analytics::api::{
     self, BackfillRequest, ConfigOptions, DataSource, Day, Decimalish, GenerateRequest, KpiRequest,
-    TimeSeriesRequest,
+    RetentionMatrixRequest, TimeSeriesRequest,
 };
 use halobuzz_analytics::calendar::{add_days, DateRange, Granularity};
 use halobuzz_analytics::generate::{write_directory, ExtJsonMode, GeneratorConfig, RevenueDrop};
@@ -147,6 +147,18 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
         country: CountryFilter::All,
     };
     out!("{}", indent(&render::series(&revenue.run(&engine)?)));
+    outln!();
+
+    outln!("5. Weekly signup cohorts and their retention\n");
+    let cohorts = RetentionMatrixRequest {
+        from: Day(all.from),
+        to: Day(all.to),
+        as_of: None,
+        granularity: Granularity::Week,
+        country: CountryFilter::All,
+        days: Some(vec![1, 3, 7, 14, 30]),
+    };
+    out!("{}", indent(&render::retention(&cohorts.run(&engine)?)));
     Ok(())
 }
 
