@@ -356,3 +356,42 @@ fn a_closed_stdout_ends_quietly() {
     assert!(out.status.success(), "{:?} {stderr}", out.status);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn retention_and_lifecycle_print_tables_and_json() {
+    let (_dir, data) = dataset("300", "20");
+    let r = run(&[
+        &["retention", "--data", &data, "--days", "1,7", "--json"][..],
+        &RANGE,
+    ]
+    .concat());
+    assert!(r.ok(), "{}", r.err);
+    let m: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(m["granularity"], "week", "{}", r.out);
+    assert_eq!(m["days"], serde_json::json!([1, 7]));
+    for c in m["cohorts"].as_array().unwrap() {
+        for cell in c["cells"].as_array().unwrap() {
+            let (eligible, retained, later) = (
+                cell["eligible"].as_u64().unwrap(),
+                cell["retained"].as_u64().unwrap(),
+                cell["retainedOnOrAfter"].as_u64().unwrap(),
+            );
+            assert!(retained <= later && later <= eligible, "{cell}");
+        }
+    }
+    let table = run(&[
+        &["lifecycle", "--data", &data, "--granularity", "week"][..],
+        &RANGE,
+    ]
+    .concat());
+    assert!(table.ok(), "{}", table.err);
+    assert!(table.out.contains("resurrecting"), "{}", table.out);
+    // The core checks the request: a day N beyond the bound is refused with the field's name.
+    let bad = run(&[
+        &["retention", "--data", &data, "--days", "99999"][..],
+        &RANGE,
+    ]
+    .concat());
+    assert_eq!(bad.code, Some(2), "{}", bad.err);
+    assert!(bad.err.contains("days"), "{}", bad.err);
+}
