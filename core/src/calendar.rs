@@ -74,8 +74,28 @@ impl Calendar {
     }
 
     /// The local date that contains instant `t`.
+    ///
+    /// Rollups ask this of every document, mostly in time order, so each thread remembers the last
+    /// day's bounds: an instant inside them needs two comparisons instead of a time-zone lookup.
     pub fn day_of(&self, t: DateTime<Utc>) -> NaiveDate {
-        t.with_timezone(&self.tz).date_naive()
+        type Span = Option<(Tz, DateTime<Utc>, DateTime<Utc>, NaiveDate)>;
+        thread_local! {
+            static LAST: std::cell::Cell<Span> = const { std::cell::Cell::new(None) };
+        }
+        if let Some((tz, start, end, d)) = LAST.get() {
+            if tz == self.tz && start <= t && t < end {
+                return d;
+            }
+        }
+        let d = t.with_timezone(&self.tz).date_naive();
+        if let Some(next) = d.succ_opt() {
+            let (start, end) = (self.day_start(d), self.day_start(next));
+            // Remembered only when the bounds hold `t` (they always should; the check costs nothing).
+            if start <= t && t < end {
+                LAST.set(Some((self.tz, start, end, d)));
+            }
+        }
+        d
     }
 
     /// The first instant of local day `d`. Midnight can be skipped by a DST jump in some zones; then the
@@ -299,6 +319,31 @@ impl Granularity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The remembered day bounds never change an answer: every quarter hour across both DST changes
+    /// of 2026 in Sydney, forwards, backwards and alternating between two zones.
+    #[test]
+    fn remembered_days_agree_with_the_zone() {
+        let sydney = Calendar::parse("Australia/Sydney").expect("zone");
+        let kathmandu = Calendar::parse("Asia/Kathmandu").expect("zone");
+        let mut instants = Vec::new();
+        for (from, to) in [
+            ("2026-04-03T00:00:00Z", "2026-04-07T00:00:00Z"),
+            ("2026-10-02T00:00:00Z", "2026-10-06T00:00:00Z"),
+        ] {
+            let mut t: DateTime<Utc> = from.parse().expect("instant");
+            let end: DateTime<Utc> = to.parse().expect("instant");
+            while t < end {
+                instants.push(t);
+                t += chrono::Duration::minutes(15);
+            }
+        }
+        let plain = |c: &Calendar, t: DateTime<Utc>| t.with_timezone(&c.tz()).date_naive();
+        for t in instants.iter().chain(instants.iter().rev()) {
+            assert_eq!(sydney.day_of(*t), plain(&sydney, *t), "{t}");
+            assert_eq!(kathmandu.day_of(*t), plain(&kathmandu, *t), "{t}");
+        }
+    }
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
