@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::calendar::{add_days, DateRange};
-use crate::kpi::facts::Facts;
+use crate::kpi::facts::{add, Facts};
 use crate::kpi::rollup::ROLLUP_VERSION;
 use crate::kpi::DailyRollup;
 use crate::model::{Collection, Country, CountryFilter};
@@ -196,36 +196,44 @@ pub fn synthesize_rollups(scale: &RollupScale, engine: &Engine) -> Result<u64> {
             for target in [CountryFilter::All, key(u.country)] {
                 let f = facts.entry(target).or_default();
                 f.active.insert(n);
-                f.session_ends += 1;
-                f.session_seconds += Decimal::from(600);
+                add(&mut f.session_ends, 1, &mut f.overflow);
+                add(&mut f.session_seconds, Decimal::from(600), &mut f.overflow);
                 if signed_up_today {
                     f.signups.insert(n);
                 }
                 if pay {
                     f.payers.insert(n);
-                    f.topup_count += 1;
-                    f.coin_topups.npr += amount;
-                    f.by_payment_method[(n % 5) as usize].npr += amount;
+                    add(&mut f.topup_count, 1, &mut f.overflow);
+                    add(&mut f.coin_topups.npr, amount, &mut f.overflow);
+                    add(
+                        &mut f.by_payment_method[(n % 5) as usize].npr,
+                        amount,
+                        &mut f.overflow,
+                    );
                     if og {
                         f.og_buyers.insert(n);
-                        f.og_subscriptions.npr += amount;
-                        f.by_og_tier[(n % 6) as usize].npr += amount;
+                        add(&mut f.og_subscriptions.npr, amount, &mut f.overflow);
+                        add(
+                            &mut f.by_og_tier[(n % 6) as usize].npr,
+                            amount,
+                            &mut f.overflow,
+                        );
                     }
                 }
                 if play {
                     f.players.insert(n);
-                    f.games_played += 2;
-                    f.stakes += Decimal::from(200);
-                    f.payouts += Decimal::from(150);
+                    add(&mut f.games_played, 2, &mut f.overflow);
+                    add(&mut f.stakes, Decimal::from(200), &mut f.overflow);
+                    add(&mut f.payouts, Decimal::from(150), &mut f.overflow);
                 }
                 if stream {
-                    f.streams += 1;
-                    f.stream_viewers += viewers;
-                    f.stream_seconds += Decimal::from(1800);
+                    add(&mut f.streams, 1, &mut f.overflow);
+                    add(&mut f.stream_viewers, viewers, &mut f.overflow);
+                    add(&mut f.stream_seconds, Decimal::from(1800), &mut f.overflow);
                     let h = f.hosts.entry(n);
-                    h.revenue += coins;
-                    h.streams += 1;
-                    h.viewers += viewers;
+                    add(&mut h.revenue, coins, &mut f.overflow);
+                    add(&mut h.streams, 1, &mut f.overflow);
+                    add(&mut h.viewers, viewers, &mut f.overflow);
                     if first_stream && target == CountryFilter::All {
                         f.new_hosts.insert(n);
                     }

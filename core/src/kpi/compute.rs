@@ -374,6 +374,7 @@ impl FactsWindow<'_> {
         // day + 1). Σ last days walks back from `to`, uniting the days seen: the users of the range met
         // for the first time on day d (going back) have d as their last active day.
         let to_day = range.to.num_days_from_ce();
+        // At most 2^32 users × day numbers below 4 × 10^6 (year 9999): far inside an i64.
         let (mut lifetime_sum, mut lifetimes) = (0i64, 0u64);
         let mut late = RoaringBitmap::new();
         for u in now_active.iter() {
