@@ -13,7 +13,7 @@ use rustc_hash::FxHashMap;
 
 use super::catalog::Section;
 use super::directory::UserDirectory;
-use super::facts::{add, seconds, Facts, HostFacts, Keyed, Money};
+use super::facts::{add, distinct_rounds, Facts, HostFacts, Keyed, Money};
 use super::report::*;
 use super::rollup::FactsByDay;
 use crate::calendar::{add_days, DateRange};
@@ -455,20 +455,8 @@ impl FactsWindow<'_> {
     /// Gaming from the range's sums (`f`) and sets. A round several days share counts once, with its
     /// first day's duration: every day's exact sum, less the rounds an earlier day of the range had.
     fn gaming(&self, range: DateRange, c: CountryFilter, f: &Facts) -> Result<GamingKpis> {
-        let mut round_seconds = Decimal::ZERO;
         let mut overflow = false;
-        let mut seen = RoaringBitmap::new();
-        for day in self.days(range, c) {
-            add(&mut round_seconds, day.round_seconds, &mut overflow);
-            if !seen.is_disjoint(day.rounds.set()) {
-                for (r, d) in day.rounds.iter() {
-                    if seen.contains(r) {
-                        add(&mut round_seconds, -seconds(*d), &mut overflow);
-                    }
-                }
-            }
-            seen |= day.rounds.set();
-        }
+        let (rounds, round_seconds) = distinct_rounds(self.days(range, c), &mut overflow);
         if overflow {
             return Err(Error::Overflow {
                 what: format!("round durations of {} … {} for {c}", range.from, range.to),
@@ -487,7 +475,7 @@ impl FactsWindow<'_> {
             },
             active_players: self.union(range, c, SetId::Players).len(),
             // An exact sum over the distinct rounds, divided once.
-            avg_game_duration: ratio(round_seconds, seen.len()).map(num),
+            avg_game_duration: ratio(round_seconds, rounds.len()).map(num),
         })
     }
 

@@ -221,26 +221,6 @@ impl Facts {
     /// The facts of several days (or countries) together: sums add, sets unite, each host's facts
     /// add up, and a round shared by several days counts once (with its first duration).
     pub fn merge_all<'a>(parts: impl IntoIterator<Item = &'a Facts> + Clone) -> Facts {
-        Facts::merge_parts(parts, true, true)
-    }
-
-    /// The sums and counts of several facts together, without their sets (what a report merges; it
-    /// unites only the sets it reads).
-    pub(crate) fn merge_sums<'a>(parts: impl IntoIterator<Item = &'a Facts>) -> Facts {
-        let mut f = Facts::default();
-        let mut overflow = false;
-        for o in parts {
-            f.add_sums(o, &mut overflow);
-        }
-        f.overflow = overflow;
-        f
-    }
-
-    fn merge_parts<'a>(
-        parts: impl IntoIterator<Item = &'a Facts> + Clone,
-        host_values: bool,
-        round_values: bool,
-    ) -> Facts {
         let mut f = Facts::default();
         let mut overflow = false;
         for o in parts.clone() {
@@ -254,33 +234,25 @@ impl Facts {
         f.players = sets(|f| &f.players);
         f.signups = sets(|f| &f.signups);
         f.new_hosts = sets(|f| &f.new_hosts);
-        let host_parts = parts.clone().into_iter().map(|f| &f.hosts);
-        f.hosts = if host_values {
-            Keyed::merge_all(host_parts, |a, b| {
-                add(&mut a.revenue, b.revenue, &mut overflow);
-                add(&mut a.streams, b.streams, &mut overflow);
-                add(&mut a.viewers, b.viewers, &mut overflow);
-            })
-        } else {
-            Keyed::keys_only(host_parts)
-        };
-        // Rounds: the sum of every day's sum, less the durations of rounds an earlier day already had.
-        let mut seen = roaring::RoaringBitmap::new();
-        for o in parts.clone() {
-            if !seen.is_disjoint(o.rounds.set()) {
-                for (r, d) in o.rounds.iter() {
-                    if seen.contains(r) {
-                        add(&mut f.round_seconds, -seconds(*d), &mut overflow);
-                    }
-                }
-            }
-            seen |= o.rounds.set();
+        f.hosts = Keyed::merge_all(parts.clone().into_iter().map(|f| &f.hosts), |a, b| {
+            add(&mut a.revenue, b.revenue, &mut overflow);
+            add(&mut a.streams, b.streams, &mut overflow);
+            add(&mut a.viewers, b.viewers, &mut overflow);
+        });
+        f.round_seconds = distinct_rounds(parts.clone(), &mut overflow).1;
+        f.rounds = Keyed::merge_all(parts.into_iter().map(|f| &f.rounds), |_, _| {});
+        f.overflow = overflow;
+        f
+    }
+
+    /// The sums and counts of several facts together, without their sets (what a report merges; it
+    /// unites only the sets it reads).
+    pub(crate) fn merge_sums<'a>(parts: impl IntoIterator<Item = &'a Facts>) -> Facts {
+        let mut f = Facts::default();
+        let mut overflow = false;
+        for o in parts {
+            f.add_sums(o, &mut overflow);
         }
-        f.rounds = if round_values {
-            Keyed::merge_all(parts.into_iter().map(|f| &f.rounds), |_, _| {})
-        } else {
-            Keyed::from_set(seen)
-        };
         f.overflow = overflow;
         f
     }
@@ -379,8 +351,59 @@ impl Facts {
     }
 }
 
+/// The rounds of several facts, each once, and the exact sum of their durations: every part's sum,
+/// less the durations of rounds an earlier part already had (so a round keeps its first duration, and
+/// only the few rounds that several days share are looked at one by one).
+pub(crate) fn distinct_rounds<'a>(
+    parts: impl IntoIterator<Item = &'a Facts>,
+    overflow: &mut bool,
+) -> (roaring::RoaringBitmap, Decimal) {
+    let mut seen = roaring::RoaringBitmap::new();
+    let mut total = Decimal::ZERO;
+    for o in parts {
+        add(&mut total, o.round_seconds, overflow);
+        if !seen.is_disjoint(o.rounds.set()) {
+            for (r, d) in o.rounds.iter() {
+                if seen.contains(r) {
+                    add(&mut total, -seconds(*d), overflow);
+                }
+            }
+        }
+        seen |= o.rounds.set();
+    }
+    (seen, total)
+}
+
 /// Seconds as an exact decimal: the shortest form of the double, as for amounts.
 pub(crate) fn seconds(s: f64) -> Decimal {
     use std::str::FromStr;
     Decimal::from_str(&s.to_string()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A round two days share counts once, with the first day's duration, in a merge and in a report.
+    #[test]
+    fn shared_rounds_count_once() {
+        let day = |rounds: &[(u32, f64)]| {
+            let mut f = Facts::default();
+            for (r, d) in rounds {
+                *f.rounds.entry(*r) = *d;
+            }
+            f.normalize();
+            f
+        };
+        let (a, b) = (day(&[(1, 60.0), (3, 12.5)]), day(&[(3, 99.0), (4, 30.0)]));
+        let merged = Facts::merge_all([&a, &b]);
+        assert_eq!(merged.round_seconds, Decimal::new(1025, 1));
+        assert_eq!(merged.rounds.get(3), Some(&12.5));
+        let mut overflow = false;
+        let (set, seconds) = distinct_rounds([&a, &b], &mut overflow);
+        assert_eq!(
+            (set.len(), seconds, overflow),
+            (3, Decimal::new(1025, 1), false)
+        );
+    }
 }

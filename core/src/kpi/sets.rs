@@ -192,14 +192,6 @@ impl<T: Clone + Default> Keyed<T> {
         k
     }
 
-    /// The union of the parts' numbers, without values.
-    pub fn keys_only<'a>(parts: impl IntoIterator<Item = &'a Keyed<T>>) -> Keyed<T>
-    where
-        T: 'a,
-    {
-        Keyed::from_set(parts.into_iter().map(|p| &p.set).union())
-    }
-
     /// Pairs sorted by number, each number once.
     pub fn from_sorted(pairs: Vec<(u32, T)>) -> Keyed<T> {
         let mut set = RoaringBitmap::new();
@@ -214,14 +206,6 @@ impl<T: Clone + Default> Keyed<T> {
             set,
             values,
             staged: FxHashMap::default(),
-        }
-    }
-
-    /// Numbers without values.
-    pub fn from_set(set: RoaringBitmap) -> Keyed<T> {
-        Keyed {
-            set,
-            ..Keyed::default()
         }
     }
 
