@@ -74,19 +74,7 @@ fn bench(c: &mut Criterion) {
     engine
         .backfill(all, false, &mut |_| ControlFlow::Continue(()))
         .expect("backfill");
-    let mut group = c.benchmark_group("range_query");
-    group.sample_size(20);
-    group.bench_function("kpis_90_days_all", |b| {
-        b.iter(|| engine.kpis(last90, CountryFilter::All).expect("kpis"))
-    });
-    group.bench_function("kpis_90_days_np", |b| {
-        b.iter(|| {
-            engine
-                .kpis(last90, "NP".parse().expect("country"))
-                .expect("kpis")
-        })
-    });
-    group.finish();
+    range_queries(c, "range_query", &engine, last90);
 
     big(c);
 }
@@ -147,18 +135,19 @@ fn big(c: &mut Criterion) {
         bitmap_bytes as f64 / 1e6
     );
     let name = format!("range_query_{}k_users", users / 1000);
+    range_queries(c, &name, &engine, last90);
+}
+
+/// The 90-day report of `range`, for `ALL` and for Nepal, from ready rollups.
+fn range_queries(c: &mut Criterion, name: &str, engine: &Engine, range: DateRange) {
     let mut group = c.benchmark_group(name);
     group.sample_size(20);
-    group.bench_function("kpis_90_days_all", |b| {
-        b.iter(|| engine.kpis(last90, CountryFilter::All).expect("kpis"))
-    });
-    group.bench_function("kpis_90_days_np", |b| {
-        b.iter(|| {
-            engine
-                .kpis(last90, "NP".parse().expect("country"))
-                .expect("kpis")
-        })
-    });
+    for (id, country) in [("kpis_90_days_all", "ALL"), ("kpis_90_days_np", "NP")] {
+        let country: CountryFilter = country.parse().expect("country");
+        group.bench_function(id, |b| {
+            b.iter(|| engine.kpis(range, country).expect("kpis"))
+        });
+    }
     group.finish();
 }
 
