@@ -61,6 +61,10 @@ enum Command {
     /// One or more catalog metrics (`revenue.total`, `engagement.dau`, …) per day, week or month.
     #[command(after_help = AFTER_HELP)]
     Timeseries(timeseries::TimeseriesArgs),
+    /// Signup cohorts with retention d1…d90, revenue, engagement per member, churn and creators
+    /// (--refresh stores them as analyticscohorts, --stored reads them back).
+    #[command(after_help = AFTER_HELP)]
+    Cohorts(cohorts::CohortsArgs),
     /// Signup cohorts × day N: the share of each cohort active on (and on or after) its own day N.
     #[command(after_help = AFTER_HELP)]
     Retention(cohorts::RetentionArgs),
@@ -131,6 +135,7 @@ fn run(command: Command) -> Result<(), Error> {
         Command::Kpis(args) => kpis::run(args),
         Command::Timeseries(args) => timeseries::run(args),
         Command::Rollup(args) => rollup::run(args),
+        Command::Cohorts(args) => cohorts::run_cohorts(args),
         Command::Retention(args) => cohorts::run_retention(args),
         Command::Lifecycle(args) => cohorts::run_lifecycle(args),
         Command::Backfill(args) => backfill::run(args),

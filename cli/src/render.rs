@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use halobuzz_analytics::cohort::{Lifecycle, RetentionMatrix};
+use halobuzz_analytics::cohort::{CohortTable, Lifecycle, RetentionMatrix};
 use halobuzz_analytics::kpi::{KpiReport, TimeSeries};
 
 /// The longest text a cell shows of one value, in characters.
@@ -371,6 +371,58 @@ pub fn retention(m: &RetentionMatrix) -> String {
             }
             let _ = writeln!(out, "{line}");
         }
+    }
+    out
+}
+
+/// A cohort table: size, retention, revenue, engagement, churn and creators per cohort.
+pub fn cohort_table(t: &CohortTable) -> String {
+    let mut out = format!(
+        "{} signup cohorts {} … {} (country {}, activity and money to {}, {})\n",
+        cell(&t.granularity.to_string()),
+        t.from,
+        t.to,
+        cell(&t.country.to_string()),
+        t.as_of,
+        cell(&t.currency)
+    );
+    let _ = writeln!(
+        out,
+        "  {:<12} {:>7} {:>7} {:>7} {:>7} {:>7} {:>12} {:>9} {:>9} {:>9} {:>8} {:>8} {:>6}",
+        "cohort",
+        "users",
+        "d1",
+        "d7",
+        "d30",
+        "d90",
+        "revenue",
+        "per user",
+        "sessions",
+        "messages",
+        "churned",
+        "creators",
+        "mature"
+    );
+    let pct = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{v:.1}%"));
+    let per = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{v:.2}"));
+    for c in &t.cohorts {
+        let _ = writeln!(
+            out,
+            "  {:<12} {:>7} {:>7} {:>7} {:>7} {:>7} {:>12.2} {:>9} {:>9} {:>9} {:>8} {:>8} {:>6}",
+            c.cohort_date.to_string(),
+            c.cohort_size,
+            pct(c.retention.d1),
+            pct(c.retention.d7),
+            pct(c.retention.d30),
+            pct(c.retention.d90),
+            c.revenue.total_revenue,
+            per(c.revenue.avg_revenue_per_user),
+            per(c.engagement_per_member.sessions),
+            per(c.engagement_per_member.messages),
+            pct(c.churn_rate),
+            pct(c.creator_rate),
+            if c.mature { "yes" } else { "no" }
+        );
     }
     out
 }

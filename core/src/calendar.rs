@@ -284,7 +284,7 @@ impl Granularity {
     }
 
     /// The last day of the period starting at `start`.
-    fn period_end(self, start: NaiveDate) -> NaiveDate {
+    pub fn period_end(self, start: NaiveDate) -> NaiveDate {
         match self {
             Granularity::Day => start,
             Granularity::Week => add_days(start, 6),

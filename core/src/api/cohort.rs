@@ -1,11 +1,11 @@
-//! The cohort operations as requests: a retention matrix of signup cohorts, and the lifecycle of each
-//! period of a range.
+//! The cohort operations as requests: cohort tables (computed, refreshed into the store, or read back
+//! from it), a retention matrix of signup cohorts, and the lifecycle of each period of a range.
 
 use serde::{Deserialize, Serialize};
 
 use super::day::Day;
 use crate::calendar::{DateRange, Granularity};
-use crate::cohort::{Lifecycle, RetentionMatrix};
+use crate::cohort::{CohortRefresh, CohortTable, Lifecycle, RetentionMatrix, StoredCohorts};
 use crate::model::CountryFilter;
 use crate::{Engine, Result};
 
@@ -78,5 +78,76 @@ impl LifecycleRequest {
     /// The lifecycle.
     pub fn run(&self, engine: &Engine) -> Result<Lifecycle> {
         engine.lifecycle(self.range()?, self.granularity, self.country)
+    }
+}
+
+/// Signup cohorts with retention, revenue and engagement (`cohorts`); with `refresh: true` the
+/// request's cohorts are also written to the store (`refreshCohorts`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CohortTableRequest {
+    /// First signup day.
+    pub from: Day,
+    /// Last signup day, inclusive.
+    pub to: Day,
+    /// Activity and money are counted up to this day (default: the last stored day by the engine's
+    /// clock, or `to` if later).
+    #[serde(default)]
+    pub as_of: Option<Day>,
+    /// Cohort period: `day`, `week` (default) or `month`.
+    #[serde(default = "week")]
+    pub granularity: Granularity,
+    /// `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code, selecting users by `users.country`.
+    #[serde(default)]
+    pub country: CountryFilter,
+}
+
+impl CohortTableRequest {
+    /// The signup days, checked.
+    pub fn range(&self) -> Result<DateRange> {
+        DateRange::new(self.from.0, self.to.0)
+    }
+
+    fn as_of(&self, engine: &Engine, signups: DateRange) -> chrono::NaiveDate {
+        self.as_of
+            .map_or_else(|| engine.default_cohort_as_of(signups), |d| d.0)
+    }
+
+    /// The table.
+    pub fn run(&self, engine: &Engine) -> Result<CohortTable> {
+        let signups = self.range()?;
+        let as_of = self.as_of(engine, signups);
+        engine.cohort_table(signups, as_of, self.granularity, self.country)
+    }
+
+    /// Writes the cohorts of the request's periods that are not final yet to `analyticscohorts`.
+    pub fn refresh(&self, engine: &Engine) -> Result<CohortRefresh> {
+        let signups = self.range()?;
+        let as_of = self.as_of(engine, signups);
+        engine.refresh_cohorts(signups, as_of, self.granularity, self.country)
+    }
+}
+
+/// Stored cohorts (`storedCohorts`): the `analyticscohorts` documents of a signup range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StoredCohortsRequest {
+    /// First `cohortDate`.
+    pub from: Day,
+    /// Last `cohortDate`, inclusive.
+    pub to: Day,
+    /// Cohort period: `day`, `week` (default) or `month`.
+    #[serde(default = "week")]
+    pub granularity: Granularity,
+    /// `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code.
+    #[serde(default)]
+    pub country: CountryFilter,
+}
+
+impl StoredCohortsRequest {
+    /// The stored cohorts.
+    pub fn run(&self, engine: &Engine) -> Result<StoredCohorts> {
+        let range = DateRange::new(self.from.0, self.to.0)?;
+        engine.stored_cohorts(range, self.granularity, self.country)
     }
 }

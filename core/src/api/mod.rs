@@ -7,7 +7,8 @@
 //! - [`config`]: the engine's configuration options ([`ConfigOptions`]);
 //! - [`open`]: one way to open an engine over a directory, a MongoDB URI or generated data;
 //! - [`kpi`]: the KPI operations (report, time series, backfill, rollups of a day, metric listing);
-//! - [`cohort`]: retention matrices and lifecycle.
+//! - [`cohort`]: cohort tables (computed, refreshed into the store, stored), retention matrices and
+//!   lifecycle.
 //!
 //! Names: requests and responses are camelCase (JSON, JavaScript); a front end whose language spells
 //! names otherwise (Python's snake_case, the CLI's kebab-case flags) passes its [`NameStyle`] to
@@ -22,7 +23,9 @@ pub mod open;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-pub use cohort::{LifecycleRequest, RetentionMatrixRequest};
+pub use cohort::{
+    CohortTableRequest, LifecycleRequest, RetentionMatrixRequest, StoredCohortsRequest,
+};
 pub use config::{AlertOptions, ConfigOptions, Decimalish};
 pub use day::Day;
 pub use kpi::{

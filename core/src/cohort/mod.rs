@@ -6,6 +6,10 @@
 
 pub(crate) mod lifecycle;
 pub(crate) mod matrix;
+pub(crate) mod stored;
+pub(crate) mod table;
+#[cfg(test)]
+mod table_tests;
 #[cfg(test)]
 mod tests;
 
@@ -14,6 +18,11 @@ use roaring::RoaringBitmap;
 
 pub use lifecycle::{Lifecycle, LifecyclePeriod};
 pub use matrix::{CohortRow, RetentionCell, RetentionMatrix};
+pub use stored::{CohortDoc, CohortRefresh, StoredCohorts, COHORT_DOC_VERSION};
+pub use table::{
+    CohortEngagement, CohortRetention, CohortRevenue, CohortTable, CohortTableRow,
+    EngagementPerMember, RevenueByPeriod, CHURN_DAYS, COHORT_DAYS,
+};
 
 use crate::kpi::directory::Selection;
 use crate::kpi::rollup::FactsByDay;

@@ -239,6 +239,21 @@ pub fn synthesize_rollups(scale: &RollupScale, engine: &Engine) -> Result<u64> {
                     }
                 }
             }
+            // Per-member facts (`ALL` only), drawn from what was already drawn so that the KPI sets
+            // stay as they were.
+            let all = facts.entry(CountryFilter::All).or_default();
+            let c = all.member_counts.entry(n);
+            c.sessions = 1 + n % 3;
+            c.messages = n % 5;
+            c.plays = if play { 2 } else { 0 };
+            c.gifts = u32::from(pay) * (1 + n % 4);
+            if pay {
+                let mut m = amount;
+                if og {
+                    m += amount;
+                }
+                all.member_money.entry(n).npr = m;
+            }
             if play {
                 stakes_today += 2;
                 // A round for every three stakes, in the staker's country; one in a hundred is

@@ -100,7 +100,7 @@ fn pct(num: u64, den: u64) -> Option<f64> {
 }
 
 /// NPR for output: rounded half away from zero to 2 decimals.
-fn npr(d: Decimal) -> f64 {
+pub(crate) fn npr(d: Decimal) -> f64 {
     d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
         .to_f64()
         .unwrap_or(f64::NAN)

@@ -23,6 +23,12 @@ impl Summable for u64 {
     }
 }
 
+impl Summable for u32 {
+    fn checked_sum(self, v: Self) -> Option<Self> {
+        self.checked_add(v)
+    }
+}
+
 impl Summable for Decimal {
     fn checked_sum(self, v: Self) -> Option<Self> {
         self.checked_add(v)
@@ -87,7 +93,86 @@ impl Money {
     }
 }
 
-pub use super::sets::{Bitmap, Keyed};
+pub use super::sets::{Bitmap, Keyed, Packed};
+
+/// A decimal as its 16 bytes; bytes that are not a decimal (a scale above 28, flag bits set) are
+/// refused rather than read as some other amount.
+fn pack_decimal(d: &Decimal, out: &mut Vec<u8>) {
+    out.extend_from_slice(&d.serialize());
+}
+
+fn unpack_decimal(bytes: &[u8]) -> std::result::Result<Decimal, String> {
+    let b: [u8; 16] = bytes
+        .try_into()
+        .map_err(|_| "a decimal needs 16 bytes".to_owned())?;
+    // Layout (rust_decimal): flags in bytes 0..4 (scale in byte 2, sign in the top bit of byte 3,
+    // every other flag bit zero), then the 96-bit mantissa.
+    if b[0] != 0 || b[1] != 0 || b[2] > 28 || b[3] & 0x7f != 0 {
+        return Err("damaged decimal".to_owned());
+    }
+    Ok(Decimal::deserialize(b))
+}
+
+impl Packed for Money {
+    const WIDTH: usize = 32;
+    fn pack(&self, out: &mut Vec<u8>) {
+        pack_decimal(&self.npr, out);
+        pack_decimal(&self.usd, out);
+    }
+    fn unpack(bytes: &[u8]) -> std::result::Result<Self, String> {
+        let (npr, usd) = bytes.split_at(16.min(bytes.len()));
+        Ok(Money {
+            npr: unpack_decimal(npr)?,
+            usd: unpack_decimal(usd)?,
+        })
+    }
+}
+
+/// What one user did on one day that cohort tables add up per member (METRICS.md "Cohorts",
+/// `docs/cohorts.md`); streams come from [`Facts::hosts`]. Kept in the `ALL` facts only.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberCounts {
+    /// `session_start` events.
+    pub sessions: u32,
+    /// Completed `gift_sent` transactions.
+    pub gifts: u32,
+    /// Stakes placed.
+    pub plays: u32,
+    /// Messages not deleted.
+    pub messages: u32,
+}
+
+impl MemberCounts {
+    /// Adds another day's counts (checked: see [`add`]).
+    pub(crate) fn merge(&mut self, o: &MemberCounts, overflow: &mut bool) {
+        add(&mut self.sessions, o.sessions, overflow);
+        add(&mut self.gifts, o.gifts, overflow);
+        add(&mut self.plays, o.plays, overflow);
+        add(&mut self.messages, o.messages, overflow);
+    }
+}
+
+impl Packed for MemberCounts {
+    const WIDTH: usize = 16;
+    fn pack(&self, out: &mut Vec<u8>) {
+        for v in [self.sessions, self.gifts, self.plays, self.messages] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    fn unpack(bytes: &[u8]) -> std::result::Result<Self, String> {
+        let mut v = [0u32; 4];
+        for (slot, chunk) in v.iter_mut().zip(bytes.chunks_exact(4)) {
+            *slot = u32::from_le_bytes(chunk.try_into().map_err(|_| "short counts")?);
+        }
+        let [sessions, gifts, plays, messages] = v;
+        Ok(MemberCounts {
+            sessions,
+            gifts,
+            plays,
+            messages,
+        })
+    }
+}
 
 /// One host's stream facts (Creators section).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -207,6 +292,13 @@ pub struct Facts {
     /// re-adding every round.
     #[serde(with = "rust_decimal::serde::str")]
     pub round_seconds: Decimal,
+    /// Per user (by number) with any: the net money of their `total` formula (recharges and OG
+    /// purchases less refunds), per currency; `ALL` facts only (cohort revenue, METRICS.md "Cohorts").
+    #[serde(with = "super::sets::packed")]
+    pub member_money: Keyed<Money>,
+    /// Per user (by number) with any: sessions, gifts sent, stakes, messages; `ALL` facts only.
+    #[serde(with = "super::sets::packed")]
+    pub member_counts: Keyed<MemberCounts>,
     /// Whether a sum overflowed (never stored: facts that overflowed are an error, not a rollup).
     #[serde(skip)]
     pub overflow: bool,
@@ -239,6 +331,14 @@ impl Facts {
             add(&mut a.streams, b.streams, &mut overflow);
             add(&mut a.viewers, b.viewers, &mut overflow);
         });
+        f.member_money = Keyed::merge_all(
+            parts.clone().into_iter().map(|f| &f.member_money),
+            |a, b| a.merge(b, &mut overflow),
+        );
+        f.member_counts = Keyed::merge_all(
+            parts.clone().into_iter().map(|f| &f.member_counts),
+            |a, b| a.merge(b, &mut overflow),
+        );
         f.round_seconds = distinct_rounds(parts.clone(), &mut overflow).1;
         f.rounds = Keyed::merge_all(parts.into_iter().map(|f| &f.rounds), |_, _| {});
         f.overflow = overflow;
@@ -306,6 +406,8 @@ impl Facts {
     pub fn normalize(&mut self) {
         self.hosts.normalize();
         self.rounds.normalize();
+        self.member_money.normalize();
+        self.member_counts.normalize();
         let mut of = self.overflow;
         self.host_revenue = Decimal::ZERO;
         for (_, h) in self.hosts.iter() {
@@ -342,6 +444,10 @@ impl Facts {
                     add(&mut a.viewers, b.viewers, &mut of);
                 },
             );
+            self.member_money
+                .renumber(|n| users.current(n), |a, b| a.merge(b, &mut of));
+            self.member_counts
+                .renumber(|n| users.current(n), |a, b| a.merge(b, &mut of));
             self.overflow = of;
         }
         if numbering.rounds.has_moved() {

@@ -19,7 +19,7 @@ use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
 use super::directory::UserDirectory;
-use super::facts::{add, method_index, seconds, Facts};
+use super::facts::{add, method_index, seconds, Facts, MemberCounts, Money};
 use crate::calendar::{Calendar, DateRange};
 use crate::dictionary::Numbering;
 use crate::model::*;
@@ -265,6 +265,27 @@ impl<'a> Accumulator<'a> {
             .or_default());
     }
 
+    /// The `ALL` facts of local day `day` (what only `ALL` keeps: per-member facts, new hosts).
+    fn all(&mut self, day: NaiveDate) -> &mut Facts {
+        self.out.entry((day, CountryFilter::All)).or_default()
+    }
+
+    /// Adds `docs` to one of user `n`'s counts of `day` (cohort engagement); more than 2³² of one
+    /// kind on one day is an overflow, never a wrapped count.
+    fn count_member(
+        &mut self,
+        day: NaiveDate,
+        n: u32,
+        docs: u64,
+        slot: fn(&mut MemberCounts) -> &mut u32,
+    ) {
+        let f = self.all(day);
+        match u32::try_from(docs) {
+            Ok(d) => add(slot(f.member_counts.entry(n)), d, &mut f.overflow),
+            Err(_) => f.overflow = true,
+        }
+    }
+
     /// What `docs` documents like `r` contribute. `group_day`: the day of a server-side group, whose
     /// record has no real date (`None` for a record, which has its own).
     fn contribute(
@@ -380,6 +401,22 @@ impl<'a> Accumulator<'a> {
                 _ => {}
             }
         });
+        // Cohort revenue is the `total` formula per member (METRICS.md "Cohorts"): recharges and OG
+        // purchases add their money value, refunds take off its absolute value.
+        let net = match (t.kind, money) {
+            (TransactionType::Recharge, Some((amount, cur))) => Some((amount, cur)),
+            (k, Some((amount, cur))) if k.is_og_purchase() => Some((amount, cur)),
+            (TransactionType::Refund, Some((amount, cur))) => Some((-amount.abs(), cur)),
+            _ => None,
+        };
+        if let Some((amount, cur)) = net {
+            let f = self.all(day);
+            let m: &mut Money = f.member_money.entry(n);
+            m.add(amount, cur, &mut f.overflow);
+        }
+        if t.kind == TransactionType::GiftSent {
+            self.count_member(day, n, docs, |c| &mut c.gifts);
+        }
     }
 
     /// `docs` streams like `s`; `first`: the host's first stream ever is among them.
@@ -404,11 +441,7 @@ impl<'a> Accumulator<'a> {
         });
         // A new host is one whose first stream ever (any country) is today; only `ALL` keeps the set.
         if first {
-            self.out
-                .entry((day, CountryFilter::All))
-                .or_default()
-                .new_hosts
-                .insert(n);
+            self.all(day).new_hosts.insert(n);
         }
     }
 
@@ -421,6 +454,9 @@ impl<'a> Accumulator<'a> {
             f.active.insert(n);
             add(&mut f.messages_sent, sent, &mut f.overflow);
         });
+        if sent > 0 {
+            self.count_member(day, n, sent, |c| &mut c.messages);
+        }
     }
 
     fn stake(&mut self, day: NaiveDate, s: &GameStake, docs: u64, rounds: &mut RoundRefs) {
@@ -439,6 +475,7 @@ impl<'a> Accumulator<'a> {
                 add(&mut f.payouts, wins, &mut f.overflow);
             }
         });
+        self.count_member(day, n, docs, |c| &mut c.plays);
         rounds.insert((s.round_id.clone(), day, country));
     }
 
@@ -482,6 +519,9 @@ impl<'a> Accumulator<'a> {
                 _ => {}
             }
         });
+        if let (Some(n), EventName::SessionStart) = (n, &e.event_name) {
+            self.count_member(day, n, docs, |c| &mut c.sessions);
+        }
     }
 
     /// The durations of the rounds the stakes referenced, numbered in round id order (so the numbers
@@ -619,5 +659,9 @@ fn renumber(f: &mut Facts, numbers: &[u32]) {
             add(&mut a.viewers, b.viewers, &mut of);
         },
     );
+    f.member_money
+        .renumber(|n| settled(n, numbers), |a, b| a.merge(b, &mut of));
+    f.member_counts
+        .renumber(|n| settled(n, numbers), |a, b| a.merge(b, &mut of));
     f.overflow = of;
 }

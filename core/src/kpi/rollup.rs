@@ -25,8 +25,8 @@ use crate::{Error, Result};
 
 /// The version of the rollup document layout; a stored rollup of another version is recomputed.
 /// Version 2 added generations (`docs/rollups.md` "Publishing a day"); version 3 holds sets as
-/// bitmaps of dictionary numbers.
-pub const ROLLUP_VERSION: u32 = 3;
+/// bitmaps of dictionary numbers; version 4 added the per-member money and counts of cohort tables.
+pub const ROLLUP_VERSION: u32 = 4;
 
 /// The facts of one `(appId, date, country)`, as stored in `analyticsdailykpis`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
