@@ -214,6 +214,139 @@ export interface RetentionMatrix {
   cohorts: Array<CohortRow>
 }
 
+/** `retention.dN` in %: members active on their own day N over members old enough; null when none is. */
+export interface CohortRetention {
+  d1: number | null
+  d3: number | null
+  d7: number | null
+  d14: number | null
+  d30: number | null
+  d60: number | null
+  d90: number | null
+}
+
+/** Revenue (NPR) by days since each member's signup: [0,7), [7,14), [14,21), [21,30), [30,60), [60,90). */
+export interface RevenueByPeriod {
+  week1: number
+  week2: number
+  week3: number
+  week4: number
+  month2: number
+  month3: number
+}
+
+/** The members' money: the `revenue.total` formula over their own transactions, NPR, 2 decimals. */
+export interface CohortRevenue {
+  /** From each member's signup day to `asOf`. */
+  totalRevenue: number
+  /** `totalRevenue / cohortSize`; null for an empty cohort. */
+  avgRevenuePerUser: number | null
+  revenueByPeriod: RevenueByPeriod
+}
+
+/** What the members did from their signup day to `asOf`. */
+export interface CohortEngagement {
+  /** `session_start` events. */
+  sessions: number
+  /** Streams hosted. */
+  streams: number
+  /** Completed `gift_sent` transactions. */
+  giftsSent: number
+  /** Stakes placed. */
+  gamePlays: number
+  /** Messages not deleted. */
+  messages: number
+}
+
+/** The engagement totals over `cohortSize`; null for an empty cohort. */
+export interface EngagementPerMember {
+  sessions: number | null
+  streams: number | null
+  giftsSent: number | null
+  gamePlays: number | null
+  messages: number | null
+}
+
+/** One signup cohort of a cohort table. */
+export interface CohortTableRow {
+  /** First day of the signup period (a Monday for weeks, the 1st for months). */
+  cohortDate: string
+  /** First signup day counted: the period clipped to the requested range. */
+  from: string
+  /** Last signup day counted (never after `asOf`). */
+  to: string
+  /** Members. */
+  cohortSize: number
+  /** Every member's day 90 is on or before `asOf`: retention and `revenueByPeriod` are final. */
+  mature: boolean
+  retention: CohortRetention
+  revenue: CohortRevenue
+  engagement: CohortEngagement
+  engagementPerMember: EngagementPerMember
+  /** Members not active in the 30 days ending on `asOf`. */
+  churnedMembers: number
+  /** `churnedMembers / cohortSize` in %; null for an empty cohort. */
+  churnRate: number | null
+  /** Members who hosted a stream from their signup day to `asOf`. */
+  creators: number
+  /** `creators / cohortSize` in %; null for an empty cohort. */
+  creatorRate: number | null
+}
+
+/** Signup cohorts with retention, revenue and engagement: `engine.cohorts()`. */
+export interface CohortTable {
+  granularity: 'day' | 'week' | 'month'
+  /** Country selection (by `users.country`). */
+  country: CountryKey
+  /** First signup day asked for. */
+  from: string
+  /** Last signup day asked for. */
+  to: string
+  /** Activity and money are counted up to this day. */
+  asOf: string
+  /** Currency of the revenue fields: `'NPR'`. */
+  currency: string
+  /** The cohorts, oldest first. */
+  cohorts: Array<CohortTableRow>
+}
+
+/** What `engine.refreshCohorts()` wrote. */
+export interface CohortRefresh {
+  granularity: 'day' | 'week' | 'month'
+  country: CountryKey
+  /** The as-of date of the documents written. */
+  asOf: string
+  /** Cohorts (re)computed and written. */
+  written: number
+  /** Mature cohorts whose stored document was final and kept. */
+  kept: number
+}
+
+/** One `analyticscohorts` document. */
+export interface CohortDoc {
+  appId: string
+  granularity: 'day' | 'week' | 'month'
+  cohortDate: string
+  country: CountryKey
+  /** The reporting time zone the days were cut in. */
+  timezone: string
+  /** The as-of date the row was computed for. */
+  asOf: string
+  /** When it was computed (RFC 3339, engine clock). */
+  computedAt: string
+  /** Layout version. */
+  version: number
+  row: CohortTableRow
+}
+
+/** The stored cohorts of a range of cohort dates: `engine.storedCohorts()`. */
+export interface StoredCohorts {
+  granularity: 'day' | 'week' | 'month'
+  country: CountryKey
+  /** Oldest first. */
+  cohorts: Array<CohortDoc>
+}
+
 /** One period of a lifecycle. */
 export interface LifecyclePeriod {
   /** First day of the calendar period (a Monday for weeks, the 1st for months). */
@@ -582,6 +715,21 @@ export declare class Engine {
    */
   retentionMatrix(query: RetentionMatrixQuery): Promise<RetentionMatrix>
   /**
+   * Signup cohorts of `from..=to` by `granularity` (default `week`), for `country` (by
+   * `users.country`): size, retention `d1`…`d90`, revenue (NPR, from each member's signup to
+   * `asOf`, and by period since signup), engagement per member, churned members and creators.
+   * `asOf` defaults to the last stored day by the engine's clock (or `to` if later).
+   */
+  cohorts(query: CohortTableQuery): Promise<CohortTable>
+  /**
+   * Writes the cohorts of the periods overlapping `from..=to` to `analyticscohorts`, as of
+   * `asOf`: every cohort not stored yet or still maturing is recomputed; a mature one (every
+   * member's day 90 passed when it was stored) is final and kept.
+   */
+  refreshCohorts(query: CohortTableQuery): Promise<CohortRefresh>
+  /** The stored `analyticscohorts` documents whose `cohortDate` is in `from..=to`. */
+  storedCohorts(query: StoredCohortsQuery): Promise<StoredCohorts>
+  /**
    * The lifecycle of every day, week or month (`granularity`, default `day`) of `from..=to`: among
    * the users of `country` (by `users.country`) active in a period, how many are new, returning or
    * resurrecting, and how many of the period before went dormant.
@@ -613,6 +761,29 @@ export interface BackfillQuery {
   to: string
   /** Recompute days that already have a current rollup (default `false`: they are skipped). */
   force?: boolean
+}
+
+/** Signup cohorts with retention, revenue and engagement (`cohorts`, `refreshCohorts`). */
+export interface CohortTableQuery {
+  /** First signup day, `'YYYY-MM-DD'`. */
+  from: string
+  /** Last signup day, inclusive, `'YYYY-MM-DD'`. */
+  to: string
+  /**
+   * Activity and money are counted up to this day, `'YYYY-MM-DD'` (default: the last stored day by
+   * the engine's clock, or `to` if later); not before `from`.
+   */
+  asOf?: string
+  /**
+   * Cohort period: `day`, `week` (default; Monday-started) or `month`; `daily`, `weekly`, `monthly`
+   * also work.
+   */
+  granularity?: string
+  /**
+   * `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code such as `NP` (any case), selecting users
+   * by `users.country`.
+   */
+  country?: string
 }
 
 /**
@@ -770,6 +941,18 @@ export interface RevenueDropOptions {
   day: string
   /** Percentage (0–100] of money payments skipped that day (default 40). */
   pct?: number
+}
+
+/** Stored cohorts of a range of cohort dates (`storedCohorts`). */
+export interface StoredCohortsQuery {
+  /** First `cohortDate`, `'YYYY-MM-DD'`. */
+  from: string
+  /** Last `cohortDate`, inclusive, `'YYYY-MM-DD'`. */
+  to: string
+  /** Cohort period: `day`, `week` (default) or `month`. */
+  granularity?: string
+  /** `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code. */
+  country?: string
 }
 
 /** One numeric metric per day, week or month of a range. */

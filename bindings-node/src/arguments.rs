@@ -1,7 +1,8 @@
 //! The TypeScript declarations of the methods' option objects. These structs are never converted: the
 //! binding hands every argument to the core's request layer as JSON, which reads and validates it
 //! (`halobuzz_analytics::api`: `ConfigOptions`, `GenerateRequest`, `KpiRequest`, `TimeSeriesRequest`,
-//! `BackfillRequest`, `RetentionMatrixRequest`, `LifecycleRequest`). They exist so that `napi build` writes the matching interfaces into `index.d.ts`;
+//! `BackfillRequest`, `RetentionMatrixRequest`, `LifecycleRequest`, `CohortTableRequest`,
+//! `StoredCohortsRequest`). They exist so that `napi build` writes the matching interfaces into `index.d.ts`;
 //! keep their fields in step with those requests (`__test__/types.test.mjs` checks a few).
 
 use std::collections::HashMap;
@@ -152,6 +153,37 @@ pub struct RetentionMatrixQuery {
     /// The days N of the columns, in order (default `[1, 3, 7, 14, 30, 60, 90]`; 1 to 400 values, each
     /// at most 3660).
     pub days: Option<Vec<u32>>,
+}
+
+/// Signup cohorts with retention, revenue and engagement (`cohorts`, `refreshCohorts`).
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct CohortTableQuery {
+    /// First signup day, `'YYYY-MM-DD'`.
+    pub from: String,
+    /// Last signup day, inclusive, `'YYYY-MM-DD'`.
+    pub to: String,
+    /// Activity and money are counted up to this day, `'YYYY-MM-DD'` (default: the last stored day by
+    /// the engine's clock, or `to` if later); not before `from`.
+    pub as_of: Option<String>,
+    /// Cohort period: `day`, `week` (default; Monday-started) or `month`; `daily`, `weekly`, `monthly`
+    /// also work.
+    pub granularity: Option<String>,
+    /// `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code such as `NP` (any case), selecting users
+    /// by `users.country`.
+    pub country: Option<String>,
+}
+
+/// Stored cohorts of a range of cohort dates (`storedCohorts`).
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct StoredCohortsQuery {
+    /// First `cohortDate`, `'YYYY-MM-DD'`.
+    pub from: String,
+    /// Last `cohortDate`, inclusive, `'YYYY-MM-DD'`.
+    pub to: String,
+    /// Cohort period: `day`, `week` (default) or `month`.
+    pub granularity: Option<String>,
+    /// `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code.
+    pub country: Option<String>,
 }
 
 /// New, returning, resurrecting and dormant users per period of a range.

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use halobuzz_analytics::api::{
     self, BackfillRequest, ConfigOptions, DataSource, DayRequest, GenerateRequest, Generated,
     KpiRequest, LifecycleRequest, RecentBackfillRequest, RetentionMatrixRequest, TimeSeriesRequest,
+    CohortTableRequest, StoredCohortsRequest,
 };
 use halobuzz_analytics::calendar::DateRange;
 use halobuzz_analytics::generate::GenerationManifest;
@@ -377,6 +378,58 @@ impl Engine {
     ) -> napi::Result<Settled<Job>> {
         let request = args::request::<RetentionMatrixRequest>(&env, "query", query)
             .and_then(|r| self.checked(r, RetentionMatrixRequest::range));
+        let shared = self.shared.clone();
+        run(&env, request, move |r| to_json(&r.run(&shared.engine)?))
+    }
+
+    /// Signup cohorts of `from..=to` by `granularity` (default `week`), for `country` (by
+    /// `users.country`): size, retention `d1`…`d90`, revenue (NPR, from each member's signup to
+    /// `asOf`, and by period since signup), engagement per member, churned members and creators.
+    /// `asOf` defaults to the last stored day by the engine's clock (or `to` if later).
+    #[napi(
+        catch_unwind,
+        ts_args_type = "query: CohortTableQuery",
+        ts_return_type = "Promise<CohortTable>"
+    )]
+    pub fn cohorts(&self, env: Env, query: Option<Unknown<'_>>) -> napi::Result<Settled<Job>> {
+        let request = args::request::<CohortTableRequest>(&env, "query", query)
+            .and_then(|r| self.checked(r, CohortTableRequest::range));
+        let shared = self.shared.clone();
+        run(&env, request, move |r| to_json(&r.run(&shared.engine)?))
+    }
+
+    /// Writes the cohorts of the periods overlapping `from..=to` to `analyticscohorts`, as of
+    /// `asOf`: every cohort not stored yet or still maturing is recomputed; a mature one (every
+    /// member's day 90 passed when it was stored) is final and kept.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "query: CohortTableQuery",
+        ts_return_type = "Promise<CohortRefresh>"
+    )]
+    pub fn refresh_cohorts(
+        &self,
+        env: Env,
+        query: Option<Unknown<'_>>,
+    ) -> napi::Result<Settled<Job>> {
+        let request = args::request::<CohortTableRequest>(&env, "query", query)
+            .and_then(|r| self.checked(r, CohortTableRequest::range));
+        let shared = self.shared.clone();
+        run(&env, request, move |r| to_json(&r.refresh(&shared.engine)?))
+    }
+
+    /// The stored `analyticscohorts` documents whose `cohortDate` is in `from..=to`.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "query: StoredCohortsQuery",
+        ts_return_type = "Promise<StoredCohorts>"
+    )]
+    pub fn stored_cohorts(
+        &self,
+        env: Env,
+        query: Option<Unknown<'_>>,
+    ) -> napi::Result<Settled<Job>> {
+        let request = args::request::<StoredCohortsRequest>(&env, "query", query)
+            .and_then(|r| self.checked(r, |r| DateRange::new(r.from.0, r.to.0)));
         let shared = self.shared.clone();
         run(&env, request, move |r| to_json(&r.run(&shared.engine)?))
     }

@@ -214,6 +214,139 @@ export interface RetentionMatrix {
   cohorts: Array<CohortRow>
 }
 
+/** `retention.dN` in %: members active on their own day N over members old enough; null when none is. */
+export interface CohortRetention {
+  d1: number | null
+  d3: number | null
+  d7: number | null
+  d14: number | null
+  d30: number | null
+  d60: number | null
+  d90: number | null
+}
+
+/** Revenue (NPR) by days since each member's signup: [0,7), [7,14), [14,21), [21,30), [30,60), [60,90). */
+export interface RevenueByPeriod {
+  week1: number
+  week2: number
+  week3: number
+  week4: number
+  month2: number
+  month3: number
+}
+
+/** The members' money: the `revenue.total` formula over their own transactions, NPR, 2 decimals. */
+export interface CohortRevenue {
+  /** From each member's signup day to `asOf`. */
+  totalRevenue: number
+  /** `totalRevenue / cohortSize`; null for an empty cohort. */
+  avgRevenuePerUser: number | null
+  revenueByPeriod: RevenueByPeriod
+}
+
+/** What the members did from their signup day to `asOf`. */
+export interface CohortEngagement {
+  /** `session_start` events. */
+  sessions: number
+  /** Streams hosted. */
+  streams: number
+  /** Completed `gift_sent` transactions. */
+  giftsSent: number
+  /** Stakes placed. */
+  gamePlays: number
+  /** Messages not deleted. */
+  messages: number
+}
+
+/** The engagement totals over `cohortSize`; null for an empty cohort. */
+export interface EngagementPerMember {
+  sessions: number | null
+  streams: number | null
+  giftsSent: number | null
+  gamePlays: number | null
+  messages: number | null
+}
+
+/** One signup cohort of a cohort table. */
+export interface CohortTableRow {
+  /** First day of the signup period (a Monday for weeks, the 1st for months). */
+  cohortDate: string
+  /** First signup day counted: the period clipped to the requested range. */
+  from: string
+  /** Last signup day counted (never after `asOf`). */
+  to: string
+  /** Members. */
+  cohortSize: number
+  /** Every member's day 90 is on or before `asOf`: retention and `revenueByPeriod` are final. */
+  mature: boolean
+  retention: CohortRetention
+  revenue: CohortRevenue
+  engagement: CohortEngagement
+  engagementPerMember: EngagementPerMember
+  /** Members not active in the 30 days ending on `asOf`. */
+  churnedMembers: number
+  /** `churnedMembers / cohortSize` in %; null for an empty cohort. */
+  churnRate: number | null
+  /** Members who hosted a stream from their signup day to `asOf`. */
+  creators: number
+  /** `creators / cohortSize` in %; null for an empty cohort. */
+  creatorRate: number | null
+}
+
+/** Signup cohorts with retention, revenue and engagement: `engine.cohorts()`. */
+export interface CohortTable {
+  granularity: 'day' | 'week' | 'month'
+  /** Country selection (by `users.country`). */
+  country: CountryKey
+  /** First signup day asked for. */
+  from: string
+  /** Last signup day asked for. */
+  to: string
+  /** Activity and money are counted up to this day. */
+  asOf: string
+  /** Currency of the revenue fields: `'NPR'`. */
+  currency: string
+  /** The cohorts, oldest first. */
+  cohorts: Array<CohortTableRow>
+}
+
+/** What `engine.refreshCohorts()` wrote. */
+export interface CohortRefresh {
+  granularity: 'day' | 'week' | 'month'
+  country: CountryKey
+  /** The as-of date of the documents written. */
+  asOf: string
+  /** Cohorts (re)computed and written. */
+  written: number
+  /** Mature cohorts whose stored document was final and kept. */
+  kept: number
+}
+
+/** One `analyticscohorts` document. */
+export interface CohortDoc {
+  appId: string
+  granularity: 'day' | 'week' | 'month'
+  cohortDate: string
+  country: CountryKey
+  /** The reporting time zone the days were cut in. */
+  timezone: string
+  /** The as-of date the row was computed for. */
+  asOf: string
+  /** When it was computed (RFC 3339, engine clock). */
+  computedAt: string
+  /** Layout version. */
+  version: number
+  row: CohortTableRow
+}
+
+/** The stored cohorts of a range of cohort dates: `engine.storedCohorts()`. */
+export interface StoredCohorts {
+  granularity: 'day' | 'week' | 'month'
+  country: CountryKey
+  /** Oldest first. */
+  cohorts: Array<CohortDoc>
+}
+
 /** One period of a lifecycle. */
 export interface LifecyclePeriod {
   /** First day of the calendar period (a Monday for weeks, the 1st for months). */

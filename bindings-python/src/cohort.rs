@@ -1,4 +1,5 @@
-//! The cohort requests from Python arguments (core `api::cohort`): retention matrices and lifecycle.
+//! The cohort requests from Python arguments (core `api::cohort`): cohort tables, stored cohorts,
+//! retention matrices and lifecycle.
 //!
 //! Requests are built as JSON (`request.rs`) and read by the core, which decides every default (the
 //! days N, the as-of day) and checks dates, granularities, countries and the days N. `None` is an
@@ -7,7 +8,9 @@
 use pyo3::prelude::*;
 use serde_json::Value;
 
-use halobuzz_analytics::api::{LifecycleRequest, RetentionMatrixRequest};
+use halobuzz_analytics::api::{
+    CohortTableRequest, LifecycleRequest, RetentionMatrixRequest, StoredCohortsRequest,
+};
 
 use crate::request::{date, decode, int, put, Object, RANGE};
 
@@ -59,6 +62,37 @@ pub(crate) fn lifecycle_request(
     granularity: &str,
     country: &str,
 ) -> PyResult<LifecycleRequest> {
+    decode(
+        "query",
+        period_query(start, end, granularity, country)?,
+        RANGE,
+    )
+}
+
+/// The request of `cohorts`, `cohorts_frame` and `refresh_cohorts`.
+pub(crate) fn cohort_table_request(
+    start: &Bound<'_, PyAny>,
+    end: &Bound<'_, PyAny>,
+    as_of: Option<&Bound<'_, PyAny>>,
+    granularity: &str,
+    country: &str,
+) -> PyResult<CohortTableRequest> {
+    let mut o = period_query(start, end, granularity, country)?;
+    put(
+        &mut o,
+        "as_of",
+        as_of.map(|d| date("as_of", d)).transpose()?,
+    );
+    decode("query", o, RANGE)
+}
+
+/// The request of `stored_cohorts`.
+pub(crate) fn stored_cohorts_request(
+    start: &Bound<'_, PyAny>,
+    end: &Bound<'_, PyAny>,
+    granularity: &str,
+    country: &str,
+) -> PyResult<StoredCohortsRequest> {
     decode(
         "query",
         period_query(start, end, granularity, country)?,

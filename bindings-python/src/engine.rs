@@ -16,7 +16,9 @@ use halobuzz_analytics::generate::GenerationManifest;
 use halobuzz_analytics::kpi::KpiReport;
 use halobuzz_analytics::Engine;
 
-use crate::cohort::{lifecycle_request, retention_request};
+use crate::cohort::{
+    cohort_table_request, lifecycle_request, retention_request, stored_cohorts_request,
+};
 use crate::config::{config_dict, data_source, ConfigArgs};
 use crate::convert::to_py;
 use crate::generate::GeneratorArgs;
@@ -389,6 +391,65 @@ impl PyEngine {
         Ok(to_py(py, &matrix)?)
     }
 
+    /// Signup cohorts of ``start..=end`` by ``"day"``, ``"week"`` (Monday-started, the default) or
+    /// ``"month"``, for ``country`` (selecting users by ``users.country``): ``cohort_size``,
+    /// ``retention`` (``d1`` … ``d90`` in %, ``None`` where no member is old enough), ``revenue``
+    /// (NPR from each member's signup to ``as_of``: ``total_revenue``, ``avg_revenue_per_user``,
+    /// ``revenue_by_period`` ``week1`` … ``month3``), ``engagement`` and ``engagement_per_member``
+    /// (sessions, streams, gifts sent, game plays, messages), ``churned_members`` / ``churn_rate``
+    /// (not active in the 30 days ending on ``as_of``), ``creators`` / ``creator_rate`` and
+    /// ``mature`` (every member's day 90 is on or before ``as_of``). ``as_of`` defaults to the last
+    /// stored day by the engine's clock, or ``end`` if later.
+    #[pyo3(signature = (start, end, as_of=None, granularity="week", country="ALL"))]
+    fn cohorts<'py>(
+        &self,
+        py: Python<'py>,
+        start: &Bound<'py, PyAny>,
+        end: &Bound<'py, PyAny>,
+        as_of: Option<Bound<'py, PyAny>>,
+        granularity: &str,
+        country: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = cohort_table_request(start, end, as_of.as_ref(), granularity, country)?;
+        let table = compute(py, || request.run(&self.inner))?;
+        Ok(to_py(py, &table)?)
+    }
+
+    /// Writes the cohorts of the periods overlapping ``start..=end`` to ``analyticscohorts`` as of
+    /// ``as_of``: cohorts not stored yet or still maturing are recomputed, mature ones are final and
+    /// kept. Returns ``{"granularity", "country", "as_of", "written", "kept"}``.
+    #[pyo3(signature = (start, end, as_of=None, granularity="week", country="ALL"))]
+    fn refresh_cohorts<'py>(
+        &self,
+        py: Python<'py>,
+        start: &Bound<'py, PyAny>,
+        end: &Bound<'py, PyAny>,
+        as_of: Option<Bound<'py, PyAny>>,
+        granularity: &str,
+        country: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = cohort_table_request(start, end, as_of.as_ref(), granularity, country)?;
+        let done = compute(py, || request.refresh(&self.inner))?;
+        Ok(to_py(py, &done)?)
+    }
+
+    /// The stored ``analyticscohorts`` documents whose ``cohort_date`` is in ``start..=end``:
+    /// ``{"granularity", "country", "cohorts"}``, each document with its ``as_of``, ``computed_at``
+    /// and ``row`` (a row of :meth:`cohorts`).
+    #[pyo3(signature = (start, end, granularity="week", country="ALL"))]
+    fn stored_cohorts<'py>(
+        &self,
+        py: Python<'py>,
+        start: &Bound<'py, PyAny>,
+        end: &Bound<'py, PyAny>,
+        granularity: &str,
+        country: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = stored_cohorts_request(start, end, granularity, country)?;
+        let stored = compute(py, || request.run(&self.inner))?;
+        Ok(to_py(py, &stored)?)
+    }
+
     /// The lifecycle of every ``"day"``, ``"week"`` (Monday-started) or ``"month"`` of
     /// ``start..=end`` for ``country`` (selecting users by ``users.country``): among the users active
     /// in a period, who is ``new`` (signed up in it), ``returning`` (also active in the period before)
@@ -475,6 +536,25 @@ impl PyEngine {
     ) -> PyResult<Bound<'py, PyAny>> {
         let matrix = self.retention_matrix(py, start, end, as_of, granularity, country, days)?;
         frame(py, "retention_matrix_frame", (matrix, on_or_after))
+    }
+
+    /// :meth:`cohorts` as a ``pandas.DataFrame``: one row per cohort, indexed by ``cohort_date``
+    /// (``datetime64[ns]``), with ``cohort_size``, ``d1`` … ``d90`` (float64 %, NaN where no member
+    /// is old enough), the revenue fields, the engagement totals and per member, churn, creators and
+    /// ``mature``; the table's ``granularity``, ``country``, ``from``, ``to``, ``as_of`` and
+    /// ``currency`` are in ``DataFrame.attrs``. Needs pandas.
+    #[pyo3(signature = (start, end, as_of=None, granularity="week", country="ALL"))]
+    fn cohorts_frame<'py>(
+        &self,
+        py: Python<'py>,
+        start: &Bound<'py, PyAny>,
+        end: &Bound<'py, PyAny>,
+        as_of: Option<Bound<'py, PyAny>>,
+        granularity: &str,
+        country: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let table = self.cohorts(py, start, end, as_of, granularity, country)?;
+        frame(py, "cohorts_frame", (table,))
     }
 
     /// :meth:`lifecycle` as a ``pandas.DataFrame``: one row per period, columns ``period`` and ``to``

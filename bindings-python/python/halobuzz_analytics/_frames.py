@@ -107,6 +107,55 @@ def retention_matrix_frame(matrix: Dict[str, Any], on_or_after: bool = False) ->
     return frame
 
 
+_COHORT_DAYS = ("d1", "d3", "d7", "d14", "d30", "d60", "d90")
+_COHORT_PERIODS = ("week1", "week2", "week3", "week4", "month2", "month3")
+_COHORT_ACTIVITY = ("sessions", "streams", "gifts_sent", "game_plays", "messages")
+
+
+def cohorts_frame(table: Dict[str, Any]) -> DataFrame:
+    """A cohort table dict as a frame: one row per cohort, indexed by ``cohort_date``
+    (datetime64[ns]); ``from``, ``to`` (datetime64[ns]), ``cohort_size`` (int64), ``d1`` … ``d90``
+    (float64 %, NaN where no member is old enough), ``total_revenue``, ``avg_revenue_per_user`` and
+    ``revenue_week1`` … ``revenue_month3`` (float64, NPR), the engagement totals (int64) and
+    ``<name>_per_member`` (float64), ``churned_members``, ``churn_rate``, ``creators``,
+    ``creator_rate`` and ``mature`` (bool)."""
+    pd = _pandas()
+    rows = table["cohorts"]
+    columns: Dict[str, Any] = {
+        "from": _dates(pd, [c["from"] for c in rows]),
+        "to": _dates(pd, [c["to"] for c in rows]),
+        "cohort_size": pd.Series([c["cohort_size"] for c in rows], dtype="int64"),
+    }
+    for d in _COHORT_DAYS:
+        columns[d] = pd.Series([_share(c["retention"][d]) for c in rows], dtype="float64")
+    columns["total_revenue"] = pd.Series(
+        [c["revenue"]["total_revenue"] for c in rows], dtype="float64"
+    )
+    columns["avg_revenue_per_user"] = pd.Series(
+        [_share(c["revenue"]["avg_revenue_per_user"]) for c in rows], dtype="float64"
+    )
+    for p in _COHORT_PERIODS:
+        columns[f"revenue_{p}"] = pd.Series(
+            [c["revenue"]["revenue_by_period"][p] for c in rows], dtype="float64"
+        )
+    for k in _COHORT_ACTIVITY:
+        columns[k] = pd.Series([c["engagement"][k] for c in rows], dtype="int64")
+        columns[f"{k}_per_member"] = pd.Series(
+            [_share(c["engagement_per_member"][k]) for c in rows], dtype="float64"
+        )
+    for k in ("churned_members", "creators"):
+        columns[k] = pd.Series([c[k] for c in rows], dtype="int64")
+    for k in ("churn_rate", "creator_rate"):
+        columns[k] = pd.Series([_share(c[k]) for c in rows], dtype="float64")
+    columns["mature"] = pd.Series([c["mature"] for c in rows], dtype="bool")
+    frame = pd.DataFrame(columns)
+    frame.index = pd.DatetimeIndex(_dates(pd, [c["cohort_date"] for c in rows]), name="cohort_date")
+    frame.attrs.update(
+        {k: table[k] for k in ("granularity", "country", "from", "to", "as_of", "currency")}
+    )
+    return frame
+
+
 _LIFECYCLE_COUNTS = ("active", "new", "returning", "resurrecting", "dormant")
 
 
@@ -228,6 +277,7 @@ def to_frame(result: Any) -> DataFrame:
     - a retention matrix (:meth:`Engine.retention_matrix`): its shares on day N, as
       :meth:`Engine.retention_matrix_frame` (``on_or_after=False``);
     - a lifecycle (:meth:`Engine.lifecycle`): as :meth:`Engine.lifecycle_frame`;
+    - a cohort table (:meth:`Engine.cohorts`): as :meth:`Engine.cohorts_frame`;
     - a KPI report (:meth:`Engine.kpis`): one row, as :meth:`Engine.kpis_frame`;
     - a data-quality report (:meth:`Engine.quality_report`): its per-collection table, as
       :meth:`Engine.quality_frame`;
@@ -242,6 +292,8 @@ def to_frame(result: Any) -> DataFrame:
             return time_series_frame(result)
         if "cohorts" in result and "days" in result:
             return retention_matrix_frame(result)
+        if "cohorts" in result and "currency" in result:
+            return cohorts_frame(result)
         if "periods" in result and "granularity" in result:
             return lifecycle_frame(result)
         if "period" in result and "revenue" in result:
@@ -251,7 +303,8 @@ def to_frame(result: Any) -> DataFrame:
     elif isinstance(result, list) and all(isinstance(r, dict) for r in result):
         return pd.json_normalize(result)
     raise TypeError(
-        "to_frame: expected a time series, retention matrix, lifecycle, KPI report or quality report "
+        "to_frame: expected a time series, retention matrix, lifecycle, cohort table, KPI report or "
+        "quality report "
         "dict, or a list of dicts; "
         f"got {type(result).__name__}"
     )

@@ -167,6 +167,35 @@ class Engine:
     ) -> _Result:
         """Signup cohorts by day, week or month, with their retention on each day N up to ``as_of``."""
 
+    def cohorts(
+        self,
+        start: _Date,
+        end: _Date,
+        as_of: _Date | None = None,
+        granularity: str = "week",
+        country: str = "ALL",
+    ) -> _Result:
+        """Signup cohorts with retention d1…d90, revenue, engagement, churn and creators."""
+
+    def refresh_cohorts(
+        self,
+        start: _Date,
+        end: _Date,
+        as_of: _Date | None = None,
+        granularity: str = "week",
+        country: str = "ALL",
+    ) -> _Result:
+        """Writes the cohorts not final yet to ``analyticscohorts``."""
+
+    def stored_cohorts(
+        self,
+        start: _Date,
+        end: _Date,
+        granularity: str = "week",
+        country: str = "ALL",
+    ) -> _Result:
+        """The stored ``analyticscohorts`` documents of a range of cohort dates."""
+
     def lifecycle(
         self,
         start: _Date,
@@ -209,6 +238,16 @@ class Engine:
         on_or_after: bool = False,
     ) -> _DataFrame:
         """``retention_matrix`` as a DataFrame: cohorts (index ``cohort_date``) × ``d<N>`` shares in %."""
+
+    def cohorts_frame(
+        self,
+        start: _Date,
+        end: _Date,
+        as_of: _Date | None = None,
+        granularity: str = "week",
+        country: str = "ALL",
+    ) -> _DataFrame:
+        """``cohorts`` as a DataFrame: one row per cohort (index ``cohort_date``)."""
 
     def lifecycle_frame(
         self,
