@@ -48,6 +48,10 @@ CLASS_OF_CODE: Dict[str, Type[AnalyticsError]] = {
 METHODS = {
     "kpis": "kpis",
     "timeSeries": "time_series",
+    "retentionMatrix": "retention_matrix",
+    "lifecycle": "lifecycle",
+    "cohorts": "cohorts",
+    "storedCohorts": "stored_cohorts",
     "backfill": "backfill",
     "backfillRecent": "backfill_recent",
     "rollupDay": "rollup_day",

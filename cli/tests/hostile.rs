@@ -108,6 +108,11 @@ fn push(args: &mut Vec<String>, flag: String, value: &Value) {
         Value::Null | Value::Bool(false) => {}
         Value::Bool(true) => args.push(flag),
         Value::String(s) => args.extend([flag, s.clone()]),
+        // A list flag takes comma-separated values (`--days 1,3,7`).
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(Value::to_string).collect();
+            args.extend([flag, items.join(",")]);
+        }
         other => args.extend([flag, other.to_string()]),
     }
 }
@@ -136,6 +141,26 @@ fn command_line(case: &Value, data: &str) -> (Vec<String>, bool) {
         "timeSeries" => (
             vec!["timeseries", "--json"],
             &["metric", "from", "to", "granularity", "country"],
+            &[],
+        ),
+        "retentionMatrix" => (
+            vec!["retention", "--json"],
+            &["from", "to", "asOf", "granularity", "country", "days"],
+            &[],
+        ),
+        "lifecycle" => (
+            vec!["lifecycle", "--json"],
+            &["from", "to", "granularity", "country"],
+            &[],
+        ),
+        "cohorts" => (
+            vec!["cohorts", "--json"],
+            &["from", "to", "asOf", "granularity", "country"],
+            &[],
+        ),
+        "storedCohorts" => (
+            vec!["cohorts", "--stored", "--json"],
+            &["from", "to", "granularity", "country"],
             &[],
         ),
         "backfill" => (vec!["backfill"], &["from", "to", "force"], &[]),

@@ -7,8 +7,9 @@
 use std::ops::ControlFlow;
 
 use halobuzz_analytics::api::{
-    self, BackfillRequest, ConfigOptions, DataSource, DayRequest, GenerateRequest, KpiRequest,
-    NameStyle, RecentBackfillRequest, TimeSeriesRequest,
+    self, BackfillRequest, CohortTableRequest, ConfigOptions, DataSource, DayRequest,
+    GenerateRequest, KpiRequest, LifecycleRequest, NameStyle, RecentBackfillRequest,
+    RetentionMatrixRequest, StoredCohortsRequest, TimeSeriesRequest,
 };
 use halobuzz_analytics::Error;
 use serde_json::{json, Value};
@@ -62,6 +63,20 @@ fn run(case: &Value) -> Result<(), Error> {
             .run(&engine)
             .map(drop),
         "timeSeries" => api::decode::<TimeSeriesRequest>("query", args, NameStyle::Camel)?
+            .run(&engine)
+            .map(drop),
+        "retentionMatrix" => {
+            api::decode::<RetentionMatrixRequest>("query", args, NameStyle::Camel)?
+                .run(&engine)
+                .map(drop)
+        }
+        "lifecycle" => api::decode::<LifecycleRequest>("query", args, NameStyle::Camel)?
+            .run(&engine)
+            .map(drop),
+        "cohorts" => api::decode::<CohortTableRequest>("query", args, NameStyle::Camel)?
+            .run(&engine)
+            .map(drop),
+        "storedCohorts" => api::decode::<StoredCohortsRequest>("query", args, NameStyle::Camel)?
             .run(&engine)
             .map(drop),
         "backfill" => api::decode::<BackfillRequest>("query", args, NameStyle::Camel)?
