@@ -395,3 +395,72 @@ fn retention_and_lifecycle_print_tables_and_json() {
     assert_eq!(bad.code, Some(2), "{}", bad.err);
     assert!(bad.err.contains("days"), "{}", bad.err);
 }
+
+#[test]
+fn cohorts_print_a_table_json_and_store_what_they_computed() {
+    let (dir, data) = dataset("300", "20");
+    let money = ["--usd-to-npr", "133.5", "--now", "2026-04-20T00:00:00Z"];
+    let table = run(&[&["cohorts", "--data", &data][..], &money, &RANGE].concat());
+    assert!(table.ok(), "{}", table.err);
+    for column in [
+        "cohort", "users", "d1", "revenue", "churned", "creators", "mature",
+    ] {
+        assert!(table.out.contains(column), "{column}: {}", table.out);
+    }
+    let json = |extra: &[&str]| -> serde_json::Value {
+        let r = run(&[
+            &["cohorts", "--data", &data, "--json"][..],
+            &money,
+            &RANGE,
+            extra,
+        ]
+        .concat());
+        assert!(r.ok(), "{}", r.err);
+        serde_json::from_str(&r.out).unwrap()
+    };
+    let t = json(&[]);
+    assert_eq!(
+        (t["granularity"].as_str(), t["currency"].as_str()),
+        (Some("week"), Some("NPR"))
+    );
+    let rows = t["cohorts"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    let sizes: u64 = rows.iter().map(|c| c["cohortSize"].as_u64().unwrap()).sum();
+    let daily = json(&["--granularity", "day"]);
+    let daily_sizes: u64 = daily["cohorts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["cohortSize"].as_u64().unwrap())
+        .sum();
+    assert_eq!(sizes, daily_sizes);
+    // The in-memory store lives as long as the process: --refresh prints what it stored, then the
+    // table.
+    let refreshed = run(&[
+        &["cohorts", "--data", &data, "--refresh"][..],
+        &money,
+        &RANGE,
+    ]
+    .concat());
+    assert!(refreshed.ok(), "{}", refreshed.err);
+    assert!(refreshed.out.starts_with("stored "), "{}", refreshed.out);
+    let stored = json(&["--stored"]);
+    assert_eq!(
+        stored["cohorts"],
+        serde_json::json!([]),
+        "a new process has no stored cohorts"
+    );
+    let bad = run(&[
+        &["cohorts", "--data", &data, "--as-of", "2001-01-01"][..],
+        &money,
+        &RANGE,
+    ]
+    .concat());
+    assert_eq!(bad.code, Some(2), "{}", bad.err);
+    assert!(
+        bad.err.contains("asOf") || bad.err.contains("as-of"),
+        "{}",
+        bad.err
+    );
+    drop(dir);
+}

@@ -88,6 +88,8 @@ fn suffix_unions(w: &CohortWindow<'_>, window: DateRange) -> Vec<RoaringBitmap> 
 }
 
 /// The matrix of signup days `signups` (clipped to `as_of`) by `granularity`, for the days N of `days`.
+/// Without `unbounded`, the "on or after day N" cells are left at zero (a cohort table does not show
+/// them, and their unions of every later day's actives are most of a matrix's cost).
 pub(crate) fn matrix(
     w: &CohortWindow<'_>,
     signups: DateRange,
@@ -95,6 +97,7 @@ pub(crate) fn matrix(
     granularity: Granularity,
     country: CountryFilter,
     days: &[u32],
+    unbounded: bool,
 ) -> RetentionMatrix {
     let last_signup = signups.to.min(as_of);
     let mut cohorts = Vec::new();
@@ -114,7 +117,7 @@ pub(crate) fn matrix(
         from: signups.from.min(as_of),
         to: as_of,
     };
-    let needs_suffix = !by_day.is_empty();
+    let needs_suffix = unbounded && !by_day.is_empty();
     let suffix = if needs_suffix {
         suffix_unions(w, suffix_window)
     } else {

@@ -6,7 +6,7 @@
 //! only over the numbers the cohorts can hold (users are numbered in signup order, so a signup range
 //! is mostly one run of numbers), and give each entry to its member's cohort by signup day.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use roaring::RoaringBitmap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,6 @@ use super::matrix::{self, CohortRow};
 use super::CohortWindow;
 use crate::calendar::{add_days, DateRange, Granularity};
 use crate::kpi::compute::npr;
-use crate::kpi::directory::UserDirectory;
 use crate::kpi::facts::{add, Money};
 use crate::model::CountryFilter;
 use crate::{Error, Result};
@@ -178,6 +177,52 @@ struct Sums {
     creators: RoaringBitmap,
 }
 
+/// Each member's cohort and signup day (days after the first cohort's first day), by user number:
+/// an array over the members' run of numbers (users are numbered in signup order, so it is short), or
+/// a map when the numbers are spread too far for an array.
+#[derive(Default)]
+struct Places {
+    lo: u32,
+    dense: Vec<Option<(u32, i64)>>,
+    sparse: rustc_hash::FxHashMap<u32, (u32, i64)>,
+}
+
+/// The longest run of numbers [`Places`] keeps in an array (16 bytes each).
+const DENSE_PLACES: u32 = 1 << 21;
+
+impl Places {
+    fn new(lo: u32, hi: u32) -> Places {
+        let span = hi - lo;
+        Places {
+            lo,
+            dense: if span < DENSE_PLACES {
+                vec![None; span as usize + 1]
+            } else {
+                Vec::new()
+            },
+            sparse: Default::default(),
+        }
+    }
+
+    fn set(&mut self, n: u32, cohort: u32, signup: i64) {
+        match self.dense.get_mut(n.wrapping_sub(self.lo) as usize) {
+            Some(slot) => *slot = Some((cohort, signup)),
+            None => {
+                self.sparse.insert(n, (cohort, signup));
+            }
+        }
+    }
+
+    fn get(&self, n: u32) -> Option<(usize, i64)> {
+        let (i, s) = if self.dense.is_empty() {
+            *self.sparse.get(&n)?
+        } else {
+            (*self.dense.get(n.checked_sub(self.lo)? as usize)?)?
+        };
+        Some((i as usize, s))
+    }
+}
+
 fn pct(num: u64, den: u64) -> Option<f64> {
     (den > 0).then(|| num as f64 * 100.0 / den as f64)
 }
@@ -189,54 +234,57 @@ fn per(num: u64, den: u64) -> Option<f64> {
 /// The table of signup days `signups` (clipped to `as_of`) by `granularity`.
 pub(crate) fn table(
     w: &CohortWindow<'_>,
-    dir: &UserDirectory,
     signups: DateRange,
     as_of: NaiveDate,
     granularity: Granularity,
     country: CountryFilter,
     usd_to_npr: Option<Decimal>,
 ) -> Result<CohortTable> {
-    let retention = matrix::matrix(w, signups, as_of, granularity, country, &COHORT_DAYS);
-    // Members of each cohort, and the cohort of a signup day (by the periods' first signup days).
-    let members: Vec<RoaringBitmap> = retention
-        .cohorts
-        .iter()
-        .map(|c| {
-            DateRange {
-                from: c.from,
-                to: c.to,
-            }
-            .iter()
-            .fold(RoaringBitmap::new(), |acc, d| acc | w.signups(d))
+    let retention = matrix::matrix(w, signups, as_of, granularity, country, &COHORT_DAYS, false);
+    // Members of each cohort, and each member's cohort and signup day (from the rollups' signup sets,
+    // which decide membership), by number.
+    let mut members: Vec<RoaringBitmap> = Vec::with_capacity(retention.cohorts.len());
+    let mut places = Places::default();
+    let first = retention.cohorts.first().map_or(as_of, |c| c.from);
+    let mut by_signup: Vec<(u32, NaiveDate, RoaringBitmap)> = Vec::new();
+    for (i, c) in retention.cohorts.iter().enumerate() {
+        let mut m = RoaringBitmap::new();
+        for d in (DateRange {
+            from: c.from,
+            to: c.to,
         })
-        .collect();
-    let starts: Vec<i32> = retention
-        .cohorts
         .iter()
-        .map(|c| c.from.num_days_from_ce())
-        .collect();
+        {
+            let day = w.signups(d);
+            m |= &day;
+            by_signup.push((i as u32, d, day));
+        }
+        members.push(m);
+    }
     let everyone = members.iter().fold(RoaringBitmap::new(), |acc, m| acc | m);
+    if let (Some(lo), Some(hi)) = (everyone.min(), everyone.max()) {
+        places = Places::new(lo, hi);
+        for (i, d, day) in &by_signup {
+            let offset = (*d - first).num_days();
+            for n in day {
+                places.set(n, *i, offset);
+            }
+        }
+    }
     let mut sums: Vec<Sums> = members.iter().map(|_| Sums::default()).collect();
     let mut overflow = false;
     if let (Some(lo), Some(hi)) = (everyone.min(), everyone.max()) {
-        let first = retention.cohorts.first().map_or(as_of, |c| c.from);
         for day in DateRange::new(first, as_of)?.iter() {
             let Some(f) = w.by_day.get(&(day, CountryFilter::All)) else {
                 continue;
             };
-            let today = day.num_days_from_ce();
+            let today = (day - first).num_days();
             // The member's cohort and days since signup; `None` for a non-member or an entry dated
             // before the signup (only bad data has one; it is not "from signup on").
             let place = |n: u32| -> Option<(usize, i64)> {
-                if !everyone.contains(n) {
-                    return None;
-                }
-                let s = dir.signup_day(n)?;
-                let since = i64::from(today) - i64::from(s);
-                let i = starts.partition_point(|start| *start <= s).checked_sub(1)?;
-                // The rollups' signup sets decide membership; a directory that moved a signup since
-                // (an edited `createdAt`) must not move money into another cohort.
-                (since >= 0 && members.get(i)?.contains(n)).then_some((i, since))
+                let (i, signup) = places.get(n)?;
+                let since = today - signup;
+                (since >= 0).then_some((i, since))
             };
             for (n, m) in f.member_money.between(lo..=hi) {
                 let Some((i, since)) = place(*n) else {
@@ -358,4 +406,25 @@ fn finish(
         creators,
         creator_rate: pct(creators, size),
     })
+}
+
+#[cfg(test)]
+mod places_tests {
+    use super::*;
+
+    /// Members whose numbers are spread wider than an array may span are kept in a map, with the same
+    /// answers.
+    #[test]
+    fn dense_and_spread_numbers_answer_alike() {
+        for (lo, hi) in [(10, 20), (10, 10 + DENSE_PLACES + 5)] {
+            let mut p = Places::new(lo, hi);
+            p.set(lo, 0, 3);
+            p.set(hi, 2, 40);
+            assert_eq!(p.get(lo), Some((0, 3)));
+            assert_eq!(p.get(hi), Some((2, 40)));
+            assert_eq!(p.get(lo + 1), None);
+            assert_eq!(p.get(lo - 1), None);
+            assert_eq!(p.get(hi + 1), None);
+        }
+    }
 }

@@ -68,6 +68,7 @@ impl Engine {
             granularity,
             country,
             days,
+            true,
         ))
     }
 
@@ -123,7 +124,6 @@ impl Engine {
         };
         table::table(
             &w,
-            &dir,
             signups,
             as_of,
             granularity,
