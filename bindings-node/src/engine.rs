@@ -16,9 +16,9 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use halobuzz_analytics::api::{
-    self, BackfillRequest, ConfigOptions, DataSource, DayRequest, GenerateRequest, Generated,
-    KpiRequest, LifecycleRequest, RecentBackfillRequest, RetentionMatrixRequest, TimeSeriesRequest,
-    CohortTableRequest, StoredCohortsRequest,
+    self, BackfillRequest, CohortTableRequest, ConfigOptions, DataSource, DayRequest,
+    GenerateRequest, Generated, KpiRequest, LifecycleRequest, RecentBackfillRequest,
+    RetentionMatrixRequest, StoredCohortsRequest, TimeSeriesRequest,
 };
 use halobuzz_analytics::calendar::DateRange;
 use halobuzz_analytics::generate::GenerationManifest;
