@@ -51,6 +51,7 @@ METHODS = {
     "backfill": "backfill",
     "backfillRecent": "backfill_recent",
     "rollupDay": "rollup_day",
+    "funnel": "funnel",
 }
 PARAMETERS = {"from": "start", "to": "end", "source": "path"}
 
