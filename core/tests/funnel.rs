@@ -578,9 +578,9 @@ fn custom_step_counts_never_increase_and_breakdowns_add_up() {
                         u.windows(2).all(|w| w[0] >= w[1]),
                         "{steps:?} {order:?}: {u:?}"
                     );
-                    for k in 0..len {
+                    for (k, users_k) in u.iter().enumerate() {
                         let sum: u64 = f.breakdowns.iter().map(|b| b.steps[k].users).sum();
-                        assert_eq!(sum, u[k], "{steps:?} {breakdown:?} step {k}");
+                        assert_eq!(sum, *users_k, "{steps:?} {breakdown:?} step {k}");
                     }
                     checked += u.first().copied().unwrap_or(0);
                 }
