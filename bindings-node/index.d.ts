@@ -376,6 +376,104 @@ export interface Lifecycle {
   periods: Array<LifecyclePeriod>
 }
 
+/** One built-in funnel of a signup day or of the whole range (rates in %, 0–100). */
+export interface Conversion {
+  /** Members whose first qualifying document after signup fell within the window. */
+  converted: number
+  /** `converted / members` in %, null without members. */
+  conversionRate: number | null
+  /** Mean days from signup to conversion (elapsed seconds / 86,400), null when nobody converted. */
+  meanDaysToConvert: number | null
+  /** Median days from signup to conversion, null when nobody converted. */
+  medianDaysToConvert: number | null
+}
+
+/** The three built-in funnels of one signup day. */
+export interface SignupDayFunnels {
+  /** The local signup day. */
+  date: string
+  /** Selected users who signed up that day. */
+  members: number
+  /** Whether the window of the day's last possible signup has ended by `asOf`. */
+  windowComplete: boolean
+  firstStream: Conversion
+  firstGiftSent: Conversion
+  firstMoneyPayment: Conversion
+}
+
+/** The built-in funnels over the whole range: sums of the days, rates and times recomputed. */
+export interface FunnelTotals {
+  members: number
+  windowComplete: boolean
+  firstStream: Conversion
+  firstGiftSent: Conversion
+  firstMoneyPayment: Conversion
+}
+
+/** Signup → first stream / first gift sent / first money payment per signup day: `engine.funnel()` without `steps`. */
+export interface BuiltinFunnels {
+  kind: 'builtin'
+  from: string
+  to: string
+  /** Members' selection by `users.country`. */
+  country: CountryKey
+  timezone: string
+  windowDays: number
+  /** The engine clock's instant the windows were judged at (RFC 3339). */
+  asOf: string
+  /** One row per signup day, oldest first. */
+  days: Array<SignupDayFunnels>
+  total: FunnelTotals
+}
+
+/** One step of a custom funnel (rates in %, times in seconds). */
+export interface FunnelStepResult {
+  /** 1-based position. */
+  step: number
+  event: string
+  /** Users who reached at least this step (never more than the step before). */
+  users: number
+  conversionFromPrevious: number | null
+  conversionOverall: number | null
+  /** Users of the previous step who did not reach this one (0 for step 1). */
+  dropOff: number
+  dropOffRate: number | null
+  medianSecondsFromPrevious: number | null
+  meanSecondsFromPrevious: number | null
+  medianSecondsFromStart: number | null
+}
+
+/** A custom funnel over one group of users: `ALL`, or a breakdown value. */
+export interface FunnelSeries {
+  /** `ALL`, a country code, `UNKNOWN`, a platform, `unknown` or `other`. */
+  value: string
+  entered: number
+  completed: number
+  conversionRate: number | null
+  steps: Array<FunnelStepResult>
+}
+
+/** A custom funnel over `analyticsevents`: `engine.funnel()` with `steps`. */
+export interface CustomFunnel {
+  kind: 'custom'
+  from: string
+  to: string
+  timezone: string
+  /** The entering events' selection by their country. */
+  country: CountryKey
+  steps: Array<string>
+  order: 'ordered' | 'consecutive'
+  windowDays: number | null
+  windowSeconds: number | null
+  breakdown: 'country' | 'platform' | null
+  total: FunnelSeries
+  /** One series per breakdown value, most entered first (empty without a breakdown). */
+  breakdowns: Array<FunnelSeries>
+}
+
+/** What `engine.funnel()` answers; `kind` tells which. */
+export type FunnelResult = BuiltinFunnels | CustomFunnel
+
 /** Why a document was rejected (see docs/data-contract.md). */
 export type InvalidReason =
   | 'malformed_json'
@@ -735,6 +833,15 @@ export declare class Engine {
    * resurrecting, and how many of the period before went dormant.
    */
   lifecycle(query: LifecycleQuery): Promise<Lifecycle>
+  /**
+   * Funnels of `from..=to`: without `steps`, the built-in signup funnels (signup → first stream,
+   * first gift sent, first money payment) per signup day for users of `country` (by
+   * `users.country`), each within `windowDays` calendar days (default 7); with `steps`, a custom
+   * funnel of users entering with a `steps[0]` event in the range, each later step within the
+   * window of the entering event, in `order`, optionally broken down by `country` or `platform`.
+   * The result's `kind` tells which (see docs/funnels.md).
+   */
+  funnel(query: FunnelQuery): Promise<FunnelResult>
 }
 
 /** Alert thresholds, in percent or events per clock hour. */
@@ -841,6 +948,35 @@ export interface EngineConfig {
    * reproducible runs; the system clock otherwise.
    */
   now?: string
+}
+
+/** Funnels of a range of days: the built-in signup funnels, or a custom funnel when `steps` is given. */
+export interface FunnelQuery {
+  /** First day, `'YYYY-MM-DD'`: of signups (built-in) or of the entering events (custom). */
+  from: string
+  /** Last day, inclusive, `'YYYY-MM-DD'`. */
+  to: string
+  /**
+   * A custom funnel's event names, in order (2 to 20, each at most 200 characters); without it,
+   * the built-in signup → first stream / first gift sent / first money payment funnels.
+   */
+  steps?: Array<string>
+  /**
+   * `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code: users by `users.country` (built-in),
+   * entering events by their own country, else their user's (custom).
+   */
+  country?: string
+  /** Conversion window in calendar days of the reporting zone (default 7; 1 to 90). */
+  windowDays?: number
+  /** Custom funnels: the conversion window in seconds instead (1 to 7,776,000). */
+  windowSeconds?: number
+  /**
+   * Custom funnels: `ordered` (default: other events may come between steps) or `consecutive`
+   * (each step is the user's very next event).
+   */
+  order?: string
+  /** Custom funnels: `country` or `platform`. */
+  breakdown?: string
 }
 
 /** What to generate; every option left out keeps the CLI's default. */

@@ -39,6 +39,7 @@ const OPERATIONS = {
   backfill: (engine, args) => engine.backfill(args),
   backfillRecent: (engine, args) => engine.backfillRecent(args),
   rollupDay: (engine, args) => engine.rollupDay(args.date),
+  funnel: (engine, args) => engine.funnel(args),
 }
 
 function configOf(c) {

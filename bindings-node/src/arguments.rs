@@ -200,6 +200,30 @@ pub struct LifecycleQuery {
     pub country: Option<String>,
 }
 
+/// Funnels of a range of days: the built-in signup funnels, or a custom funnel when `steps` is given.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct FunnelQuery {
+    /// First day, `'YYYY-MM-DD'`: of signups (built-in) or of the entering events (custom).
+    pub from: String,
+    /// Last day, inclusive, `'YYYY-MM-DD'`.
+    pub to: String,
+    /// A custom funnel's event names, in order (2 to 20, each at most 200 characters); without it,
+    /// the built-in signup → first stream / first gift sent / first money payment funnels.
+    pub steps: Option<Vec<String>>,
+    /// `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code: users by `users.country` (built-in),
+    /// entering events by their own country, else their user's (custom).
+    pub country: Option<String>,
+    /// Conversion window in calendar days of the reporting zone (default 7; 1 to 90).
+    pub window_days: Option<u32>,
+    /// Custom funnels: the conversion window in seconds instead (1 to 7,776,000).
+    pub window_seconds: Option<f64>,
+    /// Custom funnels: `ordered` (default: other events may come between steps) or `consecutive`
+    /// (each step is the user's very next event).
+    pub order: Option<String>,
+    /// Custom funnels: `country` or `platform`.
+    pub breakdown: Option<String>,
+}
+
 /// How many of the last settled days `backfillRecent` re-rolls.
 #[napi(object, object_to_js = false, object_from_js = false)]
 pub struct RecentBackfillQuery {

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use halobuzz_analytics::api::{
     self, BackfillRequest, CohortTableRequest, ConfigOptions, DataSource, DayRequest,
-    GenerateRequest, Generated, KpiRequest, LifecycleRequest, RecentBackfillRequest,
+    FunnelRequest, GenerateRequest, Generated, KpiRequest, LifecycleRequest, RecentBackfillRequest,
     RetentionMatrixRequest, StoredCohortsRequest, TimeSeriesRequest,
 };
 use halobuzz_analytics::calendar::DateRange;
@@ -445,6 +445,24 @@ impl Engine {
     pub fn lifecycle(&self, env: Env, query: Option<Unknown<'_>>) -> napi::Result<Settled<Job>> {
         let request = args::request::<LifecycleRequest>(&env, "query", query)
             .and_then(|r| self.checked(r, LifecycleRequest::range));
+        let shared = self.shared.clone();
+        run(&env, request, move |r| to_json(&r.run(&shared.engine)?))
+    }
+
+    /// Funnels of `from..=to`: without `steps`, the built-in signup funnels (signup → first stream,
+    /// first gift sent, first money payment) per signup day for users of `country` (by
+    /// `users.country`), each within `windowDays` calendar days (default 7); with `steps`, a custom
+    /// funnel of users entering with a `steps[0]` event in the range, each later step within the
+    /// window of the entering event, in `order`, optionally broken down by `country` or `platform`.
+    /// The result's `kind` tells which (see docs/funnels.md).
+    #[napi(
+        catch_unwind,
+        ts_args_type = "query: FunnelQuery",
+        ts_return_type = "Promise<FunnelResult>"
+    )]
+    pub fn funnel(&self, env: Env, query: Option<Unknown<'_>>) -> napi::Result<Settled<Job>> {
+        let request = args::request::<FunnelRequest>(&env, "query", query)
+            .and_then(|r| self.checked(r, FunnelRequest::range));
         let shared = self.shared.clone();
         run(&env, request, move |r| to_json(&r.run(&shared.engine)?))
     }

@@ -376,6 +376,104 @@ export interface Lifecycle {
   periods: Array<LifecyclePeriod>
 }
 
+/** One built-in funnel of a signup day or of the whole range (rates in %, 0–100). */
+export interface Conversion {
+  /** Members whose first qualifying document after signup fell within the window. */
+  converted: number
+  /** `converted / members` in %, null without members. */
+  conversionRate: number | null
+  /** Mean days from signup to conversion (elapsed seconds / 86,400), null when nobody converted. */
+  meanDaysToConvert: number | null
+  /** Median days from signup to conversion, null when nobody converted. */
+  medianDaysToConvert: number | null
+}
+
+/** The three built-in funnels of one signup day. */
+export interface SignupDayFunnels {
+  /** The local signup day. */
+  date: string
+  /** Selected users who signed up that day. */
+  members: number
+  /** Whether the window of the day's last possible signup has ended by `asOf`. */
+  windowComplete: boolean
+  firstStream: Conversion
+  firstGiftSent: Conversion
+  firstMoneyPayment: Conversion
+}
+
+/** The built-in funnels over the whole range: sums of the days, rates and times recomputed. */
+export interface FunnelTotals {
+  members: number
+  windowComplete: boolean
+  firstStream: Conversion
+  firstGiftSent: Conversion
+  firstMoneyPayment: Conversion
+}
+
+/** Signup → first stream / first gift sent / first money payment per signup day: `engine.funnel()` without `steps`. */
+export interface BuiltinFunnels {
+  kind: 'builtin'
+  from: string
+  to: string
+  /** Members' selection by `users.country`. */
+  country: CountryKey
+  timezone: string
+  windowDays: number
+  /** The engine clock's instant the windows were judged at (RFC 3339). */
+  asOf: string
+  /** One row per signup day, oldest first. */
+  days: Array<SignupDayFunnels>
+  total: FunnelTotals
+}
+
+/** One step of a custom funnel (rates in %, times in seconds). */
+export interface FunnelStepResult {
+  /** 1-based position. */
+  step: number
+  event: string
+  /** Users who reached at least this step (never more than the step before). */
+  users: number
+  conversionFromPrevious: number | null
+  conversionOverall: number | null
+  /** Users of the previous step who did not reach this one (0 for step 1). */
+  dropOff: number
+  dropOffRate: number | null
+  medianSecondsFromPrevious: number | null
+  meanSecondsFromPrevious: number | null
+  medianSecondsFromStart: number | null
+}
+
+/** A custom funnel over one group of users: `ALL`, or a breakdown value. */
+export interface FunnelSeries {
+  /** `ALL`, a country code, `UNKNOWN`, a platform, `unknown` or `other`. */
+  value: string
+  entered: number
+  completed: number
+  conversionRate: number | null
+  steps: Array<FunnelStepResult>
+}
+
+/** A custom funnel over `analyticsevents`: `engine.funnel()` with `steps`. */
+export interface CustomFunnel {
+  kind: 'custom'
+  from: string
+  to: string
+  timezone: string
+  /** The entering events' selection by their country. */
+  country: CountryKey
+  steps: Array<string>
+  order: 'ordered' | 'consecutive'
+  windowDays: number | null
+  windowSeconds: number | null
+  breakdown: 'country' | 'platform' | null
+  total: FunnelSeries
+  /** One series per breakdown value, most entered first (empty without a breakdown). */
+  breakdowns: Array<FunnelSeries>
+}
+
+/** What `engine.funnel()` answers; `kind` tells which. */
+export type FunnelResult = BuiltinFunnels | CustomFunnel
+
 /** Why a document was rejected (see docs/data-contract.md). */
 export type InvalidReason =
   | 'malformed_json'

@@ -21,6 +21,7 @@ use crate::cohort::{
 };
 use crate::config::{config_dict, data_source, ConfigArgs};
 use crate::convert::to_py;
+use crate::funnel::{funnel_request, FunnelArgs};
 use crate::generate::GeneratorArgs;
 use crate::kpi::{
     backfill_request, day_request, kpi_request, metric_paths, metrics, recent_request,
@@ -470,6 +471,88 @@ impl PyEngine {
         let request = lifecycle_request(start, end, granularity, country)?;
         let lifecycle = compute(py, || request.run(&self.inner))?;
         Ok(to_py(py, &lifecycle)?)
+    }
+
+    /// Funnels of ``start..=end``. Without ``steps``: the built-in signup funnels (signup -> first
+    /// stream, first gift sent, first money payment) per signup day, for users of ``country`` (by
+    /// ``users.country``), each within ``window_days`` calendar days (default 7): ``{"kind":
+    /// "builtin", "from", "to", "country", "timezone", "window_days", "as_of", "days", "total"}``,
+    /// each day ``{"date", "members", "window_complete", "first_stream", "first_gift_sent",
+    /// "first_money_payment"}`` and each funnel ``{"converted", "conversion_rate",
+    /// "mean_days_to_convert", "median_days_to_convert"}``. With ``steps`` (2 to 20 event names): a
+    /// custom funnel of users entering with a ``steps[0]`` event in the range, each later step
+    /// within ``window_days`` (or ``window_seconds``) of the entering event, ``order`` ``"ordered"``
+    /// (default) or ``"consecutive"``, optionally broken down by ``"country"`` or ``"platform"``:
+    /// ``{"kind": "custom", ..., "total", "breakdowns"}``, each series ``{"value", "entered",
+    /// "completed", "conversion_rate", "steps"}``. See docs/funnels.md.
+    #[pyo3(signature = (
+        start, end, steps=None, country="ALL", window_days=None, window_seconds=None, order=None,
+        breakdown=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn funnel<'py>(
+        &self,
+        py: Python<'py>,
+        start: &Bound<'py, PyAny>,
+        end: &Bound<'py, PyAny>,
+        steps: Option<Vec<String>>,
+        country: &str,
+        window_days: Option<i128>,
+        window_seconds: Option<i128>,
+        order: Option<String>,
+        breakdown: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let args = FunnelArgs {
+            steps,
+            country: country.to_owned(),
+            window_days,
+            window_seconds,
+            order,
+            breakdown,
+        };
+        let request = funnel_request(start, end, args)?;
+        let result = compute(py, || request.run(&self.inner))?;
+        Ok(to_py(py, &result)?)
+    }
+
+    /// :meth:`funnel` as a ``pandas.DataFrame``. Built-in funnels: one row per signup day, indexed by
+    /// ``date`` (``datetime64[ns]``), ``members`` and ``window_complete``, then per funnel
+    /// (``first_stream``, ``first_gift_sent``, ``first_money_payment``) ``<funnel>_converted``
+    /// (``int64``), ``<funnel>_rate``, ``<funnel>_mean_days`` and ``<funnel>_median_days``
+    /// (``float64``, ``NaN`` for ``None``). Custom funnels: one row per series and step, columns
+    /// ``value`` (``ALL`` for the total, else the breakdown value), ``step``, ``event``, ``users``,
+    /// ``conversion_from_previous``, ``conversion_overall``, ``drop_off``, ``drop_off_rate``,
+    /// ``median_seconds_from_previous``, ``mean_seconds_from_previous`` and
+    /// ``median_seconds_from_start``. The other fields are in ``DataFrame.attrs``. Needs pandas.
+    #[pyo3(signature = (
+        start, end, steps=None, country="ALL", window_days=None, window_seconds=None, order=None,
+        breakdown=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn funnel_frame<'py>(
+        &self,
+        py: Python<'py>,
+        start: &Bound<'py, PyAny>,
+        end: &Bound<'py, PyAny>,
+        steps: Option<Vec<String>>,
+        country: &str,
+        window_days: Option<i128>,
+        window_seconds: Option<i128>,
+        order: Option<String>,
+        breakdown: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let result = self.funnel(
+            py,
+            start,
+            end,
+            steps,
+            country,
+            window_days,
+            window_seconds,
+            order,
+            breakdown,
+        )?;
+        frame(py, "funnel_frame", (result,))
     }
 
     /// The data-quality report: per collection, documents ``read``, ``valid``, ``invalid`` and

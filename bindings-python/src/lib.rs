@@ -19,6 +19,7 @@ mod config;
 mod convert;
 mod engine;
 mod error;
+mod funnel;
 mod generate;
 mod kpi;
 mod request;

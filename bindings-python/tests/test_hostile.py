@@ -55,6 +55,7 @@ METHODS = {
     "backfill": "backfill",
     "backfillRecent": "backfill_recent",
     "rollupDay": "rollup_day",
+    "funnel": "funnel",
 }
 PARAMETERS = {"from": "start", "to": "end", "source": "path"}
 

@@ -31,7 +31,9 @@ use clap::{Parser, Subcommand};
 use halobuzz_analytics::api::{restyle, NameStyle};
 use halobuzz_analytics::{Error, ErrorCategory};
 
-use commands::{backfill, cohorts, demo, generate, kpis, metrics, quality, rollup, timeseries};
+use commands::{
+    backfill, cohorts, demo, funnel, generate, kpis, metrics, quality, rollup, timeseries,
+};
 
 /// How errors and exit statuses look; shown at the end of every `--help`.
 const AFTER_HELP: &str = "\
@@ -71,6 +73,9 @@ enum Command {
     /// New, returning, resurrecting and dormant users per day, week or month.
     #[command(after_help = AFTER_HELP)]
     Lifecycle(cohorts::LifecycleArgs),
+    /// Signup funnels per signup day (first stream, gift, money payment), or a custom funnel of events.
+    #[command(after_help = AFTER_HELP)]
+    Funnel(funnel::FunnelArgs),
     /// Roll up one day and print its rollup summaries (or write its rollup documents).
     #[command(after_help = AFTER_HELP)]
     Rollup(rollup::RollupArgs),
@@ -138,6 +143,7 @@ fn run(command: Command) -> Result<(), Error> {
         Command::Cohorts(args) => cohorts::run_cohorts(args),
         Command::Retention(args) => cohorts::run_retention(args),
         Command::Lifecycle(args) => cohorts::run_lifecycle(args),
+        Command::Funnel(args) => funnel::run(args),
         Command::Backfill(args) => backfill::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Quality(args) => quality::run(args),

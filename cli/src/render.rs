@@ -3,8 +3,11 @@
 //! through [`cell`], so a hostile value can neither drive the terminal (escape sequences, bells,
 //! carriage returns) nor break the table's layout.
 
+mod funnel;
+
 use std::fmt::Write as _;
 
+pub use funnel::funnel;
 use halobuzz_analytics::cohort::{CohortTable, Lifecycle, RetentionMatrix};
 use halobuzz_analytics::kpi::{KpiReport, TimeSeries};
 

@@ -108,9 +108,12 @@ fn push(args: &mut Vec<String>, flag: String, value: &Value) {
         Value::Null | Value::Bool(false) => {}
         Value::Bool(true) => args.push(flag),
         Value::String(s) => args.extend([flag, s.clone()]),
-        // A list flag takes comma-separated values (`--days 1,3,7`).
+        // A list flag (`--steps a,b`) takes its values comma-separated.
         Value::Array(items) => {
-            let items: Vec<String> = items.iter().map(Value::to_string).collect();
+            let items: Vec<String> = items
+                .iter()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                .collect();
             args.extend([flag, items.join(",")]);
         }
         other => args.extend([flag, other.to_string()]),
@@ -166,6 +169,20 @@ fn command_line(case: &Value, data: &str) -> (Vec<String>, bool) {
         "backfill" => (vec!["backfill"], &["from", "to", "force"], &[]),
         "backfillRecent" => (vec!["backfill"], &["days"], &[("days", "recent")]),
         "rollupDay" => (vec!["rollup"], &["date"], &[]),
+        "funnel" => (
+            vec!["funnel", "--json"],
+            &[
+                "from",
+                "to",
+                "steps",
+                "country",
+                "windowDays",
+                "windowSeconds",
+                "order",
+                "breakdown",
+            ],
+            &[],
+        ),
         "open" => (
             vec!["quality"],
             &["source", "database"],

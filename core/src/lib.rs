@@ -12,6 +12,7 @@
 //! - [`quality`]: the data-quality report.
 //! - [`dictionary`]: the persisted dense numbers of user and round ids that rollups' bitmaps hold.
 //! - [`cohort`]: signup cohorts as bitmaps: retention matrices and lifecycle.
+//! - [`funnel`]: built-in signup funnels (stored as `analyticsfunnels`) and custom event funnels.
 //! - [`kpi`]: daily rollups, range KPI reports and time series.
 //! - [`calendar`]: days, weeks and months in the reporting time zone.
 
@@ -23,6 +24,7 @@ pub mod config;
 pub mod dictionary;
 mod engine;
 pub mod error;
+pub mod funnel;
 pub mod generate;
 pub mod kpi;
 pub mod load;

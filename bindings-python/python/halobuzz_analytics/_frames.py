@@ -175,6 +175,73 @@ def lifecycle_frame(lifecycle: Dict[str, Any]) -> DataFrame:
     return frame
 
 
+_BUILTIN_FUNNELS = ("first_stream", "first_gift_sent", "first_money_payment")
+_FUNNEL_STEP_COLUMNS = (
+    ("users", "int64"),
+    ("conversion_from_previous", "float64"),
+    ("conversion_overall", "float64"),
+    ("drop_off", "int64"),
+    ("drop_off_rate", "float64"),
+    ("median_seconds_from_previous", "float64"),
+    ("mean_seconds_from_previous", "float64"),
+    ("median_seconds_from_start", "float64"),
+)
+
+
+def funnel_frame(funnel: Dict[str, Any]) -> DataFrame:
+    """A funnel dict as a frame. Built-in funnels: one row per signup day, indexed by ``date``
+    (datetime64[ns]): ``members`` (int64), ``window_complete`` (bool), then per funnel
+    ``<funnel>_converted`` (int64), ``<funnel>_rate``, ``<funnel>_mean_days`` and
+    ``<funnel>_median_days`` (float64, NaN for None). Custom funnels: one row per series (``value``:
+    ``ALL``, then each breakdown value) and step, with the step's counts and times."""
+    pd = _pandas()
+    if funnel["kind"] == "builtin":
+        days = funnel["days"]
+        columns: Dict[str, Any] = {
+            "members": pd.Series([d["members"] for d in days], dtype="int64"),
+            "window_complete": pd.Series([d["window_complete"] for d in days], dtype="bool"),
+        }
+        for name in _BUILTIN_FUNNELS:
+            cells = [d[name] for d in days]
+            columns[f"{name}_converted"] = pd.Series([c["converted"] for c in cells], dtype="int64")
+            for key, suffix in (
+                ("conversion_rate", "rate"),
+                ("mean_days_to_convert", "mean_days"),
+                ("median_days_to_convert", "median_days"),
+            ):
+                columns[f"{name}_{suffix}"] = pd.Series(
+                    [_share(c[key]) for c in cells], dtype="float64"
+                )
+        frame = pd.DataFrame(columns)
+        frame.index = pd.DatetimeIndex(_dates(pd, [d["date"] for d in days]), name="date")
+        frame.attrs.update(
+            {k: funnel[k] for k in ("kind", "from", "to", "country", "window_days", "as_of", "total")}
+        )
+        return frame
+    rows = [(s["value"], step) for s in [funnel["total"], *funnel["breakdowns"]] for step in s["steps"]]
+    data: Dict[str, Any] = {
+        "value": pd.Series([v for v, _ in rows], dtype="object"),
+        "step": pd.Series([st["step"] for _, st in rows], dtype="int64"),
+        "event": pd.Series([st["event"] for _, st in rows], dtype="object"),
+    }
+    for key, dtype in _FUNNEL_STEP_COLUMNS:
+        values = [st[key] for _, st in rows]
+        data[key] = pd.Series(
+            values if dtype == "int64" else [_share(v) for v in values], dtype=dtype
+        )
+    frame = pd.DataFrame(data)
+    frame.attrs.update(
+        {
+            k: funnel[k]
+            for k in (
+                "kind", "from", "to", "country", "steps", "order", "window_days",
+                "window_seconds", "breakdown",
+            )
+        }
+    )
+    return frame
+
+
 def _metric(report: Dict[str, Any], path: str) -> Any:
     node: Any = report
     for part in path.split("."):
@@ -278,6 +345,7 @@ def to_frame(result: Any) -> DataFrame:
       :meth:`Engine.retention_matrix_frame` (``on_or_after=False``);
     - a lifecycle (:meth:`Engine.lifecycle`): as :meth:`Engine.lifecycle_frame`;
     - a cohort table (:meth:`Engine.cohorts`): as :meth:`Engine.cohorts_frame`;
+    - a funnel (:meth:`Engine.funnel`): as :meth:`Engine.funnel_frame`;
     - a KPI report (:meth:`Engine.kpis`): one row, as :meth:`Engine.kpis_frame`;
     - a data-quality report (:meth:`Engine.quality_report`): its per-collection table, as
       :meth:`Engine.quality_frame`;
@@ -290,6 +358,8 @@ def to_frame(result: Any) -> DataFrame:
     if isinstance(result, dict):
         if "points" in result and "metric" in result:
             return time_series_frame(result)
+        if result.get("kind") in ("builtin", "custom"):
+            return funnel_frame(result)
         if "cohorts" in result and "days" in result:
             return retention_matrix_frame(result)
         if "cohorts" in result and "currency" in result:

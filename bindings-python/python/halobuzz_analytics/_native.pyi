@@ -205,6 +205,19 @@ class Engine:
     ) -> _Result:
         """New, returning, resurrecting and dormant users per day, week or month."""
 
+    def funnel(
+        self,
+        start: _Date,
+        end: _Date,
+        steps: Sequence[str] | None = None,
+        country: str = "ALL",
+        window_days: int | None = None,
+        window_seconds: int | None = None,
+        order: str | None = None,
+        breakdown: str | None = None,
+    ) -> _Result:
+        """Built-in signup funnels per signup day, or a custom funnel of ``steps`` (event names)."""
+
     def quality_report(self) -> _Result:
         """The data-quality report of the dataset."""
 
@@ -257,6 +270,19 @@ class Engine:
         country: str = "ALL",
     ) -> _DataFrame:
         """``lifecycle`` as a DataFrame: one row per period."""
+
+    def funnel_frame(
+        self,
+        start: _Date,
+        end: _Date,
+        steps: Sequence[str] | None = None,
+        country: str = "ALL",
+        window_days: int | None = None,
+        window_seconds: int | None = None,
+        order: str | None = None,
+        breakdown: str | None = None,
+    ) -> _DataFrame:
+        """``funnel`` as a DataFrame: one row per signup day, or per series and step."""
 
     def kpis_frame(
         self, start: _Date, end: _Date, country: str | Sequence[str] = "ALL"

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 use halobuzz_analytics::api::{
-    self, BackfillRequest, ConfigOptions, DataSource, Day, Decimalish, GenerateRequest, KpiRequest,
-    RetentionMatrixRequest, TimeSeriesRequest,
+    self, BackfillRequest, ConfigOptions, DataSource, Day, Decimalish, FunnelRequest,
+    GenerateRequest, KpiRequest, RetentionMatrixRequest, TimeSeriesRequest,
 };
 use halobuzz_analytics::calendar::{add_days, DateRange, Granularity};
 use halobuzz_analytics::generate::{write_directory, ExtJsonMode, GeneratorConfig, RevenueDrop};
@@ -159,6 +159,20 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
         days: Some(vec![1, 3, 7, 14, 30]),
     };
     out!("{}", indent(&render::retention(&cohorts.run(&engine)?)));
+    outln!();
+
+    outln!("6. Signup funnels of the last 30 days (7-day window)\n");
+    let funnels = FunnelRequest {
+        from,
+        to,
+        steps: None,
+        country: CountryFilter::All,
+        window_days: None,
+        window_seconds: None,
+        order: None,
+        breakdown: None,
+    };
+    out!("{}", indent(&render::funnel(&funnels.run(&engine)?)));
     Ok(())
 }
 

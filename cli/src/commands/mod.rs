@@ -7,6 +7,7 @@
 pub mod backfill;
 pub mod cohorts;
 pub mod demo;
+pub mod funnel;
 pub mod generate;
 pub mod kpis;
 pub mod metrics;

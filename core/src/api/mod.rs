@@ -8,7 +8,8 @@
 //! - [`open`]: one way to open an engine over a directory, a MongoDB URI or generated data;
 //! - [`kpi`]: the KPI operations (report, time series, backfill, rollups of a day, metric listing);
 //! - [`cohort`]: cohort tables (computed, refreshed into the store, stored), retention matrices and
-//!   lifecycle.
+//!   lifecycle;
+//! - [`funnel`]: built-in signup funnels and custom event funnels.
 //!
 //! Names: requests and responses are camelCase (JSON, JavaScript); a front end whose language spells
 //! names otherwise (Python's snake_case, the CLI's kebab-case flags) passes its [`NameStyle`] to
@@ -17,6 +18,7 @@
 pub mod cohort;
 pub mod config;
 pub mod day;
+pub mod funnel;
 pub mod kpi;
 pub mod open;
 
@@ -28,6 +30,7 @@ pub use cohort::{
 };
 pub use config::{AlertOptions, ConfigOptions, Decimalish};
 pub use day::Day;
+pub use funnel::{FunnelRequest, FunnelResult};
 pub use kpi::{
     metrics, BackfillRequest, DayRequest, KpiRequest, RecentBackfillRequest, RollupFactsView,
     RollupIds, RollupView, TimeSeriesRequest,

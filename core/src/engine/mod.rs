@@ -2,6 +2,7 @@
 //! CLI call only this.
 
 mod cohorts;
+mod funnels;
 mod rollups;
 
 use std::collections::HashSet;

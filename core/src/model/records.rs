@@ -549,6 +549,9 @@ pub struct AnalyticsEvent {
     pub duration_sec: Option<f64>,
     /// `location.country`.
     pub country: Option<Country>,
+    /// `properties.platform`, trimmed and lower-cased (at most 32 characters; anything else is
+    /// `None`): the breakdown of custom funnels.
+    pub platform: Option<Arc<str>>,
 }
 
 /// A valid record of any collection.

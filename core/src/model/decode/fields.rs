@@ -237,6 +237,7 @@ pub(crate) mod analyticsevents {
     pub(crate) const SESSION_ID: Field = top("sessionId", 7);
     pub(crate) const LOCATION: Field = top("location", 8);
     pub(crate) const COUNTRY: Field = child(LOCATION, "location.country", "country", 9);
+    pub(crate) const PLATFORM: Field = child(PROPERTIES, "properties.platform", "platform", 10);
     pub(crate) const ALL: &[Field] = &[
         ID,
         EVENT_TYPE,
@@ -248,6 +249,7 @@ pub(crate) mod analyticsevents {
         SESSION_ID,
         LOCATION,
         COUNTRY,
+        PLATFORM,
     ];
 }
 

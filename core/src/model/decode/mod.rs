@@ -360,6 +360,7 @@ fn decode_event<D: DocView + ?Sized>(r: &Reader<'_, D>) -> Result<AnalyticsEvent
     let _session_id = r.opt_string(ev::SESSION_ID)?;
     r.opt_document(ev::LOCATION)?;
     let country = r.country(ev::COUNTRY)?;
+    let platform = r.platform(ev::PLATFORM);
     Ok(AnalyticsEvent {
         id,
         user_id,
@@ -368,5 +369,6 @@ fn decode_event<D: DocView + ?Sized>(r: &Reader<'_, D>) -> Result<AnalyticsEvent
         timestamp,
         duration_sec,
         country,
+        platform,
     })
 }

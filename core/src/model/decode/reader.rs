@@ -218,6 +218,24 @@ impl<'a, D: DocView + ?Sized> Reader<'a, D> {
         }
     }
 
+    /// `properties.platform` (funnel breakdowns): trimmed and lower-cased, kept when it is a string of 1 to
+    /// [`MAX_PLATFORM_CHARS`] characters without control characters; anything else is no platform. A
+    /// property the app does not guarantee never makes an event invalid, and is never warned about.
+    pub(super) fn platform(&self, field: Field) -> Option<std::sync::Arc<str>> {
+        let Some(Value::String(s)) = self.get(field) else {
+            return None;
+        };
+        let t = s.trim();
+        // Counted before lower-casing too, so a huge value is never copied.
+        if t.is_empty() || t.chars().nth(MAX_PLATFORM_CHARS).is_some() {
+            return None;
+        }
+        let lower = t.to_lowercase();
+        let fits =
+            lower.chars().count() <= MAX_PLATFORM_CHARS && !lower.chars().any(char::is_control);
+        fits.then(|| lower.into())
+    }
+
     /// An OG tier 1–5; anything else present (7, 0, 2.5, "gold") is an unknown tier with a warning:
     /// the purchase itself is valid and counts under `byOGTier.unknown` (METRICS.md).
     pub(super) fn og_tier(&self, field: Field) -> Option<u8> {
@@ -413,6 +431,9 @@ impl<'a, D: DocView + ?Sized> Reader<'a, D> {
         Ok(s)
     }
 }
+
+/// The longest `properties.platform` kept, in characters (`docs/data-contract.md`).
+pub(crate) const MAX_PLATFORM_CHARS: usize = 32;
 
 /// A finite double as the decimal of its shortest round-trip form (`Display`), or `None` when that
 /// does not fit a 96-bit decimal. Formatted on the stack: every amount of a loaded file passes here.

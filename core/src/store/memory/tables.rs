@@ -186,15 +186,20 @@ pub(super) fn sort_stable_by_key<T, K: Ord>(items: &mut [T], key: impl Fn(&T) ->
     }
 }
 
-/// The events, as compact rows, and the distinct names they refer to.
+/// An event's name and platform (`properties.platform`), kept once per distinct pair: the pairs of a
+/// dataset are few (names × platforms), so an event row holds the platform in its name's position and
+/// stays 48 bytes.
+pub(crate) type EventLabel = (EventName, Option<Arc<str>>);
+
+/// The events, as compact rows, and the distinct labels (name and platform) they refer to.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct EventTable {
     pub(super) rows: Vec<EventRow>,
-    /// Each distinct event name once; rows refer to them by position.
-    pub(super) names: Vec<EventName>,
-    /// The position of each other name while rows are added (dropped once the store is built).
-    index: HashMap<EventName, u32>,
-    /// The position of each well-known name, once seen (most events: no hashing for them).
+    /// Each distinct label once; rows refer to them by position.
+    pub(super) names: Vec<EventLabel>,
+    /// The position of each other label while rows are added (dropped once the store is built).
+    index: HashMap<EventLabel, u32>,
+    /// The position of each well-known name without a platform, once seen (most events: no hashing).
     known: [Option<u32>; 5],
 }
 
@@ -209,7 +214,7 @@ pub(crate) struct EventRow {
     pub(super) id: [u8; 12],
     /// `userId` when [`EventRow::HAS_USER`] is set.
     user_id: [u8; 12],
-    /// The position of the event's name in its table's names.
+    /// The position of the event's label (name and platform) in its table's names.
     pub(super) name: u32,
     /// `location.country` when [`EventRow::HAS_COUNTRY`] is set.
     country: [u8; 2],
@@ -247,36 +252,36 @@ impl EventTable {
         }
     }
 
-    /// The position of `name` in [`EventTable::names`], added if new.
-    pub(super) fn name_position(&mut self, name: &EventName) -> u32 {
-        let known = match name {
-            EventName::SessionStart => Some(0),
-            EventName::SessionEnd => Some(1),
-            EventName::BattleJoined => Some(2),
-            EventName::UserBanned => Some(3),
-            EventName::UserUnbanned => Some(4),
-            EventName::Other(_) => None,
+    /// The position of `label` in [`EventTable::names`], added if new.
+    pub(super) fn name_position(&mut self, label: &EventLabel) -> u32 {
+        let known = match label {
+            (EventName::SessionStart, None) => Some(0),
+            (EventName::SessionEnd, None) => Some(1),
+            (EventName::BattleJoined, None) => Some(2),
+            (EventName::UserBanned, None) => Some(3),
+            (EventName::UserUnbanned, None) => Some(4),
+            _ => None,
         };
         let seen = match known.and_then(|k| self.known.get(k)) {
             Some(slot) => *slot,
-            None => self.index.get(name).copied(),
+            None => self.index.get(label).copied(),
         };
         if let Some(at) = seen {
             return at;
         }
         let at = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
-        self.names.push(name.clone());
+        self.names.push(label.clone());
         match known.and_then(|k| self.known.get_mut(k)) {
             Some(slot) => *slot = Some(at),
             None => {
-                self.index.insert(name.clone(), at);
+                self.index.insert(label.clone(), at);
             }
         }
         at
     }
 
     pub(super) fn push(&mut self, e: &AnalyticsEvent) {
-        let name = self.name_position(&e.event_name);
+        let name = self.name_position(&(e.event_name.clone(), e.platform.clone()));
         let mut flags = 0;
         let user_id = e.user_id.map_or([0; 12], |u| {
             flags |= EventRow::HAS_USER;
@@ -320,7 +325,11 @@ impl EventTable {
     }
 }
 
-fn expand(row: &EventRow, names: &[EventName]) -> AnalyticsEvent {
+fn expand(row: &EventRow, names: &[EventLabel]) -> AnalyticsEvent {
+    let (event_name, platform) = names
+        .get(row.name as usize)
+        .cloned()
+        .unwrap_or_else(|| (EventName::Other(Arc::from("")), None));
     AnalyticsEvent {
         id: ObjectId::from_bytes(row.id),
         user_id: row.user_id(),
@@ -328,13 +337,11 @@ fn expand(row: &EventRow, names: &[EventName]) -> AnalyticsEvent {
             .get(usize::from(row.event_type))
             .copied()
             .unwrap_or(EventType::UserAction),
-        event_name: names
-            .get(row.name as usize)
-            .cloned()
-            .unwrap_or_else(|| EventName::Other(Arc::from(""))),
+        event_name,
         timestamp: row.timestamp(),
         duration_sec: (row.flags & EventRow::HAS_DURATION != 0).then_some(row.duration_sec),
         country: row.country(),
+        platform,
     }
 }
 
@@ -354,20 +361,26 @@ mod tests {
             timestamp: DateTime::from_timestamp_millis(1_772_341_200_123).unwrap_or_default(),
             duration_sec: Some(12.5),
             country: Country::parse("np"),
+            platform: Some(Arc::from("ios")),
         };
         let bare = AnalyticsEvent {
             user_id: None,
             duration_sec: None,
             country: None,
+            platform: None,
             event_name: EventName::SessionStart,
             ..event.clone()
         };
-        for e in [&event, &bare, &event] {
+        let android = AnalyticsEvent {
+            platform: Some(Arc::from("android")),
+            ..event.clone()
+        };
+        for e in [&event, &bare, &event, &android] {
             table.push(e);
         }
-        assert_eq!(table.names.len(), 2, "each name is kept once");
+        assert_eq!(table.names.len(), 3, "each name and platform is kept once");
         let back: Vec<AnalyticsEvent> = table.rows.iter().map(|r| table.event(r)).collect();
-        assert_eq!(back, [event.clone(), bare, event]);
+        assert_eq!(back, [event.clone(), bare, event, android]);
     }
 
     #[test]

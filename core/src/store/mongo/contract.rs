@@ -47,6 +47,8 @@ pub(super) enum Kind {
     OgTier,
     /// An ObjectId or a string.
     StreamRef,
+    /// Never invalid: anything but a short string is no platform (`properties.platform`).
+    Platform,
     /// An embedded document holding other fields of the table.
     Parent,
 }
@@ -176,6 +178,7 @@ const ANALYTICSEVENTS: &[Rule] = &[
     opt("sessionId", Kind::Str),
     opt("location", Kind::Parent),
     opt("location.country", Kind::Country),
+    opt("properties.platform", Kind::Platform),
 ];
 
 /// The decoder's table of `collection`; `None` for `gamerounds`, whose duplicates (by `roundId`, the
@@ -296,7 +299,10 @@ impl<'q> Plan<'q> {
                     _ => Vec::new(),
                 },
             };
-            let skip = matches!((role, rule.kind), (Role::Checked, Kind::OgTier));
+            let skip = matches!(
+                (role, rule.kind),
+                (Role::Checked, Kind::OgTier | Kind::Platform)
+            );
             if !skip {
                 all.extend(conds.into_iter().map(Bson::Document));
                 // `$type`, `$in` and ranges also match an array holding such a value, which the decoder
@@ -331,7 +337,7 @@ impl<'q> Plan<'q> {
                 doc! { p: { "$gte": lo, "$lte": hi } },
             ],
             Kind::Bool => vec![doc! { p: { "$in": [true, false] } }],
-            Kind::OgTier => Vec::new(),
+            Kind::OgTier | Kind::Platform => Vec::new(),
             Kind::StreamRef => vec![doc! { p: { "$type": ["objectId", "string"] } }],
             Kind::Parent => vec![doc! { p: { "$type": "object" } }],
         };
@@ -398,7 +404,9 @@ impl<'q> Plan<'q> {
             Kind::Amount | Kind::Count | Kind::Seconds => Bson::Int32(0),
             Kind::SmallInt(lo, _) => Bson::Int32(lo),
             Kind::Bool => Bson::Boolean(false),
-            Kind::Country | Kind::OgTier | Kind::StreamRef | Kind::Parent => return None,
+            Kind::Country | Kind::OgTier | Kind::Platform | Kind::StreamRef | Kind::Parent => {
+                return None
+            }
         })
     }
 

@@ -86,6 +86,7 @@ pub(super) fn projection(collection: Collection) -> Document {
             "timestamp",
             "sessionId",
             "properties.durationSec",
+            "properties.platform",
             "location.country",
         ],
     };

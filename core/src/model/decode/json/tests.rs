@@ -556,7 +556,11 @@ fn schema(collection: Collection) -> &'static [Spec] {
                 NO,
             ),
             ("timestamp", Date, NO),
-            ("properties", Oid, &[("durationSec", Number), ("ip", Text)]),
+            (
+                "properties",
+                Oid,
+                &[("durationSec", Number), ("ip", Text), ("platform", Text)],
+            ),
             ("userId", Oid, NO),
             ("sessionId", Text, NO),
             ("location", Oid, &[("country", Country), ("city", Text)]),
