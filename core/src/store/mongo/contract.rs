@@ -45,8 +45,10 @@ pub(super) enum Kind {
     Country,
     /// Never invalid: anything but 1–5 is an unknown tier with a warning.
     OgTier,
-    /// An ObjectId or a string.
+    /// Never invalid: anything but an ObjectId or 24 hex digits is absent with a warning.
     StreamRef,
+    /// Never invalid: a count host performance alone reads (a bad one is 0 with a warning).
+    LenientCount,
     /// An embedded document holding other fields of the table.
     Parent,
 }
@@ -121,10 +123,10 @@ const LIVESTREAMS: &[Rule] = &[
     req("createdAt", Kind::Date),
     opt("startedAt", Kind::Date),
     opt("endedAt", Kind::Date),
-    opt("peakViewers", Kind::Count),
-    opt("totalGifts", Kind::Count),
-    opt("totalLikes", Kind::Count),
-    opt("totalComments", Kind::Count),
+    opt("peakViewers", Kind::LenientCount),
+    opt("totalGifts", Kind::LenientCount),
+    opt("totalLikes", Kind::LenientCount),
+    opt("totalComments", Kind::LenientCount),
     opt("country", Kind::Country),
 ];
 
@@ -287,7 +289,8 @@ impl<'q> Plan<'q> {
                     | Kind::Count
                     | Kind::Seconds
                     | Kind::SmallInt(..)
-                    | Kind::OgTier => {
+                    | Kind::OgTier
+                    | Kind::LenientCount => {
                         vec![absent_or(
                             p,
                             vec![doc! { p: { "$type": ["int", "long", "double", "string"] } }],
@@ -296,7 +299,14 @@ impl<'q> Plan<'q> {
                     _ => Vec::new(),
                 },
             };
-            let skip = matches!((role, rule.kind), (Role::Checked, Kind::OgTier));
+            // A field that never makes a document invalid needs no check when nobody reads it.
+            let skip = matches!(
+                (role, rule.kind),
+                (
+                    Role::Checked,
+                    Kind::OgTier | Kind::StreamRef | Kind::LenientCount
+                )
+            );
             if !skip {
                 all.extend(conds.into_iter().map(Bson::Document));
                 // `$type`, `$in` and ranges also match an array holding such a value, which the decoder
@@ -331,8 +341,7 @@ impl<'q> Plan<'q> {
                 doc! { p: { "$gte": lo, "$lte": hi } },
             ],
             Kind::Bool => vec![doc! { p: { "$in": [true, false] } }],
-            Kind::OgTier => Vec::new(),
-            Kind::StreamRef => vec![doc! { p: { "$type": ["objectId", "string"] } }],
+            Kind::OgTier | Kind::StreamRef | Kind::LenientCount => Vec::new(),
             Kind::Parent => vec![doc! { p: { "$type": "object" } }],
         };
         match rule.need {
@@ -398,7 +407,9 @@ impl<'q> Plan<'q> {
             Kind::Amount | Kind::Count | Kind::Seconds => Bson::Int32(0),
             Kind::SmallInt(lo, _) => Bson::Int32(lo),
             Kind::Bool => Bson::Boolean(false),
-            Kind::Country | Kind::OgTier | Kind::StreamRef | Kind::Parent => return None,
+            Kind::Country | Kind::OgTier | Kind::StreamRef | Kind::LenientCount | Kind::Parent => {
+                return None
+            }
         })
     }
 
