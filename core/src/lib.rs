@@ -12,6 +12,7 @@
 //! - [`quality`]: the data-quality report.
 //! - [`dictionary`]: the persisted dense numbers of user and round ids that rollups' bitmaps hold.
 //! - [`cohort`]: signup cohorts as bitmaps: retention matrices and lifecycle.
+//! - [`hosts`]: host performance per host and day, and for any range.
 //! - [`kpi`]: daily rollups, range KPI reports and time series.
 //! - [`calendar`]: days, weeks and months in the reporting time zone.
 
@@ -24,6 +25,7 @@ pub mod dictionary;
 mod engine;
 pub mod error;
 pub mod generate;
+pub mod hosts;
 pub mod kpi;
 pub mod load;
 pub mod model;

@@ -7,7 +7,8 @@
 //! - [`config`]: the engine's configuration options ([`ConfigOptions`]);
 //! - [`open`]: one way to open an engine over a directory, a MongoDB URI or generated data;
 //! - [`kpi`]: the KPI operations (report, time series, backfill, rollups of a day, metric listing);
-//! - [`cohort`]: retention matrices and lifecycle.
+//! - [`cohort`]: retention matrices and lifecycle;
+//! - [`hosts`]: host performance.
 //!
 //! Names: requests and responses are camelCase (JSON, JavaScript); a front end whose language spells
 //! names otherwise (Python's snake_case, the CLI's kebab-case flags) passes its [`NameStyle`] to
@@ -16,6 +17,7 @@
 pub mod cohort;
 pub mod config;
 pub mod day;
+pub mod hosts;
 pub mod kpi;
 pub mod open;
 
@@ -25,6 +27,7 @@ use serde_json::Value;
 pub use cohort::{LifecycleRequest, RetentionMatrixRequest};
 pub use config::{AlertOptions, ConfigOptions, Decimalish};
 pub use day::Day;
+pub use hosts::HostPerformanceRequest;
 pub use kpi::{
     metrics, BackfillRequest, DayRequest, KpiRequest, RecentBackfillRequest, RollupFactsView,
     RollupIds, RollupView, TimeSeriesRequest,

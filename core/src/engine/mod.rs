@@ -2,6 +2,7 @@
 //! CLI call only this.
 
 mod cohorts;
+mod hosts;
 mod rollups;
 
 use std::collections::HashSet;
