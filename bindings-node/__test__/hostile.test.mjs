@@ -35,6 +35,7 @@ const OPERATIONS = {
   backfill: (engine, args) => engine.backfill(args),
   backfillRecent: (engine, args) => engine.backfillRecent(args),
   rollupDay: (engine, args) => engine.rollupDay(args.date),
+  hostPerformance: (engine, args) => engine.hostPerformance(args),
 }
 
 function configOf(c) {

@@ -20,6 +20,7 @@ mod convert;
 mod engine;
 mod error;
 mod generate;
+mod hosts;
 mod kpi;
 mod request;
 mod run;

@@ -51,6 +51,7 @@ METHODS = {
     "backfill": "backfill",
     "backfillRecent": "backfill_recent",
     "rollupDay": "rollup_day",
+    "hostPerformance": "host_performance",
 }
 PARAMETERS = {"from": "start", "to": "end", "source": "path"}
 

@@ -31,7 +31,9 @@ use clap::{Parser, Subcommand};
 use halobuzz_analytics::api::{restyle, NameStyle};
 use halobuzz_analytics::{Error, ErrorCategory};
 
-use commands::{backfill, cohorts, demo, generate, kpis, metrics, quality, rollup, timeseries};
+use commands::{
+    backfill, cohorts, demo, generate, hosts, kpis, metrics, quality, rollup, timeseries,
+};
 
 /// How errors and exit statuses look; shown at the end of every `--help`.
 const AFTER_HELP: &str = "\
@@ -67,6 +69,9 @@ enum Command {
     /// New, returning, resurrecting and dormant users per day, week or month.
     #[command(after_help = AFTER_HELP)]
     Lifecycle(cohorts::LifecycleArgs),
+    /// Host performance per host over a range: streams, viewers, coins, gifters, growth and ranks.
+    #[command(after_help = AFTER_HELP)]
+    Hosts(hosts::HostsArgs),
     /// Roll up one day and print its rollup summaries (or write its rollup documents).
     #[command(after_help = AFTER_HELP)]
     Rollup(rollup::RollupArgs),
@@ -133,6 +138,7 @@ fn run(command: Command) -> Result<(), Error> {
         Command::Rollup(args) => rollup::run(args),
         Command::Retention(args) => cohorts::run_retention(args),
         Command::Lifecycle(args) => cohorts::run_lifecycle(args),
+        Command::Hosts(args) => hosts::run(args),
         Command::Backfill(args) => backfill::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Quality(args) => quality::run(args),

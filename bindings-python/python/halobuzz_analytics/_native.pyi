@@ -176,6 +176,18 @@ class Engine:
     ) -> _Result:
         """New, returning, resurrecting and dormant users per day, week or month."""
 
+    def host_performance(
+        self,
+        start: _Date,
+        end: _Date,
+        country: str | None = None,
+        sort_by: str | None = None,
+        order: str | None = None,
+        limit: int | None = None,
+        hosts: list[str] | None = None,
+    ) -> _Result:
+        """Host performance per host over a range: streams, viewers, coins, gifters, growth, ranks."""
+
     def quality_report(self) -> _Result:
         """The data-quality report of the dataset."""
 
@@ -218,6 +230,18 @@ class Engine:
         country: str = "ALL",
     ) -> _DataFrame:
         """``lifecycle`` as a DataFrame: one row per period."""
+
+    def host_performance_frame(
+        self,
+        start: _Date,
+        end: _Date,
+        country: str | None = None,
+        sort_by: str | None = None,
+        order: str | None = None,
+        limit: int | None = None,
+        hosts: list[str] | None = None,
+    ) -> _DataFrame:
+        """``host_performance`` as a DataFrame: one row per host."""
 
     def kpis_frame(
         self, start: _Date, end: _Date, country: str | Sequence[str] = "ALL"

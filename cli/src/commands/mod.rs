@@ -8,6 +8,7 @@ pub mod backfill;
 pub mod cohorts;
 pub mod demo;
 pub mod generate;
+pub mod hosts;
 pub mod kpis;
 pub mod metrics;
 pub mod quality;

@@ -38,9 +38,11 @@ pub enum HostSort {
     Streams,
     /// Minutes streamed.
     Duration,
-    /// Distinct gifters.
+    /// Distinct gifters (also spelled as the CLI and Python spell names).
+    #[serde(alias = "unique_gifters", alias = "unique-gifters")]
     UniqueGifters,
     /// Highest `peakViewers`.
+    #[serde(alias = "peak_viewers", alias = "peak-viewers")]
     PeakViewers,
     /// Revenue growth against the previous period (a host without one sorts lowest).
     Growth,
