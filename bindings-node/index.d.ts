@@ -276,7 +276,7 @@ export interface InvalidCount {
 }
 
 /** Why a valid document was kept with part of it ignored. */
-export type WarningReason = 'unknown_country' | 'unknown_og_tier'
+export type WarningReason = 'unknown_country' | 'unknown_og_tier' | 'ignored_value'
 
 /** How many valid documents had one (field, warning) pair. */
 export interface WarningCount {
@@ -496,6 +496,51 @@ export interface GenerationManifest {
 }
 
 
+/** One host over a range (`engine.hostPerformance()`); percentages 0–100, null for a zero denominator. */
+export interface HostPerformance {
+  /** Pseudonymised like `topCreators[].hostId` unless `revealUserIds`. */
+  hostId: string
+  username: string | null
+  streams: number
+  durationMinutes: number
+  /** Σ totalViewers. */
+  viewers: number
+  avgViewersPerStream: number | null
+  /** Highest peakViewers of one stream. */
+  peakViewers: number
+  likes: number
+  comments: number
+  gifts: number
+  /** Σ totalCoins: the host's revenue, coins. */
+  coins: number
+  revenuePerStream: number | null
+  /** Distinct users who sent a completed gift in one of the host's streams in the range. */
+  uniqueGifters: number
+  /** likes + comments + gifts. */
+  engagement: number
+  engagementPerStream: number | null
+  /** % against the previous period; null when the previous value is 0. */
+  growth: { revenue: number | null; viewers: number | null; engagement: number | null }
+  /** 1..n among every selected host (ties: more streams, then the smaller id). */
+  rank: { revenue: number; viewers: number; engagement: number }
+}
+
+/** Host performance of a range: `engine.hostPerformance()`. */
+export interface HostPerformanceReport {
+  from: string
+  to: string
+  /** The previous period (growth). */
+  previousFrom: string
+  previousTo: string
+  /** Streams selected by their country (else their host's). */
+  country: CountryKey
+  sortBy: 'revenue' | 'viewers' | 'engagement' | 'streams' | 'duration' | 'uniqueGifters' | 'peakViewers' | 'growth'
+  order: 'desc' | 'asc'
+  /** Hosts with a stream or a gifter in the range passing the host filter, before the limit. */
+  totalHosts: number
+  hosts: Array<HostPerformance>
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -587,6 +632,13 @@ export declare class Engine {
    * resurrecting, and how many of the period before went dormant.
    */
   lifecycle(query: LifecycleQuery): Promise<Lifecycle>
+  /**
+   * Host performance of `from..=to`, per host: streams, minutes, viewers (total, mean, peak), likes,
+   * comments, gifts, coins, revenue per stream, unique gifters, engagement, growth against the
+   * previous period and ranks by revenue, viewers and engagement. Host ids are pseudonymised unless
+   * `revealUserIds`. Stored days are read; missing settled days are computed and stored.
+   */
+  hostPerformance(query: HostPerformanceQuery): Promise<HostPerformanceReport>
 }
 
 /** Alert thresholds, in percent or events per clock hour. */
@@ -688,6 +740,30 @@ export interface GeneratorOptions {
   invalidRate?: number
   /** Share (0–0.5) of extra exact duplicates per collection (default 0.0005). */
   duplicateRate?: number
+}
+
+/** Host performance per host over a range (core `HostPerformanceRequest`). */
+export interface HostPerformanceQuery {
+  /** First local day, `'YYYY-MM-DD'`. */
+  from: string
+  /** Last local day, inclusive, `'YYYY-MM-DD'`. */
+  to: string
+  /**
+   * `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code such as `NP` (any case), selecting
+   * streams by their country (else their host's).
+   */
+  country?: string
+  /**
+   * `revenue` (default), `viewers`, `engagement`, `streams`, `duration`, `uniqueGifters`,
+   * `peakViewers` or `growth`.
+   */
+  sortBy?: 'revenue' | 'viewers' | 'engagement' | 'streams' | 'duration' | 'uniqueGifters' | 'peakViewers' | 'growth'
+  /** `desc` (default) or `asc`. */
+  order?: 'desc' | 'asc'
+  /** At most this many hosts (default 100, 1 … 10000). */
+  limit?: number
+  /** Only these hosts, by the ids reports show (pseudonyms unless `revealUserIds`); 1 … 1000. */
+  hosts?: Array<string>
 }
 
 /** The range and country of a KPI report. */
