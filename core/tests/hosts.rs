@@ -213,7 +213,7 @@ fn report(e: &Engine, args: serde_json::Value) -> HostPerformanceReport {
     request(args).run(e).unwrap()
 }
 
-fn host<'a>(r: &'a HostPerformanceReport, id: u8) -> &'a HostPerformance {
+fn host(r: &HostPerformanceReport, id: u8) -> &HostPerformance {
     let hex = oid(id).to_hex();
     r.hosts.iter().find(|h| h.host_id == hex).unwrap()
 }

@@ -219,7 +219,7 @@ pub(crate) fn build(
         .map(|r| row(r, dir, ids, [&revenue, &viewers, &engaged]))
         .collect();
     if let Some(wanted) = q.hosts {
-        out.retain(|h| wanted.iter().any(|w| *w == h.host_id));
+        out.retain(|h| wanted.contains(&h.host_id));
     }
     let total_hosts = out.len() as u64;
     let rank_of = |h: &HostPerformance| h.rank.revenue;
