@@ -40,6 +40,7 @@ const OPERATIONS = {
   backfillRecent: (engine, args) => engine.backfillRecent(args),
   rollupDay: (engine, args) => engine.rollupDay(args.date),
   funnel: (engine, args) => engine.funnel(args),
+  hostPerformance: (engine, args) => engine.hostPerformance(args),
 }
 
 function configOf(c) {

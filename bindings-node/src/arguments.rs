@@ -2,7 +2,8 @@
 //! binding hands every argument to the core's request layer as JSON, which reads and validates it
 //! (`halobuzz_analytics::api`: `ConfigOptions`, `GenerateRequest`, `KpiRequest`, `TimeSeriesRequest`,
 //! `BackfillRequest`, `RetentionMatrixRequest`, `LifecycleRequest`, `CohortTableRequest`,
-//! `StoredCohortsRequest`). They exist so that `napi build` writes the matching interfaces into `index.d.ts`;
+//! `StoredCohortsRequest`, `FunnelRequest`, `HostPerformanceRequest`). They exist so that `napi build`
+//! writes the matching interfaces into `index.d.ts`;
 //! keep their fields in step with those requests (`__test__/types.test.mjs` checks a few).
 
 use std::collections::HashMap;
@@ -222,6 +223,31 @@ pub struct FunnelQuery {
     pub order: Option<String>,
     /// Custom funnels: `country` or `platform`.
     pub breakdown: Option<String>,
+}
+
+/// Host performance per host over a range (core `HostPerformanceRequest`).
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct HostPerformanceQuery {
+    /// First local day, `'YYYY-MM-DD'`.
+    pub from: String,
+    /// Last local day, inclusive, `'YYYY-MM-DD'`.
+    pub to: String,
+    /// `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code such as `NP` (any case), selecting
+    /// streams by their country (else their host's).
+    pub country: Option<String>,
+    /// `revenue` (default), `viewers`, `engagement`, `streams`, `duration`, `uniqueGifters`,
+    /// `peakViewers` or `growth`.
+    #[napi(
+        ts_type = "'revenue' | 'viewers' | 'engagement' | 'streams' | 'duration' | 'uniqueGifters' | 'peakViewers' | 'growth'"
+    )]
+    pub sort_by: Option<String>,
+    /// `desc` (default) or `asc`.
+    #[napi(ts_type = "'desc' | 'asc'")]
+    pub order: Option<String>,
+    /// At most this many hosts (default 100, 1 … 10000).
+    pub limit: Option<u32>,
+    /// Only these hosts, by the ids reports show (pseudonyms unless `revealUserIds`); 1 … 1000.
+    pub hosts: Option<Vec<String>>,
 }
 
 /// How many of the last settled days `backfillRecent` re-rolls.

@@ -17,8 +17,9 @@ use std::sync::Arc;
 
 use halobuzz_analytics::api::{
     self, BackfillRequest, CohortTableRequest, ConfigOptions, DataSource, DayRequest,
-    FunnelRequest, GenerateRequest, Generated, KpiRequest, LifecycleRequest, RecentBackfillRequest,
-    RetentionMatrixRequest, StoredCohortsRequest, TimeSeriesRequest,
+    FunnelRequest, GenerateRequest, Generated, HostPerformanceRequest, KpiRequest,
+    LifecycleRequest, RecentBackfillRequest, RetentionMatrixRequest, StoredCohortsRequest,
+    TimeSeriesRequest,
 };
 use halobuzz_analytics::calendar::DateRange;
 use halobuzz_analytics::generate::GenerationManifest;
@@ -463,6 +464,26 @@ impl Engine {
     pub fn funnel(&self, env: Env, query: Option<Unknown<'_>>) -> napi::Result<Settled<Job>> {
         let request = args::request::<FunnelRequest>(&env, "query", query)
             .and_then(|r| self.checked(r, FunnelRequest::range));
+        let shared = self.shared.clone();
+        run(&env, request, move |r| to_json(&r.run(&shared.engine)?))
+    }
+
+    /// Host performance of `from..=to`, per host: streams, minutes, viewers (total, mean, peak), likes,
+    /// comments, gifts, coins, revenue per stream, unique gifters, engagement, growth against the
+    /// previous period and ranks by revenue, viewers and engagement. Host ids are pseudonymised unless
+    /// `revealUserIds`. Stored days are read; missing settled days are computed and stored.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "query: HostPerformanceQuery",
+        ts_return_type = "Promise<HostPerformanceReport>"
+    )]
+    pub fn host_performance(
+        &self,
+        env: Env,
+        query: Option<Unknown<'_>>,
+    ) -> napi::Result<Settled<Job>> {
+        let request = args::request::<HostPerformanceRequest>(&env, "query", query)
+            .and_then(|r| self.checked(r, HostPerformanceRequest::range));
         let shared = self.shared.clone();
         run(&env, request, move |r| to_json(&r.run(&shared.engine)?))
     }

@@ -507,7 +507,7 @@ export interface InvalidCount {
 }
 
 /** Why a valid document was kept with part of it ignored. */
-export type WarningReason = 'unknown_country' | 'unknown_og_tier'
+export type WarningReason = 'unknown_country' | 'unknown_og_tier' | 'ignored_value'
 
 /** How many valid documents had one (field, warning) pair. */
 export interface WarningCount {
@@ -726,3 +726,48 @@ export interface GenerationManifest {
   }>
 }
 
+
+/** One host over a range (`engine.hostPerformance()`); percentages 0–100, null for a zero denominator. */
+export interface HostPerformance {
+  /** Pseudonymised like `topCreators[].hostId` unless `revealUserIds`. */
+  hostId: string
+  username: string | null
+  streams: number
+  durationMinutes: number
+  /** Σ totalViewers. */
+  viewers: number
+  avgViewersPerStream: number | null
+  /** Highest peakViewers of one stream. */
+  peakViewers: number
+  likes: number
+  comments: number
+  gifts: number
+  /** Σ totalCoins: the host's revenue, coins. */
+  coins: number
+  revenuePerStream: number | null
+  /** Distinct users who sent a completed gift in one of the host's streams in the range. */
+  uniqueGifters: number
+  /** likes + comments + gifts. */
+  engagement: number
+  engagementPerStream: number | null
+  /** % against the previous period; null when the previous value is 0. */
+  growth: { revenue: number | null; viewers: number | null; engagement: number | null }
+  /** 1..n among every selected host (ties: more streams, then the smaller id). */
+  rank: { revenue: number; viewers: number; engagement: number }
+}
+
+/** Host performance of a range: `engine.hostPerformance()`. */
+export interface HostPerformanceReport {
+  from: string
+  to: string
+  /** The previous period (growth). */
+  previousFrom: string
+  previousTo: string
+  /** Streams selected by their country (else their host's). */
+  country: CountryKey
+  sortBy: 'revenue' | 'viewers' | 'engagement' | 'streams' | 'duration' | 'uniqueGifters' | 'peakViewers' | 'growth'
+  order: 'desc' | 'asc'
+  /** Hosts with a stream or a gifter in the range passing the host filter, before the limit. */
+  totalHosts: number
+  hosts: Array<HostPerformance>
+}

@@ -23,6 +23,7 @@ use crate::config::{config_dict, data_source, ConfigArgs};
 use crate::convert::to_py;
 use crate::funnel::{funnel_request, FunnelArgs};
 use crate::generate::GeneratorArgs;
+use crate::hosts::host_request;
 use crate::kpi::{
     backfill_request, day_request, kpi_request, metric_paths, metrics, recent_request,
     series_request, series_to_py, CountryArg,
@@ -655,6 +656,57 @@ impl PyEngine {
     ) -> PyResult<Bound<'py, PyAny>> {
         let lifecycle = self.lifecycle(py, start, end, granularity, country)?;
         frame(py, "lifecycle_frame", (lifecycle,))
+    }
+
+    /// Host performance of ``start..=end``: one dict per host (``host_id``, pseudonymised unless
+    /// ``reveal_user_ids``; ``username``, ``streams``, ``duration_minutes``, ``viewers``,
+    /// ``avg_viewers_per_stream``, ``peak_viewers``, ``likes``, ``comments``, ``gifts``, ``coins``,
+    /// ``revenue_per_stream``, ``unique_gifters``, ``engagement``, ``engagement_per_stream``,
+    /// ``growth`` {``revenue``, ``viewers``, ``engagement``} in % or ``None``, ``rank`` {``revenue``,
+    /// ``viewers``, ``engagement``}) under ``hosts``, with ``from``, ``to``, ``previous_from``,
+    /// ``previous_to``, ``country``, ``sort_by``, ``order`` and ``total_hosts``. ``country`` selects
+    /// streams by their country (else their host's); ``sort_by`` is ``"revenue"`` (default),
+    /// ``"viewers"``, ``"engagement"``, ``"streams"``, ``"duration"``, ``"unique_gifters"``,
+    /// ``"peak_viewers"`` or ``"growth"``; ``order`` ``"desc"`` (default) or ``"asc"``; ``limit``
+    /// 1-10000 (default 100); ``hosts`` the ids to keep (as reports show them, at most 1000).
+    #[pyo3(signature = (start, end, country=None, sort_by=None, order=None, limit=None, hosts=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn host_performance<'py>(
+        &self,
+        py: Python<'py>,
+        start: &Bound<'py, PyAny>,
+        end: &Bound<'py, PyAny>,
+        country: Option<&str>,
+        sort_by: Option<&str>,
+        order: Option<&str>,
+        limit: Option<i128>,
+        hosts: Option<Vec<String>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = host_request(start, end, country, sort_by, order, limit, hosts)?;
+        let report = compute(py, || request.run(&self.inner))?;
+        Ok(to_py(py, &report)?)
+    }
+
+    /// :meth:`host_performance` as a ``pandas.DataFrame``: one row per host in the report's order,
+    /// the counts as ``int64``, the rest ``float64`` (``NaN`` for ``None``), ``growth`` and ``rank``
+    /// flattened (``growth_revenue``, ``rank_viewers``, ...); the report's other fields are in
+    /// ``DataFrame.attrs``. Needs pandas.
+    #[pyo3(signature = (start, end, country=None, sort_by=None, order=None, limit=None, hosts=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn host_performance_frame<'py>(
+        &self,
+        py: Python<'py>,
+        start: &Bound<'py, PyAny>,
+        end: &Bound<'py, PyAny>,
+        country: Option<&str>,
+        sort_by: Option<&str>,
+        order: Option<&str>,
+        limit: Option<i128>,
+        hosts: Option<Vec<String>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let report =
+            self.host_performance(py, start, end, country, sort_by, order, limit, hosts)?;
+        frame(py, "host_performance_frame", (report,))
     }
 
     /// :meth:`kpis` as a ``pandas.DataFrame`` with one row per country (``country`` may be a list):

@@ -21,6 +21,7 @@ mod engine;
 mod error;
 mod funnel;
 mod generate;
+mod hosts;
 mod kpi;
 mod request;
 mod run;

@@ -56,6 +56,7 @@ METHODS = {
     "backfillRecent": "backfill_recent",
     "rollupDay": "rollup_day",
     "funnel": "funnel",
+    "hostPerformance": "host_performance",
 }
 PARAMETERS = {"from": "start", "to": "end", "source": "path"}
 

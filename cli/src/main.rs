@@ -32,7 +32,7 @@ use halobuzz_analytics::api::{restyle, NameStyle};
 use halobuzz_analytics::{Error, ErrorCategory};
 
 use commands::{
-    backfill, cohorts, demo, funnel, generate, kpis, metrics, quality, rollup, timeseries,
+    backfill, cohorts, demo, funnel, generate, hosts, kpis, metrics, quality, rollup, timeseries,
 };
 
 /// How errors and exit statuses look; shown at the end of every `--help`.
@@ -76,6 +76,9 @@ enum Command {
     /// Signup funnels per signup day (first stream, gift, money payment), or a custom funnel of events.
     #[command(after_help = AFTER_HELP)]
     Funnel(funnel::FunnelArgs),
+    /// Host performance per host over a range: streams, viewers, coins, gifters, growth and ranks.
+    #[command(after_help = AFTER_HELP)]
+    Hosts(hosts::HostsArgs),
     /// Roll up one day and print its rollup summaries (or write its rollup documents).
     #[command(after_help = AFTER_HELP)]
     Rollup(rollup::RollupArgs),
@@ -144,6 +147,7 @@ fn run(command: Command) -> Result<(), Error> {
         Command::Retention(args) => cohorts::run_retention(args),
         Command::Lifecycle(args) => cohorts::run_lifecycle(args),
         Command::Funnel(args) => funnel::run(args),
+        Command::Hosts(args) => hosts::run(args),
         Command::Backfill(args) => backfill::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Quality(args) => quality::run(args),

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 pub use funnel::funnel;
 use halobuzz_analytics::cohort::{CohortTable, Lifecycle, RetentionMatrix};
+use halobuzz_analytics::hosts::HostPerformanceReport;
 use halobuzz_analytics::kpi::{KpiReport, TimeSeries};
 
 /// The longest text a cell shows of one value, in characters.
@@ -455,6 +456,51 @@ pub fn lifecycle(l: &Lifecycle) -> String {
             p.returning,
             p.resurrecting,
             p.dormant
+        );
+    }
+    out
+}
+
+/// Host performance: one row per host, in the report's order.
+pub fn hosts(r: &HostPerformanceReport) -> String {
+    let mut out = format!(
+        "Hosts {} … {} (country {}; growth against {} … {}), {} of {} by {:?} {:?}\n  {:>4} {:<28} {:<16} {:>7} {:>9} {:>9} {:>8} {:>11} {:>7} {:>10} {:>9}\n",
+        r.from,
+        r.to,
+        cell(&r.country.to_string()),
+        r.previous_from,
+        r.previous_to,
+        r.hosts.len(),
+        r.total_hosts,
+        r.sort_by,
+        r.order,
+        "rank",
+        "host",
+        "username",
+        "streams",
+        "minutes",
+        "viewers",
+        "peak",
+        "coins",
+        "gifters",
+        "engagement",
+        "growth",
+    );
+    for h in &r.hosts {
+        let _ = writeln!(
+            out,
+            "  {:>4} {:<28} {:<16} {:>7} {:>9} {:>9} {:>8} {:>11} {:>7} {:>10} {:>9}",
+            h.rank.revenue,
+            cell(&h.host_id),
+            cell(h.username.as_deref().unwrap_or("—")),
+            h.streams,
+            fmt_num(h.duration_minutes, ""),
+            fmt_num(h.viewers as f64, ""),
+            fmt_num(h.peak_viewers as f64, ""),
+            fmt_num(h.coins, ""),
+            h.unique_gifters,
+            fmt_num(h.engagement as f64, ""),
+            opt(h.growth.revenue, "%"),
         );
     }
     out

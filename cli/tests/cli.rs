@@ -464,3 +464,51 @@ fn cohorts_print_a_table_json_and_store_what_they_computed() {
     );
     drop(dir);
 }
+
+#[test]
+fn hosts_prints_a_table_and_json_with_pseudonymised_ids() {
+    let (_dir, data) = dataset("300", "20");
+    let r = run(&[
+        &[
+            "hosts",
+            "--data",
+            &data,
+            "--json",
+            "--sort-by",
+            "unique-gifters",
+            "--limit",
+            "5",
+        ][..],
+        &RANGE,
+    ]
+    .concat());
+    assert!(r.ok(), "{}", r.err);
+    let h: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(h["sortBy"], "uniqueGifters", "{}", r.out);
+    let rows = h["hosts"].as_array().unwrap();
+    assert!(!rows.is_empty() && rows.len() <= 5, "{}", r.out);
+    assert!(h["totalHosts"].as_u64().unwrap() >= rows.len() as u64);
+    let gifters: Vec<u64> = rows
+        .iter()
+        .map(|r| r["uniqueGifters"].as_u64().unwrap())
+        .collect();
+    assert!(gifters.windows(2).all(|w| w[0] >= w[1]), "{gifters:?}");
+    assert!(gifters[0] > 0, "{}", r.out);
+    for row in rows {
+        let id = row["hostId"].as_str().unwrap();
+        assert!(id.starts_with("u_") && id.len() == 26, "{id}");
+    }
+    // The host filter takes those ids; the table shows the same host.
+    let first = rows[0]["hostId"].as_str().unwrap();
+    let table = run(&[&["hosts", "--data", &data, "--hosts", first][..], &RANGE].concat());
+    assert!(table.ok(), "{}", table.err);
+    assert!(
+        table.out.contains(first) && table.out.contains("gifters"),
+        "{}",
+        table.out
+    );
+    // The core checks the request.
+    let bad = run(&[&["hosts", "--data", &data, "--limit", "0"][..], &RANGE].concat());
+    assert_eq!(bad.code, Some(2), "{}", bad.err);
+    assert!(bad.err.contains("limit"), "{}", bad.err);
+}

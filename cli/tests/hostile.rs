@@ -166,6 +166,11 @@ fn command_line(case: &Value, data: &str) -> (Vec<String>, bool) {
             &["from", "to", "granularity", "country"],
             &[],
         ),
+        "hostPerformance" => (
+            vec!["hosts", "--json"],
+            &["from", "to", "country", "sortBy", "order", "limit", "hosts"],
+            &[],
+        ),
         "backfill" => (vec!["backfill"], &["from", "to", "force"], &[]),
         "backfillRecent" => (vec!["backfill"], &["days"], &[("days", "recent")]),
         "rollupDay" => (vec!["rollup"], &["date"], &[]),

@@ -13,6 +13,7 @@
 //! - [`dictionary`]: the persisted dense numbers of user and round ids that rollups' bitmaps hold.
 //! - [`cohort`]: signup cohorts as bitmaps: retention matrices and lifecycle.
 //! - [`funnel`]: built-in signup funnels (stored as `analyticsfunnels`) and custom event funnels.
+//! - [`hosts`]: host performance per host and day, and for any range.
 //! - [`kpi`]: daily rollups, range KPI reports and time series.
 //! - [`calendar`]: days, weeks and months in the reporting time zone.
 
@@ -26,6 +27,7 @@ mod engine;
 pub mod error;
 pub mod funnel;
 pub mod generate;
+pub mod hosts;
 pub mod kpi;
 pub mod load;
 pub mod model;

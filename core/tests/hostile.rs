@@ -8,8 +8,9 @@ use std::ops::ControlFlow;
 
 use halobuzz_analytics::api::{
     self, BackfillRequest, CohortTableRequest, ConfigOptions, DataSource, DayRequest,
-    GenerateRequest, KpiRequest, LifecycleRequest, NameStyle, RecentBackfillRequest,
-    RetentionMatrixRequest, StoredCohortsRequest, TimeSeriesRequest,
+    FunnelRequest, GenerateRequest, HostPerformanceRequest, KpiRequest, LifecycleRequest,
+    NameStyle, RecentBackfillRequest, RetentionMatrixRequest, StoredCohortsRequest,
+    TimeSeriesRequest,
 };
 use halobuzz_analytics::Error;
 use serde_json::{json, Value};
@@ -79,6 +80,14 @@ fn run(case: &Value) -> Result<(), Error> {
         "storedCohorts" => api::decode::<StoredCohortsRequest>("query", args, NameStyle::Camel)?
             .run(&engine)
             .map(drop),
+        "funnel" => api::decode::<FunnelRequest>("query", args, NameStyle::Camel)?
+            .run(&engine)
+            .map(drop),
+        "hostPerformance" => {
+            api::decode::<HostPerformanceRequest>("query", args, NameStyle::Camel)?
+                .run(&engine)
+                .map(drop)
+        }
         "backfill" => api::decode::<BackfillRequest>("query", args, NameStyle::Camel)?
             .run(&engine, go_on)
             .map(drop),

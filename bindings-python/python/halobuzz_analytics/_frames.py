@@ -282,6 +282,39 @@ def top_creators_frame(report: Dict[str, Any]) -> DataFrame:
     )
 
 
+_HOST_COUNTS = (
+    "streams", "viewers", "peak_viewers", "likes", "comments", "gifts", "unique_gifters", "engagement",
+)
+_HOST_MEASURES = (
+    "duration_minutes", "avg_viewers_per_stream", "coins", "revenue_per_stream", "engagement_per_stream",
+)
+_HOST_ATTRS = ("from", "to", "previous_from", "previous_to", "country", "sort_by", "order", "total_hosts")
+
+
+def host_performance_frame(report: Dict[str, Any]) -> DataFrame:
+    """A host performance report as a frame: one row per host, in the report's order."""
+    pd = _pandas()
+    rows = report["hosts"]
+    columns: Dict[str, Any] = {
+        "host_id": pd.Series([r["host_id"] for r in rows], dtype=object),
+        "username": pd.Series([r["username"] for r in rows], dtype=object),
+    }
+    for k in _HOST_COUNTS:
+        columns[k] = pd.Series([r[k] for r in rows], dtype="int64")
+    def floats(values: List[Any]) -> Any:
+        return pd.Series([float("nan") if v is None else float(v) for v in values], dtype="float64")
+
+    for k in _HOST_MEASURES:
+        columns[k] = floats([r[k] for r in rows])
+    for k in ("revenue", "viewers", "engagement"):
+        columns[f"growth_{k}"] = floats([r["growth"][k] for r in rows])
+    for k in ("revenue", "viewers", "engagement"):
+        columns[f"rank_{k}"] = pd.Series([r["rank"][k] for r in rows], dtype="int64")
+    frame = pd.DataFrame(columns)
+    frame.attrs.update({k: report[k] for k in _HOST_ATTRS})
+    return frame
+
+
 _QUALITY_TABLES = ("collections", "invalid", "warnings", "issues")
 
 
@@ -349,6 +382,8 @@ def to_frame(result: Any) -> DataFrame:
     - a KPI report (:meth:`Engine.kpis`): one row, as :meth:`Engine.kpis_frame`;
     - a data-quality report (:meth:`Engine.quality_report`): its per-collection table, as
       :meth:`Engine.quality_frame`;
+    - a host performance report (:meth:`Engine.host_performance`): as
+      :meth:`Engine.host_performance_frame`;
     - a list of dicts (``report["creators"]["top_creators"]``, :meth:`Engine.rollup_day`, ...):
       one row per dict, nested dicts flattened into dotted columns (``pandas.json_normalize``).
 
@@ -370,11 +405,13 @@ def to_frame(result: Any) -> DataFrame:
             return kpis_frame([result])
         if set(result) == {"collections"}:
             return quality_frame(result)
+        if "hosts" in result and "total_hosts" in result:
+            return host_performance_frame(result)
     elif isinstance(result, list) and all(isinstance(r, dict) for r in result):
         return pd.json_normalize(result)
     raise TypeError(
-        "to_frame: expected a time series, retention matrix, lifecycle, cohort table, KPI report or "
-        "quality report "
+        "to_frame: expected a time series, retention matrix, lifecycle, cohort table, funnel, KPI, "
+        "quality or host report "
         "dict, or a list of dicts; "
         f"got {type(result).__name__}"
     )

@@ -218,6 +218,18 @@ class Engine:
     ) -> _Result:
         """Built-in signup funnels per signup day, or a custom funnel of ``steps`` (event names)."""
 
+    def host_performance(
+        self,
+        start: _Date,
+        end: _Date,
+        country: str | None = None,
+        sort_by: str | None = None,
+        order: str | None = None,
+        limit: int | None = None,
+        hosts: list[str] | None = None,
+    ) -> _Result:
+        """Host performance per host over a range: streams, viewers, coins, gifters, growth, ranks."""
+
     def quality_report(self) -> _Result:
         """The data-quality report of the dataset."""
 
@@ -283,6 +295,18 @@ class Engine:
         breakdown: str | None = None,
     ) -> _DataFrame:
         """``funnel`` as a DataFrame: one row per signup day, or per series and step."""
+
+    def host_performance_frame(
+        self,
+        start: _Date,
+        end: _Date,
+        country: str | None = None,
+        sort_by: str | None = None,
+        order: str | None = None,
+        limit: int | None = None,
+        hosts: list[str] | None = None,
+    ) -> _DataFrame:
+        """``host_performance`` as a DataFrame: one row per host."""
 
     def kpis_frame(
         self, start: _Date, end: _Date, country: str | Sequence[str] = "ALL"

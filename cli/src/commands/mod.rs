@@ -9,6 +9,7 @@ pub mod cohorts;
 pub mod demo;
 pub mod funnel;
 pub mod generate;
+pub mod hosts;
 pub mod kpis;
 pub mod metrics;
 pub mod quality;

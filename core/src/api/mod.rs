@@ -10,6 +10,7 @@
 //! - [`cohort`]: cohort tables (computed, refreshed into the store, stored), retention matrices and
 //!   lifecycle;
 //! - [`funnel`]: built-in signup funnels and custom event funnels.
+//! - [`hosts`]: host performance.
 //!
 //! Names: requests and responses are camelCase (JSON, JavaScript); a front end whose language spells
 //! names otherwise (Python's snake_case, the CLI's kebab-case flags) passes its [`NameStyle`] to
@@ -19,6 +20,7 @@ pub mod cohort;
 pub mod config;
 pub mod day;
 pub mod funnel;
+pub mod hosts;
 pub mod kpi;
 pub mod open;
 
@@ -31,6 +33,7 @@ pub use cohort::{
 pub use config::{AlertOptions, ConfigOptions, Decimalish};
 pub use day::Day;
 pub use funnel::{FunnelRequest, FunnelResult};
+pub use hosts::HostPerformanceRequest;
 pub use kpi::{
     metrics, BackfillRequest, DayRequest, KpiRequest, RecentBackfillRequest, RollupFactsView,
     RollupIds, RollupView, TimeSeriesRequest,

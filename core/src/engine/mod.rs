@@ -3,6 +3,7 @@
 
 mod cohorts;
 mod funnels;
+mod hosts;
 mod rollups;
 
 use std::collections::HashSet;

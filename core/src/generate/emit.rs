@@ -123,7 +123,7 @@ const LIVESTREAMS: &[Kind] = &[
     kind("startedAt", B::DateBefore2000, R::DateOutOfRange),
     kind("_id", B::AsString, R::WrongType),
     kind("duration", B::NaN, R::NonFinite),
-    kind("peakViewers", B::Negative, R::NegativeValue),
+    kind("hostId", B::HexString, R::WrongType),
     kind("totalViewers", B::Huge, R::OutOfRange),
     kind("totalCoins", B::Remove, R::MissingField),
 ];

@@ -89,6 +89,17 @@ pub struct UserDirectory {
     empty: RoaringBitmap,
     /// Local signup day (days from the common era) by user number; [`NO_SIGNUP`] without a document.
     signup_day: Vec<i32>,
+    /// Every stream's host and own country, for gifts that name their stream (`crate::hosts`).
+    streams: StreamIndex,
+}
+
+/// Streams by id, sorted, 20 bytes each (a gift's `metadata.streamId` is resolved to its host by a
+/// binary search): hosts are kept once, by position.
+#[derive(Debug, Clone, Default)]
+struct StreamIndex {
+    /// `(stream id, host position, the stream's own country)`, sorted by id.
+    by_id: Vec<([u8; 12], u32, Option<Country>)>,
+    hosts: Vec<ObjectId>,
 }
 
 impl UserDirectory {
@@ -124,12 +135,21 @@ impl UserDirectory {
             }
             dir.signup_day[i] = cal.day_of(u.created_at).num_days_from_ce();
         }
+        let mut host_at: FxHashMap<ObjectId, u32> = FxHashMap::default();
+        let streams = &mut dir.streams;
         store.each::<Livestream>(None, |s| {
             dir.first_stream
                 .entry(s.host_id)
                 .and_modify(|t| *t = (*t).min(s.created_at))
                 .or_insert(s.created_at);
+            let at = *host_at.entry(s.host_id).or_insert_with(|| {
+                streams.hosts.push(s.host_id);
+                (streams.hosts.len() - 1) as u32
+            });
+            streams.by_id.push((s.id.bytes(), at, s.country));
         })?;
+        dir.streams.by_id.sort_unstable_by_key(|(id, ..)| *id);
+        dir.streams.by_id.shrink_to_fit();
         Ok(dir)
     }
 
@@ -146,6 +166,17 @@ impl UserDirectory {
     /// The instant of a host's first stream ever, in any country.
     pub fn first_stream(&self, host: &ObjectId) -> Option<DateTime<Utc>> {
         self.first_stream.get(host).copied()
+    }
+
+    /// The host of stream `id` and the stream's own `country` field, if the stream was read.
+    pub fn stream(&self, id: &ObjectId) -> Option<(ObjectId, Option<Country>)> {
+        let s = &self.streams;
+        let at = s
+            .by_id
+            .binary_search_by_key(&id.bytes(), |(k, ..)| *k)
+            .ok()?;
+        let (_, host, country) = s.by_id.get(at)?;
+        Some((*s.hosts.get(*host as usize)?, *country))
     }
 
     /// The users `c` selects by `users.country`.

@@ -113,6 +113,9 @@ pub enum WarningReason {
     UnknownCountry,
     /// An OG purchase whose `metadata.ogTier` is not 1–5: it counts under `byOGTier.unknown`.
     UnknownOgTier,
+    /// A field only host performance reads (`livestreams.peakViewers`, `totalGifts`, `totalLikes`,
+    /// `totalComments`, `transactions.metadata.streamId`) with an unusable value: read as absent.
+    IgnoredValue,
 }
 
 impl WarningReason {
@@ -121,6 +124,7 @@ impl WarningReason {
         match self {
             WarningReason::UnknownCountry => "unknown_country",
             WarningReason::UnknownOgTier => "unknown_og_tier",
+            WarningReason::IgnoredValue => "ignored_value",
         }
     }
 }

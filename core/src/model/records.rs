@@ -2,7 +2,7 @@
 //!
 //! Amounts are exact [`Decimal`]s, instants are UTC, enums are closed. A record exists only for a valid
 //! document: the decoder ([`super::decode`]) rejects everything else. Fields the decoder validates but no
-//! metric of `shared/spec/METRICS.md` reads (a message's room, a stream's status and likes, a session id,
+//! metric of `shared/spec/METRICS.md` reads (a message's room, a stream's status, a session id,
 //! …) are checked and then dropped: a loaded store holds millions of records, so every field kept costs
 //! memory on each of them (`docs/data-contract.md`, "Reading").
 
@@ -421,6 +421,9 @@ pub struct Transaction {
     pub og_tier: Option<u8>,
     /// `metadata.country`: the transaction's own country.
     pub country: Option<Country>,
+    /// `metadata.streamId`: the stream a gift was sent in (host performance's unique gifters); a value
+    /// that is no ObjectId (nor 24 hex digits) is absent, with a warning.
+    pub stream_id: Option<ObjectId>,
     /// `createdAt`.
     pub created_at: DateTime<Utc>,
 }
@@ -464,6 +467,22 @@ pub struct Livestream {
     pub country: Option<Country>,
     /// `createdAt`.
     pub created_at: DateTime<Utc>,
+    /// The counters only host performance reads (`docs/hosts.md`): absent or unusable → 0.
+    pub counters: StreamCounters,
+}
+
+/// `peakViewers`, `totalGifts`, `totalLikes`, `totalComments` of a stream. Unlike the KPI fields, a bad
+/// value never makes the stream invalid (that would change KPI totals): it reads as 0, with a warning.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StreamCounters {
+    /// `peakViewers`.
+    pub peak_viewers: u64,
+    /// `totalGifts`.
+    pub gifts: u64,
+    /// `totalLikes`.
+    pub likes: u64,
+    /// `totalComments`.
+    pub comments: u64,
 }
 
 /// A `messages` document (its content is never read, its `roomId` only validated).

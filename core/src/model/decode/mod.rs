@@ -214,7 +214,7 @@ fn decode_transaction<D: DocView + ?Sized>(r: &Reader<'_, D>) -> Result<Transact
     } else {
         None
     };
-    r.opt_stream_ref(tx::STREAM_ID)?;
+    let stream_id = r.stream_ref(tx::STREAM_ID);
     let country = r.country(tx::COUNTRY)?;
     Ok(Transaction {
         id,
@@ -229,6 +229,7 @@ fn decode_transaction<D: DocView + ?Sized>(r: &Reader<'_, D>) -> Result<Transact
         paid_currency,
         og_tier,
         country,
+        stream_id,
         created_at,
     })
 }
@@ -248,14 +249,13 @@ fn decode_livestream<D: DocView + ?Sized>(r: &Reader<'_, D>) -> Result<Livestrea
     for date in [ls::STARTED_AT, ls::ENDED_AT] {
         r.opt_date(date)?;
     }
-    for count in [
-        ls::PEAK_VIEWERS,
-        ls::TOTAL_GIFTS,
-        ls::TOTAL_LIKES,
-        ls::TOTAL_COMMENTS,
-    ] {
-        r.opt_count(count)?;
-    }
+    // Host performance's counters: never a reason to reject the stream (see `StreamCounters`).
+    let counters = StreamCounters {
+        peak_viewers: r.lenient_count(ls::PEAK_VIEWERS),
+        gifts: r.lenient_count(ls::TOTAL_GIFTS),
+        likes: r.lenient_count(ls::TOTAL_LIKES),
+        comments: r.lenient_count(ls::TOTAL_COMMENTS),
+    };
     let country = r.country(ls::COUNTRY)?;
     Ok(Livestream {
         id,
@@ -265,6 +265,7 @@ fn decode_livestream<D: DocView + ?Sized>(r: &Reader<'_, D>) -> Result<Livestrea
         total_coins,
         country,
         created_at,
+        counters,
     })
 }
 

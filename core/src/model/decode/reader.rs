@@ -254,12 +254,32 @@ impl<'a, D: DocView + ?Sized> Reader<'a, D> {
         tier
     }
 
-    /// `metadata.streamId`: an ObjectId or any string (the app writes either); validated, not kept.
-    pub(super) fn opt_stream_ref(&self, field: Field) -> Result<(), Invalid> {
-        match self.get(field) {
-            None | Some(Value::ObjectId(_) | Value::String(_)) => Ok(()),
-            Some(other) => Err(self.wrong_type(field, "an ObjectId or string", other)),
+    /// `metadata.streamId`: an ObjectId, or its 24 hex digits as a string (the app writes either).
+    /// Only host performance reads it, so anything else is absent with a warning, never a rejection
+    /// (which would change the KPI totals the transaction counts in).
+    pub(super) fn stream_ref(&self, field: Field) -> Option<ObjectId> {
+        let id = match self.get(field)? {
+            Value::ObjectId(o) => Some(o),
+            Value::String(s) if s.len() == 24 => ObjectId::parse_str(s).ok(),
+            _ => None,
+        };
+        if id.is_none() {
+            self.warn(field, WarningReason::IgnoredValue);
         }
+        id
+    }
+
+    /// A counter only host performance reads (`peakViewers`, `totalGifts`, …): absent is 0, and a value
+    /// a count field would reject (wrong type, negative, fractional, beyond the bound) is 0 with a
+    /// warning, so the document stays valid and every KPI total stays as it was.
+    pub(super) fn lenient_count(&self, field: Field) -> u64 {
+        let Some(v) = self.get(field) else {
+            return 0;
+        };
+        self.as_count(field, v).unwrap_or_else(|_| {
+            self.warn(field, WarningReason::IgnoredValue);
+            0
+        })
     }
 
     /// A number as an exact decimal. Doubles are taken at their shortest round-trip form (9.99 → 9.99).
@@ -342,10 +362,6 @@ impl<'a, D: DocView + ?Sized> Reader<'a, D> {
     pub(super) fn count(&self, field: Field) -> Result<u64, Invalid> {
         let v = self.required(field)?;
         self.as_count(field, v)
-    }
-
-    pub(super) fn opt_count(&self, field: Field) -> Result<Option<u64>, Invalid> {
-        self.get(field).map(|v| self.as_count(field, v)).transpose()
     }
 
     fn as_count(&self, field: Field, v: Value<'_>) -> Result<u64, Invalid> {

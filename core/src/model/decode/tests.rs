@@ -230,13 +230,6 @@ fn every_reason_is_reported_with_its_field() {
         (
             Collection::Livestreams,
             format!(
-                r#"{{"_id":{OID},"hostId":{UID},"status":"ended","duration":60,"totalViewers":3,"totalCoins":0,"peakViewers":-1,"createdAt":{{"$date":"2026-03-01T05:00:00Z"}}}}"#
-            ),
-            ("peakViewers", InvalidReason::NegativeValue),
-        ),
-        (
-            Collection::Livestreams,
-            format!(
                 r#"{{"_id":{OID},"hostId":{UID},"status":"ended","duration":60,"totalViewers":1e19,"totalCoins":0,"createdAt":{{"$date":"2026-03-01T05:00:00Z"}}}}"#
             ),
             ("totalViewers", InvalidReason::OutOfRange),
@@ -504,4 +497,77 @@ fn a_country_is_an_assigned_iso_code_in_any_case() {
     }
     assert_eq!(crate::model::Country::parse("n1"), None);
     assert_eq!(crate::model::Country::parse("NPL"), None);
+}
+
+#[test]
+fn host_performance_fields_never_reject_a_document() {
+    use crate::model::{decode_with_warnings, StreamCounters, WarningReason};
+    let stream = |extra: &str| {
+        format!(
+            r#"{{"_id":{OID},"hostId":{UID},"status":"ended","duration":60,"totalViewers":3,"totalCoins":0,"createdAt":{{"$date":"2026-03-01T05:00:00Z"}}{extra}}}"#
+        )
+    };
+    let judge = |collection, text: &str| {
+        let doc = parse_extended_json(text).unwrap();
+        decode_with_warnings(collection, &doc, &ctx()).expect("valid")
+    };
+    let (r, w) = judge(
+        Collection::Livestreams,
+        &stream(r#","peakViewers":7,"totalGifts":2,"totalLikes":9,"totalComments":4"#),
+    );
+    let Record::Livestream(s) = r else {
+        panic!("not a stream")
+    };
+    assert!(w.is_empty());
+    let want = StreamCounters {
+        peak_viewers: 7,
+        gifts: 2,
+        likes: 9,
+        comments: 4,
+    };
+    assert_eq!(s.counters, want);
+    for bad in [
+        r#","peakViewers":-1"#,
+        r#","peakViewers":2.5"#,
+        r#","peakViewers":"many""#,
+        r#","peakViewers":1e19"#,
+        r#","peakViewers":{"$numberDouble":"NaN"}"#,
+    ] {
+        let (r, w) = judge(Collection::Livestreams, &stream(bad));
+        let Record::Livestream(s) = r else {
+            panic!("not a stream")
+        };
+        assert_eq!(s.counters.peak_viewers, 0, "{bad}");
+        assert_eq!(s.total_viewers, 3, "{bad}");
+        assert_eq!(w.len(), 1, "{bad}");
+        assert_eq!(w[0].field, "peakViewers");
+        assert_eq!(w[0].reason, WarningReason::IgnoredValue);
+    }
+    let gift = |meta: &str| tx(meta).replace("\"recharge\"", "\"gift_sent\"");
+    for (meta, id, warned) in [
+        (
+            r#","metadata":{"streamId":{"$oid":"65f1a2b3c4d5e6f708192a3d"}}"#,
+            true,
+            false,
+        ),
+        (
+            r#","metadata":{"streamId":"65f1a2b3c4d5e6f708192a3d"}"#,
+            true,
+            false,
+        ),
+        (r#","metadata":{"streamId":"stream-1"}"#, false, true),
+        (r#","metadata":{"streamId":42}"#, false, true),
+        (r#","metadata":{}"#, false, false),
+    ] {
+        let (r, w) = judge(Collection::Transactions, &gift(meta));
+        let Record::Transaction(t) = r else {
+            panic!("not a transaction")
+        };
+        assert_eq!(
+            t.stream_id.map(|o| o.to_hex()),
+            id.then(|| "65f1a2b3c4d5e6f708192a3d".to_owned()),
+            "{meta}"
+        );
+        assert_eq!(!w.is_empty(), warned, "{meta}");
+    }
 }

@@ -45,10 +45,12 @@ pub(super) enum Kind {
     Country,
     /// Never invalid: anything but 1–5 is an unknown tier with a warning.
     OgTier,
-    /// An ObjectId or a string.
+    /// Never invalid: anything but an ObjectId or 24 hex digits is absent with a warning.
     StreamRef,
     /// Never invalid: anything but a short string is no platform (`properties.platform`).
     Platform,
+    /// Never invalid: a count host performance alone reads (a bad one is 0 with a warning).
+    LenientCount,
     /// An embedded document holding other fields of the table.
     Parent,
 }
@@ -123,10 +125,10 @@ const LIVESTREAMS: &[Rule] = &[
     req("createdAt", Kind::Date),
     opt("startedAt", Kind::Date),
     opt("endedAt", Kind::Date),
-    opt("peakViewers", Kind::Count),
-    opt("totalGifts", Kind::Count),
-    opt("totalLikes", Kind::Count),
-    opt("totalComments", Kind::Count),
+    opt("peakViewers", Kind::LenientCount),
+    opt("totalGifts", Kind::LenientCount),
+    opt("totalLikes", Kind::LenientCount),
+    opt("totalComments", Kind::LenientCount),
     opt("country", Kind::Country),
 ];
 
@@ -290,7 +292,8 @@ impl<'q> Plan<'q> {
                     | Kind::Count
                     | Kind::Seconds
                     | Kind::SmallInt(..)
-                    | Kind::OgTier => {
+                    | Kind::OgTier
+                    | Kind::LenientCount => {
                         vec![absent_or(
                             p,
                             vec![doc! { p: { "$type": ["int", "long", "double", "string"] } }],
@@ -299,9 +302,13 @@ impl<'q> Plan<'q> {
                     _ => Vec::new(),
                 },
             };
+            // A field that never makes a document invalid needs no check when nobody reads it.
             let skip = matches!(
                 (role, rule.kind),
-                (Role::Checked, Kind::OgTier | Kind::Platform)
+                (
+                    Role::Checked,
+                    Kind::OgTier | Kind::Platform | Kind::StreamRef | Kind::LenientCount
+                )
             );
             if !skip {
                 all.extend(conds.into_iter().map(Bson::Document));
@@ -337,8 +344,7 @@ impl<'q> Plan<'q> {
                 doc! { p: { "$gte": lo, "$lte": hi } },
             ],
             Kind::Bool => vec![doc! { p: { "$in": [true, false] } }],
-            Kind::OgTier | Kind::Platform => Vec::new(),
-            Kind::StreamRef => vec![doc! { p: { "$type": ["objectId", "string"] } }],
+            Kind::OgTier | Kind::Platform | Kind::StreamRef | Kind::LenientCount => Vec::new(),
             Kind::Parent => vec![doc! { p: { "$type": "object" } }],
         };
         match rule.need {
@@ -404,9 +410,12 @@ impl<'q> Plan<'q> {
             Kind::Amount | Kind::Count | Kind::Seconds => Bson::Int32(0),
             Kind::SmallInt(lo, _) => Bson::Int32(lo),
             Kind::Bool => Bson::Boolean(false),
-            Kind::Country | Kind::OgTier | Kind::Platform | Kind::StreamRef | Kind::Parent => {
-                return None
-            }
+            Kind::Country
+            | Kind::OgTier
+            | Kind::Platform
+            | Kind::StreamRef
+            | Kind::LenientCount
+            | Kind::Parent => return None,
         })
     }
 
