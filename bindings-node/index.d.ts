@@ -214,6 +214,139 @@ export interface RetentionMatrix {
   cohorts: Array<CohortRow>
 }
 
+/** `retention.dN` in %: members active on their own day N over members old enough; null when none is. */
+export interface CohortRetention {
+  d1: number | null
+  d3: number | null
+  d7: number | null
+  d14: number | null
+  d30: number | null
+  d60: number | null
+  d90: number | null
+}
+
+/** Revenue (NPR) by days since each member's signup: [0,7), [7,14), [14,21), [21,30), [30,60), [60,90). */
+export interface RevenueByPeriod {
+  week1: number
+  week2: number
+  week3: number
+  week4: number
+  month2: number
+  month3: number
+}
+
+/** The members' money: the `revenue.total` formula over their own transactions, NPR, 2 decimals. */
+export interface CohortRevenue {
+  /** From each member's signup day to `asOf`. */
+  totalRevenue: number
+  /** `totalRevenue / cohortSize`; null for an empty cohort. */
+  avgRevenuePerUser: number | null
+  revenueByPeriod: RevenueByPeriod
+}
+
+/** What the members did from their signup day to `asOf`. */
+export interface CohortEngagement {
+  /** `session_start` events. */
+  sessions: number
+  /** Streams hosted. */
+  streams: number
+  /** Completed `gift_sent` transactions. */
+  giftsSent: number
+  /** Stakes placed. */
+  gamePlays: number
+  /** Messages not deleted. */
+  messages: number
+}
+
+/** The engagement totals over `cohortSize`; null for an empty cohort. */
+export interface EngagementPerMember {
+  sessions: number | null
+  streams: number | null
+  giftsSent: number | null
+  gamePlays: number | null
+  messages: number | null
+}
+
+/** One signup cohort of a cohort table. */
+export interface CohortTableRow {
+  /** First day of the signup period (a Monday for weeks, the 1st for months). */
+  cohortDate: string
+  /** First signup day counted: the period clipped to the requested range. */
+  from: string
+  /** Last signup day counted (never after `asOf`). */
+  to: string
+  /** Members. */
+  cohortSize: number
+  /** Every member's day 90 is on or before `asOf`: retention and `revenueByPeriod` are final. */
+  mature: boolean
+  retention: CohortRetention
+  revenue: CohortRevenue
+  engagement: CohortEngagement
+  engagementPerMember: EngagementPerMember
+  /** Members not active in the 30 days ending on `asOf`. */
+  churnedMembers: number
+  /** `churnedMembers / cohortSize` in %; null for an empty cohort. */
+  churnRate: number | null
+  /** Members who hosted a stream from their signup day to `asOf`. */
+  creators: number
+  /** `creators / cohortSize` in %; null for an empty cohort. */
+  creatorRate: number | null
+}
+
+/** Signup cohorts with retention, revenue and engagement: `engine.cohorts()`. */
+export interface CohortTable {
+  granularity: 'day' | 'week' | 'month'
+  /** Country selection (by `users.country`). */
+  country: CountryKey
+  /** First signup day asked for. */
+  from: string
+  /** Last signup day asked for. */
+  to: string
+  /** Activity and money are counted up to this day. */
+  asOf: string
+  /** Currency of the revenue fields: `'NPR'`. */
+  currency: string
+  /** The cohorts, oldest first. */
+  cohorts: Array<CohortTableRow>
+}
+
+/** What `engine.refreshCohorts()` wrote. */
+export interface CohortRefresh {
+  granularity: 'day' | 'week' | 'month'
+  country: CountryKey
+  /** The as-of date of the documents written. */
+  asOf: string
+  /** Cohorts (re)computed and written. */
+  written: number
+  /** Mature cohorts whose stored document was final and kept. */
+  kept: number
+}
+
+/** One `analyticscohorts` document. */
+export interface CohortDoc {
+  appId: string
+  granularity: 'day' | 'week' | 'month'
+  cohortDate: string
+  country: CountryKey
+  /** The reporting time zone the days were cut in. */
+  timezone: string
+  /** The as-of date the row was computed for. */
+  asOf: string
+  /** When it was computed (RFC 3339, engine clock). */
+  computedAt: string
+  /** Layout version. */
+  version: number
+  row: CohortTableRow
+}
+
+/** The stored cohorts of a range of cohort dates: `engine.storedCohorts()`. */
+export interface StoredCohorts {
+  granularity: 'day' | 'week' | 'month'
+  country: CountryKey
+  /** Oldest first. */
+  cohorts: Array<CohortDoc>
+}
+
 /** One period of a lifecycle. */
 export interface LifecyclePeriod {
   /** First day of the calendar period (a Monday for weeks, the 1st for months). */
@@ -242,6 +375,104 @@ export interface Lifecycle {
   /** The calendar periods overlapping `from..to` (whole from their first day), oldest first. */
   periods: Array<LifecyclePeriod>
 }
+
+/** One built-in funnel of a signup day or of the whole range (rates in %, 0–100). */
+export interface Conversion {
+  /** Members whose first qualifying document after signup fell within the window. */
+  converted: number
+  /** `converted / members` in %, null without members. */
+  conversionRate: number | null
+  /** Mean days from signup to conversion (elapsed seconds / 86,400), null when nobody converted. */
+  meanDaysToConvert: number | null
+  /** Median days from signup to conversion, null when nobody converted. */
+  medianDaysToConvert: number | null
+}
+
+/** The three built-in funnels of one signup day. */
+export interface SignupDayFunnels {
+  /** The local signup day. */
+  date: string
+  /** Selected users who signed up that day. */
+  members: number
+  /** Whether the window of the day's last possible signup has ended by `asOf`. */
+  windowComplete: boolean
+  firstStream: Conversion
+  firstGiftSent: Conversion
+  firstMoneyPayment: Conversion
+}
+
+/** The built-in funnels over the whole range: sums of the days, rates and times recomputed. */
+export interface FunnelTotals {
+  members: number
+  windowComplete: boolean
+  firstStream: Conversion
+  firstGiftSent: Conversion
+  firstMoneyPayment: Conversion
+}
+
+/** Signup → first stream / first gift sent / first money payment per signup day: `engine.funnel()` without `steps`. */
+export interface BuiltinFunnels {
+  kind: 'builtin'
+  from: string
+  to: string
+  /** Members' selection by `users.country`. */
+  country: CountryKey
+  timezone: string
+  windowDays: number
+  /** The engine clock's instant the windows were judged at (RFC 3339). */
+  asOf: string
+  /** One row per signup day, oldest first. */
+  days: Array<SignupDayFunnels>
+  total: FunnelTotals
+}
+
+/** One step of a custom funnel (rates in %, times in seconds). */
+export interface FunnelStepResult {
+  /** 1-based position. */
+  step: number
+  event: string
+  /** Users who reached at least this step (never more than the step before). */
+  users: number
+  conversionFromPrevious: number | null
+  conversionOverall: number | null
+  /** Users of the previous step who did not reach this one (0 for step 1). */
+  dropOff: number
+  dropOffRate: number | null
+  medianSecondsFromPrevious: number | null
+  meanSecondsFromPrevious: number | null
+  medianSecondsFromStart: number | null
+}
+
+/** A custom funnel over one group of users: `ALL`, or a breakdown value. */
+export interface FunnelSeries {
+  /** `ALL`, a country code, `UNKNOWN`, a platform, `unknown` or `other`. */
+  value: string
+  entered: number
+  completed: number
+  conversionRate: number | null
+  steps: Array<FunnelStepResult>
+}
+
+/** A custom funnel over `analyticsevents`: `engine.funnel()` with `steps`. */
+export interface CustomFunnel {
+  kind: 'custom'
+  from: string
+  to: string
+  timezone: string
+  /** The entering events' selection by their country. */
+  country: CountryKey
+  steps: Array<string>
+  order: 'ordered' | 'consecutive'
+  windowDays: number | null
+  windowSeconds: number | null
+  breakdown: 'country' | 'platform' | null
+  total: FunnelSeries
+  /** One series per breakdown value, most entered first (empty without a breakdown). */
+  breakdowns: Array<FunnelSeries>
+}
+
+/** What `engine.funnel()` answers; `kind` tells which. */
+export type FunnelResult = BuiltinFunnels | CustomFunnel
 
 /** Why a document was rejected (see docs/data-contract.md). */
 export type InvalidReason =
@@ -417,6 +648,10 @@ export interface RollupFactsView {
   hosts: number
   /** Distinct game rounds played. */
   rounds: number
+  /** Users with money of the `total` formula that day (`ALL` rollups only: cohort revenue). */
+  memberMoney: number
+  /** Users with sessions, gifts sent, stakes or messages that day (`ALL` rollups only: cohort engagement). */
+  memberCounts: number
   /** Σ revenue of the hosts, coins. */
   hostRevenue: string
   /** Σ durationSec of the rounds. */
@@ -627,11 +862,35 @@ export declare class Engine {
    */
   retentionMatrix(query: RetentionMatrixQuery): Promise<RetentionMatrix>
   /**
+   * Signup cohorts of `from..=to` by `granularity` (default `week`), for `country` (by
+   * `users.country`): size, retention `d1`…`d90`, revenue (NPR, from each member's signup to
+   * `asOf`, and by period since signup), engagement per member, churned members and creators.
+   * `asOf` defaults to the last stored day by the engine's clock (or `to` if later).
+   */
+  cohorts(query: CohortTableQuery): Promise<CohortTable>
+  /**
+   * Writes the cohorts of the periods overlapping `from..=to` to `analyticscohorts`, as of
+   * `asOf`: every cohort not stored yet or still maturing is recomputed; a mature one (every
+   * member's day 90 passed when it was stored) is final and kept.
+   */
+  refreshCohorts(query: CohortTableQuery): Promise<CohortRefresh>
+  /** The stored `analyticscohorts` documents whose `cohortDate` is in `from..=to`. */
+  storedCohorts(query: StoredCohortsQuery): Promise<StoredCohorts>
+  /**
    * The lifecycle of every day, week or month (`granularity`, default `day`) of `from..=to`: among
    * the users of `country` (by `users.country`) active in a period, how many are new, returning or
    * resurrecting, and how many of the period before went dormant.
    */
   lifecycle(query: LifecycleQuery): Promise<Lifecycle>
+  /**
+   * Funnels of `from..=to`: without `steps`, the built-in signup funnels (signup → first stream,
+   * first gift sent, first money payment) per signup day for users of `country` (by
+   * `users.country`), each within `windowDays` calendar days (default 7); with `steps`, a custom
+   * funnel of users entering with a `steps[0]` event in the range, each later step within the
+   * window of the entering event, in `order`, optionally broken down by `country` or `platform`.
+   * The result's `kind` tells which (see docs/funnels.md).
+   */
+  funnel(query: FunnelQuery): Promise<FunnelResult>
   /**
    * Host performance of `from..=to`, per host: streams, minutes, viewers (total, mean, peak), likes,
    * comments, gifts, coins, revenue per stream, unique gifters, engagement, growth against the
@@ -665,6 +924,29 @@ export interface BackfillQuery {
   to: string
   /** Recompute days that already have a current rollup (default `false`: they are skipped). */
   force?: boolean
+}
+
+/** Signup cohorts with retention, revenue and engagement (`cohorts`, `refreshCohorts`). */
+export interface CohortTableQuery {
+  /** First signup day, `'YYYY-MM-DD'`. */
+  from: string
+  /** Last signup day, inclusive, `'YYYY-MM-DD'`. */
+  to: string
+  /**
+   * Activity and money are counted up to this day, `'YYYY-MM-DD'` (default: the last stored day by
+   * the engine's clock, or `to` if later); not before `from`.
+   */
+  asOf?: string
+  /**
+   * Cohort period: `day`, `week` (default; Monday-started) or `month`; `daily`, `weekly`, `monthly`
+   * also work.
+   */
+  granularity?: string
+  /**
+   * `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code such as `NP` (any case), selecting users
+   * by `users.country`.
+   */
+  country?: string
 }
 
 /**
@@ -722,6 +1004,35 @@ export interface EngineConfig {
    * reproducible runs; the system clock otherwise.
    */
   now?: string
+}
+
+/** Funnels of a range of days: the built-in signup funnels, or a custom funnel when `steps` is given. */
+export interface FunnelQuery {
+  /** First day, `'YYYY-MM-DD'`: of signups (built-in) or of the entering events (custom). */
+  from: string
+  /** Last day, inclusive, `'YYYY-MM-DD'`. */
+  to: string
+  /**
+   * A custom funnel's event names, in order (2 to 20, each at most 200 characters); without it,
+   * the built-in signup → first stream / first gift sent / first money payment funnels.
+   */
+  steps?: Array<string>
+  /**
+   * `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code: users by `users.country` (built-in),
+   * entering events by their own country, else their user's (custom).
+   */
+  country?: string
+  /** Conversion window in calendar days of the reporting zone (default 7; 1 to 90). */
+  windowDays?: number
+  /** Custom funnels: the conversion window in seconds instead (1 to 7,776,000). */
+  windowSeconds?: number
+  /**
+   * Custom funnels: `ordered` (default: other events may come between steps) or `consecutive`
+   * (each step is the user's very next event).
+   */
+  order?: string
+  /** Custom funnels: `country` or `platform`. */
+  breakdown?: string
 }
 
 /** What to generate; every option left out keeps the CLI's default. */
@@ -846,6 +1157,18 @@ export interface RevenueDropOptions {
   day: string
   /** Percentage (0–100] of money payments skipped that day (default 40). */
   pct?: number
+}
+
+/** Stored cohorts of a range of cohort dates (`storedCohorts`). */
+export interface StoredCohortsQuery {
+  /** First `cohortDate`, `'YYYY-MM-DD'`. */
+  from: string
+  /** Last `cohortDate`, inclusive, `'YYYY-MM-DD'`. */
+  to: string
+  /** Cohort period: `day`, `week` (default) or `month`. */
+  granularity?: string
+  /** `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code. */
+  country?: string
 }
 
 /** One numeric metric per day, week or month of a range. */

@@ -141,7 +141,7 @@ test('qualityReport() equals `halobuzz-analytics quality --json`', async () => {
 })
 
 /** The distinct sets of a rollup, which a view gives by their sizes. */
-const SETS = ['active', 'payers', 'ogBuyers', 'players', 'signups', 'newHosts', 'hosts', 'rounds']
+const SETS = ['active', 'payers', 'ogBuyers', 'players', 'signups', 'newHosts', 'hosts', 'rounds', 'memberMoney', 'memberCounts']
 
 /** The number of members of a roaring bitmap in its portable serialisation (the container headers). */
 function roaringCardinality(bytes) {
@@ -164,12 +164,13 @@ function roaringCardinality(bytes) {
 
 /**
  * The view of a stored rollup document (relaxed Extended JSON): every set by its size (user sets are
- * `$binary` roaring bitmaps, hosts and rounds `{ set, values }` with one value per member), without the
+ * `$binary` roaring bitmaps, hosts and rounds `{ set, values }` with one value per member, the per-member
+ * facts `{ set, values }` with the values packed in one binary), without the
  * storage's publication `generation`.
  */
 function viewOfDocument({ generation, ...doc }) {
-  const size = (v) =>
-    '$binary' in v ? roaringCardinality(Buffer.from(v.$binary.base64, 'base64')) : v.values.length
+  const bitmap = (b) => roaringCardinality(Buffer.from(b.$binary.base64, 'base64'))
+  const size = (v) => ('$binary' in v ? bitmap(v) : Array.isArray(v.values) ? v.values.length : bitmap(v.set))
   const facts = { ...doc.facts }
   for (const k of SETS) facts[k] = size(doc.facts[k])
   return { ...doc, facts }

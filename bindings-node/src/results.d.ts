@@ -648,6 +648,10 @@ export interface RollupFactsView {
   hosts: number
   /** Distinct game rounds played. */
   rounds: number
+  /** Users with money of the `total` formula that day (`ALL` rollups only: cohort revenue). */
+  memberMoney: number
+  /** Users with sessions, gifts sent, stakes or messages that day (`ALL` rollups only: cohort engagement). */
+  memberCounts: number
   /** Σ revenue of the hosts, coins. */
   hostRevenue: string
   /** Σ durationSec of the rounds. */

@@ -222,6 +222,10 @@ pub struct RollupFactsView {
     pub hosts: u64,
     /// Distinct rounds played.
     pub rounds: u64,
+    /// Users with money of the `total` formula (`ALL` rollups only; cohort revenue).
+    pub member_money: u64,
+    /// Users with sessions, gifts sent, stakes or messages (`ALL` rollups only; cohort engagement).
+    pub member_counts: u64,
     /// Σ revenue of the hosts, coins.
     #[serde(with = "rust_decimal::serde::str")]
     pub host_revenue: rust_decimal::Decimal,
@@ -321,6 +325,8 @@ impl RollupView {
                 new_hosts: size(f.new_hosts.len()),
                 hosts: size(f.hosts.len()),
                 rounds: size(f.rounds.len()),
+                member_money: size(f.member_money.len()),
+                member_counts: size(f.member_counts.len()),
                 host_revenue: f.host_revenue,
                 round_seconds: f.round_seconds,
             },
