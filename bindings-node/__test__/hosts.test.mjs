@@ -45,3 +45,18 @@ test('hostPerformance refuses what the request layer refuses', async () => {
   await expectRejection(() => engine.hostPerformance({ from, to, sortBy: 'fame' }), 'INVALID_ARGUMENT', /sortBy/)
   await expectRejection(() => engine.hostPerformance({ from, to, revealUserIds: true }), 'INVALID_ARGUMENT', /revealUserIds/)
 })
+
+test('daily lists each host’s days (the CLI’s --daily), adding up to the range', async () => {
+  const { start: from, end: to } = data.manifest
+  const report = await engine.hostPerformance({ from, to, limit: 10, daily: true })
+  const expected = cliJson(['hosts', '--data', data.dir, '--from', from, '--to', to, '--limit', '10', '--daily', '--usd-to-npr', '133.5'])
+  assert.deepStrictEqual(report, expected)
+  for (const h of report.hosts) {
+    assert.ok(h.days.length > 0)
+    assert.equal(h.days.reduce((s, d) => s + d.streams, 0), h.streams)
+    assert.equal(h.days.reduce((s, d) => s + d.engagement, 0), h.engagement)
+    assert.ok(h.days.every((d, i) => i === 0 || h.days[i - 1].date < d.date))
+  }
+  const plain = await engine.hostPerformance({ from, to, limit: 10 })
+  assert.ok(plain.hosts.every((h) => !('days' in h)))
+})

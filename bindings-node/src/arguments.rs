@@ -248,6 +248,8 @@ pub struct HostPerformanceQuery {
     pub limit: Option<u32>,
     /// Only these hosts, by the ids reports show (pseudonyms unless `revealUserIds`); 1 … 1000.
     pub hosts: Option<Vec<String>>,
+    /// Also list each host's days with a stream or a gifter (`days`), for at most 400 days.
+    pub daily: Option<bool>,
 }
 
 /// How many of the last settled days `backfillRecent` re-rolls.

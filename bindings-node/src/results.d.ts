@@ -758,6 +758,24 @@ export interface HostPerformance {
   growth: { revenue: number | null; viewers: number | null; engagement: number | null }
   /** 1..n among every selected host (ties: more streams, then the smaller id). */
   rank: { revenue: number; viewers: number; engagement: number }
+  /** With `daily: true` only: the host's days with a stream or a gifter, oldest first. */
+  days?: Array<HostDay>
+}
+
+/** One host on one local day (`daily` reports), every country of the selection together. */
+export interface HostDay {
+  date: string
+  streams: number
+  durationMinutes: number
+  viewers: number
+  peakViewers: number
+  likes: number
+  comments: number
+  gifts: number
+  coins: number
+  /** Distinct users who sent a completed gift that day in one of the host's streams. */
+  uniqueGifters: number
+  engagement: number
 }
 
 /** Host performance of a range: `engine.hostPerformance()`. */

@@ -668,8 +668,11 @@ impl PyEngine {
     /// streams by their country (else their host's); ``sort_by`` is ``"revenue"`` (default),
     /// ``"viewers"``, ``"engagement"``, ``"streams"``, ``"duration"``, ``"unique_gifters"``,
     /// ``"peak_viewers"`` or ``"growth"``; ``order`` ``"desc"`` (default) or ``"asc"``; ``limit``
-    /// 1-10000 (default 100); ``hosts`` the ids to keep (as reports show them, at most 1000).
-    #[pyo3(signature = (start, end, country=None, sort_by=None, order=None, limit=None, hosts=None))]
+    /// 1-10000 (default 100); ``hosts`` the ids to keep (as reports show them, at most 1000);
+    /// ``daily=True`` adds each host's ``days`` with a stream or a gifter (ranges of at most 400 days).
+    #[pyo3(signature = (
+        start, end, country=None, sort_by=None, order=None, limit=None, hosts=None, daily=false
+    ))]
     #[allow(clippy::too_many_arguments)]
     fn host_performance<'py>(
         &self,
@@ -681,8 +684,9 @@ impl PyEngine {
         order: Option<&str>,
         limit: Option<i128>,
         hosts: Option<Vec<String>>,
+        daily: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let request = host_request(start, end, country, sort_by, order, limit, hosts)?;
+        let request = host_request(start, end, country, sort_by, order, limit, hosts, daily)?;
         let report = compute(py, || request.run(&self.inner))?;
         Ok(to_py(py, &report)?)
     }
@@ -705,7 +709,7 @@ impl PyEngine {
         hosts: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let report =
-            self.host_performance(py, start, end, country, sort_by, order, limit, hosts)?;
+            self.host_performance(py, start, end, country, sort_by, order, limit, hosts, false)?;
         frame(py, "host_performance_frame", (report,))
     }
 

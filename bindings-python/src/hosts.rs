@@ -11,6 +11,7 @@ use crate::request::{date, decode, int, put, Object, RANGE};
 
 /// The request of `host_performance` and `host_performance_frame`.
 #[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn host_request(
     start: &Bound<'_, PyAny>,
     end: &Bound<'_, PyAny>,
@@ -19,6 +20,7 @@ pub(crate) fn host_request(
     order: Option<&str>,
     limit: Option<i128>,
     hosts: Option<Vec<String>>,
+    daily: bool,
 ) -> PyResult<HostPerformanceRequest> {
     let text = |s: Option<&str>| s.map(|s| Value::String(s.to_owned()));
     let mut o = Object::new();
@@ -33,5 +35,8 @@ pub(crate) fn host_request(
         "hosts",
         hosts.map(|h| Value::Array(h.into_iter().map(Value::String).collect())),
     );
+    if daily {
+        o.insert("daily".to_owned(), Value::Bool(true));
+    }
     decode("query", o, RANGE)
 }

@@ -53,3 +53,13 @@ def test_host_performance_frame(engine: ha.Engine) -> None:
 def test_host_performance_refuses_bad_requests(engine: ha.Engine, kwargs: dict) -> None:
     with pytest.raises(ha.InvalidInputError):
         engine.host_performance(FIRST, LAST, **kwargs)
+
+
+def test_host_performance_daily(engine: ha.Engine) -> None:
+    report = engine.host_performance(FIRST, LAST, limit=10, daily=True)
+    assert report["hosts"]
+    for h in report["hosts"]:
+        assert sum(d["streams"] for d in h["days"]) == h["streams"]
+        assert sum(d["engagement"] for d in h["days"]) == h["engagement"]
+        assert [d["date"] for d in h["days"]] == sorted(d["date"] for d in h["days"])
+    assert all("days" not in h for h in engine.host_performance(FIRST, LAST, limit=10)["hosts"])

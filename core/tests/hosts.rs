@@ -302,6 +302,43 @@ fn each_day_is_a_local_day_across_both_dst_changes() {
 }
 
 #[test]
+fn daily_lists_each_hosts_days_and_they_add_up_to_the_range() {
+    let e = engine(true);
+    let r = report(
+        &e,
+        json!({ "from": "2026-04-05", "to": "2026-04-06", "daily": true }),
+    );
+    // H1: Apr 5 has S1 and S2 (2 streams, 700 coins, gifter G1); Apr 6 no stream but G1 and G2 gifted.
+    let h1 = host(&r, H1);
+    let days = h1.days.as_ref().unwrap();
+    let dates: Vec<String> = days.iter().map(|d| d.date.to_string()).collect();
+    assert_eq!(dates, ["2026-04-05", "2026-04-06"]);
+    assert_eq!(
+        (days[0].streams, days[0].coins, days[0].unique_gifters),
+        (2, 700.0, 1)
+    );
+    assert_eq!((days[1].streams, days[1].unique_gifters), (0, 2));
+    // Sums add up; distinct gifters over the range are a union (G1 on both days counts once).
+    for h in &r.hosts {
+        let days = h.days.as_ref().unwrap();
+        assert_eq!(days.iter().map(|d| d.streams).sum::<u64>(), h.streams);
+        assert_eq!(days.iter().map(|d| d.coins).sum::<f64>(), h.coins);
+        assert_eq!(days.iter().map(|d| d.engagement).sum::<u64>(), h.engagement);
+        assert!(days.iter().map(|d| d.unique_gifters).sum::<u64>() >= h.unique_gifters);
+    }
+    // Without `daily` there is no `days` field at all.
+    let plain = report(&e, json!({ "from": "2026-04-05", "to": "2026-04-06" }));
+    assert!(plain.hosts.iter().all(|h| h.days.is_none()));
+    let json = serde_json::to_value(&plain).unwrap();
+    assert!(json["hosts"][0].get("days").is_none());
+    // Bounded: per-day figures of more than 400 days are refused, naming the field.
+    let err = request(json!({ "from": "2025-01-01", "to": "2026-04-06", "daily": true }))
+        .run(&e)
+        .unwrap_err();
+    assert!(err.to_string().contains("daily"), "{err}");
+}
+
+#[test]
 fn a_country_selects_streams_by_their_country_or_their_hosts() {
     let e = engine(true);
     let range = json!({ "from": "2026-04-05", "to": "2026-04-06", "country": "NP" });

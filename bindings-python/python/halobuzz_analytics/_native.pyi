@@ -227,6 +227,7 @@ class Engine:
         order: str | None = None,
         limit: int | None = None,
         hosts: list[str] | None = None,
+        daily: bool = False,
     ) -> _Result:
         """Host performance per host over a range: streams, viewers, coins, gifters, growth, ranks."""
 

@@ -32,6 +32,9 @@ pub struct HostsArgs {
     /// Only these hosts, comma-separated, by the ids reports show (pseudonyms unless --reveal-user-ids).
     #[arg(long, value_delimiter = ',')]
     hosts: Option<Vec<String>>,
+    /// Also list each host's days with a stream or a gifter (JSON `days`; at most 400 days).
+    #[arg(long)]
+    daily: bool,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -44,6 +47,7 @@ pub fn run(args: HostsArgs) -> Result<(), Error> {
         json!({
             "from": args.range.from, "to": args.range.to, "country": args.country,
             "sort-by": args.sort_by, "order": args.order, "limit": args.limit, "hosts": args.hosts,
+            "daily": args.daily,
         }),
     )?;
     let engine = args.engine.open()?;

@@ -37,6 +37,10 @@ pub struct HostPerformanceRequest {
     /// most 1,000.
     #[serde(default)]
     pub hosts: Option<Vec<String>>,
+    /// Also list each host's days with a stream or a gifter (`days`), for a range of at most 400
+    /// days (default false).
+    #[serde(default)]
+    pub daily: bool,
 }
 
 impl HostPerformanceRequest {
@@ -54,6 +58,7 @@ impl HostPerformanceRequest {
             order: self.order,
             limit: self.limit.unwrap_or(DEFAULT_HOST_LIMIT),
             hosts: self.hosts.as_deref(),
+            daily: self.daily,
         })
     }
 

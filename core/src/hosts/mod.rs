@@ -21,8 +21,8 @@ use crate::kpi::sets::Bitmap;
 
 pub use persist::{HostDayDoc, HostDayMarker, HOSTS_VERSION};
 pub use report::{
-    HostGrowth, HostPerformance, HostPerformanceReport, HostQuery, HostRanks, HostSort, SortOrder,
-    MAX_HOST_FILTER, MAX_HOST_LIMIT,
+    HostDay, HostGrowth, HostPerformance, HostPerformanceReport, HostQuery, HostRanks, HostSort,
+    SortOrder, MAX_DAILY_DAYS, MAX_HOST_FILTER, MAX_HOST_LIMIT,
 };
 
 /// What one host's streams of one local day and one country did, and who gifted them.

@@ -22,6 +22,8 @@ use crate::{Error, Result};
 pub const MAX_HOST_LIMIT: usize = 10_000;
 /// The most host ids one host filter may list.
 pub const MAX_HOST_FILTER: usize = 1_000;
+/// The longest range whose per-day figures a report may list (`daily`).
+pub const MAX_DAILY_DAYS: i64 = 400;
 
 /// What hosts are ordered by (always with the ties of the ranks: more streams, then the smaller id).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,6 +76,37 @@ pub struct HostQuery<'a> {
     pub limit: usize,
     /// Only these hosts, by the id the reports show (pseudonyms, or raw ids with `revealUserIds`).
     pub hosts: Option<&'a [String]>,
+    /// Also list each host's days (those with a stream or a gifter), at most [`MAX_DAILY_DAYS`] days.
+    pub daily: bool,
+}
+
+/// One host on one local day (`daily` reports): the day's streams and gifters, every country of the
+/// selection together.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HostDay {
+    /// Local day.
+    pub date: NaiveDate,
+    /// Streams created that day.
+    pub streams: u64,
+    /// Σ duration / 60.
+    pub duration_minutes: f64,
+    /// Σ `totalViewers`.
+    pub viewers: u64,
+    /// Highest `peakViewers` of one stream.
+    pub peak_viewers: u64,
+    /// Σ `totalLikes`.
+    pub likes: u64,
+    /// Σ `totalComments`.
+    pub comments: u64,
+    /// Σ `totalGifts`.
+    pub gifts: u64,
+    /// Σ `totalCoins`, coins.
+    pub coins: f64,
+    /// Distinct users who sent a completed gift that day in one of the host's streams.
+    pub unique_gifters: u64,
+    /// likes + comments + gifts.
+    pub engagement: u64,
 }
 
 /// Growth in % against the previous period; `null` when the previous value is 0.
@@ -138,6 +171,9 @@ pub struct HostPerformance {
     pub growth: HostGrowth,
     /// Among every selected host.
     pub rank: HostRanks,
+    /// The host's days with a stream or a gifter, oldest first (only when the request asks `daily`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<Vec<HostDay>>,
 }
 
 /// Host performance of a range.
@@ -183,6 +219,17 @@ pub(crate) fn build(
     let previous = q.range.previous();
     let mut of = false;
     let mut by_host: HashMap<ObjectId, (HostFacts, HostFacts)> = HashMap::new();
+    let mut daily: HashMap<ObjectId, std::collections::BTreeMap<NaiveDate, HostFacts>> =
+        HashMap::new();
+    if q.daily && q.range.days() > MAX_DAILY_DAYS {
+        return Err(Error::invalid_argument(
+            "daily",
+            format!(
+                "per-day figures are listed for at most {MAX_DAILY_DAYS} days; the range has {}",
+                q.range.days()
+            ),
+        ));
+    }
     for ((date, country, host), f) in days {
         if q.country != CountryFilter::All && *country != q.country {
             continue;
@@ -190,6 +237,14 @@ pub(crate) fn build(
         let slot = by_host.entry(*host).or_default();
         if (q.range.from..=q.range.to).contains(date) {
             slot.0.merge(f, &mut of);
+            if q.daily {
+                daily
+                    .entry(*host)
+                    .or_default()
+                    .entry(*date)
+                    .or_default()
+                    .merge(f, &mut of);
+            }
         } else if (previous.from..=previous.to).contains(date) {
             slot.1.merge(f, &mut of);
         }
@@ -214,10 +269,41 @@ pub(crate) fn build(
     let revenue = ranks(&mut rows, |a, b| a.now.coins.cmp(&b.now.coins));
     let viewers = ranks(&mut rows, |a, b| a.now.viewers.cmp(&b.now.viewers));
     let engaged = ranks(&mut rows, |a, b| a.engagement.cmp(&b.engagement));
-    let mut out: Vec<HostPerformance> = rows
-        .iter()
-        .map(|r| row(r, dir, ids, [&revenue, &viewers, &engaged]))
-        .collect();
+    let mut out: Vec<HostPerformance> = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let mut h = row(r, dir, ids, [&revenue, &viewers, &engaged]);
+        if q.daily {
+            let days = daily.remove(&r.id).unwrap_or_default();
+            let days = days
+                .into_iter()
+                .filter(|(_, f)| !f.is_empty())
+                .map(|(date, f)| {
+                    let engagement = engagement(&f, &mut of);
+                    HostDay {
+                        date,
+                        streams: f.streams,
+                        duration_minutes: num(f.duration_seconds) / 60.0,
+                        viewers: f.viewers,
+                        peak_viewers: f.peak_viewers,
+                        likes: f.likes,
+                        comments: f.comments,
+                        gifts: f.gifts,
+                        coins: num(f.coins),
+                        unique_gifters: f.gifters.len(),
+                        engagement,
+                    }
+                })
+                .collect();
+            h.days = Some(days);
+        }
+        out.push(h);
+    }
+    if of {
+        return Err(Error::Internal(format!(
+            "a host's daily sums of {} … {} overflow",
+            q.range.from, q.range.to
+        )));
+    }
     if let Some(wanted) = q.hosts {
         out.retain(|h| wanted.contains(&h.host_id));
     }
@@ -305,6 +391,7 @@ fn row(
             viewers: viewers.get(&r.id).copied().unwrap_or_default(),
             engagement: engaged.get(&r.id).copied().unwrap_or_default(),
         },
+        days: None,
     }
 }
 
