@@ -95,6 +95,7 @@ fn kpis_from_rollups_equal_kpis_from_raw_events_over_30_days() {
         revenue_drop: Some(RevenueDrop {
             day: add_days(config().end_date(), -5),
             pct: 50.0,
+            payment_method: None,
         }),
         ..config()
     };

@@ -74,6 +74,7 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
         revenue_drop: Some(RevenueDrop {
             day: drop_day,
             pct: 45.0,
+            payment_method: None,
         }),
         ..gen
     };

@@ -2,9 +2,17 @@
 //! hour as of the engine's clock, alert records with a Prometheus/Grafana lifecycle, root causes, and
 //! ready-to-send notification payloads.
 
+pub mod evaluate;
+pub mod lifecycle;
 pub mod record;
+pub mod rootcause;
+pub mod rules;
 
+pub use crate::engine::alerts::{AlertCheck, AlertFilter, AlertRuleDoc};
+pub use evaluate::{Decision, Evaluation};
+pub use lifecycle::{AlertEvent, Transition};
 pub use record::{
     Alert, AlertStatus, Channel, DimensionBreakdown, NotificationAttempt, RootCause, Segment,
     Severity, TimeWindow, WindowKind,
 };
+pub use rules::{AlertRule, Condition, Duration};

@@ -111,6 +111,10 @@ pub struct Segment {
     pub delta: f64,
     /// Its share of the whole change, in % (the shares of a dimension sum to 100).
     pub contribution: f64,
+    /// Its share of the baseline, in %: a segment whose share of the change is far above its share
+    /// of the baseline is where the change happened.
+    #[serde(default)]
+    pub share: f64,
 }
 
 /// Why a metric changed: the segments that explain most of it.
@@ -225,8 +229,11 @@ pub struct Alert {
     pub resolved_at: Option<DateTime<Utc>>,
     /// `auto` (the condition cleared) or who resolved it.
     pub resolved_by: Option<String>,
-    /// Until when a resolved alert keeps the rule quiet for this country and window kind.
+    /// Until when a resolved alert keeps the rule quiet for this country.
     pub cooldown_until: Option<DateTime<Utc>>,
+    /// Since when a firing alert's condition has been clear (it resolves after `keepFiringFor`).
+    #[serde(default)]
+    pub cleared_at: Option<DateTime<Utc>>,
     /// Every notification attempt, oldest first.
     pub notifications: Vec<NotificationAttempt>,
 }

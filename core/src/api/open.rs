@@ -183,6 +183,7 @@ impl GenerateRequest {
             revenue_drop: self.revenue_drop.map(|r| RevenueDrop {
                 day: r.day,
                 pct: r.pct,
+                payment_method: None,
             }),
             invalid_rate: self.invalid_rate.unwrap_or(d.invalid_rate),
             duplicate_rate: self.duplicate_rate.unwrap_or(d.duplicate_rate),

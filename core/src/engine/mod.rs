@@ -1,6 +1,7 @@
 //! The [`Engine`]: one store and one configuration, and every capability as a method. Bindings and the
 //! CLI call only this.
 
+pub(crate) mod alerts;
 mod cohorts;
 mod funnels;
 mod hosts;
@@ -97,6 +98,9 @@ pub struct Engine {
     in_flight: Mutex<HashSet<NaiveDate>>,
     /// Signalled when a day leaves `in_flight`.
     landed: Condvar,
+    /// One alert check or alert change at a time in this engine: a check reads an alert, decides and
+    /// writes it back.
+    alerting: Mutex<()>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -118,6 +122,7 @@ impl Engine {
             numbering: Numbering::default(),
             in_flight: Mutex::new(HashSet::new()),
             landed: Condvar::new(),
+            alerting: Mutex::new(()),
         }
     }
 

@@ -201,6 +201,10 @@ pub struct RevenueDrop {
     pub day: NaiveDate,
     /// The percentage (0–100] of money-paying transactions skipped that day.
     pub pct: f64,
+    /// Only transactions of this payment method (`esewa`, `khalti`, `stripe`, `paypal`) are skipped
+    /// (default: every one): an incident in one segment, for root-cause tests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_method: Option<crate::model::PaymentMethod>,
 }
 
 /// What a generation wrote: the window and, per collection, the documents by kind.

@@ -190,6 +190,13 @@ impl UserDirectory {
         }
     }
 
+    /// The recognised countries of `users.country`, sorted.
+    pub fn countries(&self) -> Vec<Country> {
+        let mut out: Vec<Country> = self.by_country.keys().copied().collect();
+        out.sort();
+        out
+    }
+
     /// The numbers of users with a `users` document.
     pub fn known(&self) -> &RoaringBitmap {
         &self.known

@@ -171,10 +171,16 @@ impl<'s> Sim<'s> {
         }
     }
 
-    /// Whether the revenue drop removes a money-paying transaction made at `t` (ms).
-    fn dropped(&mut self, t: i64) -> bool {
+    /// Whether the revenue drop removes a money-paying transaction made at `t` (ms) with `method`
+    /// (a drop limited to one payment method draws nothing for the others).
+    fn dropped(&mut self, t: i64, method: Method) -> bool {
         match self.drop {
-            Some((start, end, share)) if (start..end).contains(&t) => self.drop_rng.chance(share),
+            Some((start, end, share, only)) if (start..end).contains(&t) => {
+                if only.is_some_and(|m| m.as_str() != method.name()) {
+                    return false;
+                }
+                self.drop_rng.chance(share)
+            }
             _ => false,
         }
     }
@@ -236,7 +242,7 @@ impl<'s> Sim<'s> {
             let npr = NPR_PACKAGES[self.rng.weighted(&NPR_PACKAGES.map(|p| p.2))];
             let usd = USD_PACKAGES[self.rng.weighted(&USD_PACKAGES.map(|p| p.2))];
             let gateway_ref = format!("FAKE-{}", self.rng.hex(12).to_uppercase());
-            let skipped = self.dropped(t);
+            let skipped = self.dropped(t, method);
             let (money, currency, method) = if style < 0.07 {
                 // Older writers: the money itself, in NPR, without the coin amount.
                 let m = if method.usd() { Method::Esewa } else { method };
@@ -287,7 +293,7 @@ impl<'s> Sim<'s> {
             let zero_coins = self.rng.chance(0.4);
             let refund = self.rng.chance(0.01);
             let refund_delay = self.rng.range(1, 10);
-            let skipped = self.dropped(t);
+            let skipped = self.dropped(t, method);
             let (money, currency) = if method.usd() {
                 (Bson::Double(usd), "USD")
             } else {

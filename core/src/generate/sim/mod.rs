@@ -51,7 +51,7 @@ struct Sim<'s> {
     start_ms: i64,
     /// The end of the last day: no review is dated after it.
     window_end_ms: i64,
-    drop: Option<(i64, i64, f64)>,
+    drop: Option<(i64, i64, f64, Option<crate::model::PaymentMethod>)>,
     rng: Rand,
     drop_rng: Rand,
     out: Emitter<'s>,
@@ -128,6 +128,7 @@ impl<'s> Sim<'s> {
                 day.start.timestamp_millis(),
                 day.end.timestamp_millis(),
                 d.pct / 100.0,
+                d.payment_method,
             )
         });
         let mut sim = Sim {

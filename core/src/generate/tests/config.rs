@@ -50,7 +50,13 @@ fn default_window_crosses_the_sydney_dst_end() {
 fn validate_rejects_bad_configs() {
     let ok = GeneratorConfig::default();
     ok.validate().unwrap();
-    let drop = |day, pct| Some(RevenueDrop { day, pct });
+    let drop = |day, pct| {
+        Some(RevenueDrop {
+            day,
+            pct,
+            payment_method: None,
+        })
+    };
     let bad = [
         GeneratorConfig {
             users: 0,

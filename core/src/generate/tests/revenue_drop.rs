@@ -33,7 +33,11 @@ fn revenue_drop_lowers_that_days_recharges_only() {
     };
     let day = base.start_date() + chrono::Days::new(9);
     let dropped = GeneratorConfig {
-        revenue_drop: Some(RevenueDrop { day, pct: 60.0 }),
+        revenue_drop: Some(RevenueDrop {
+            day,
+            pct: 60.0,
+            payment_method: None,
+        }),
         ..base.clone()
     };
     let (_, without) = capture(&base);
