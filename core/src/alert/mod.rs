@@ -2,6 +2,7 @@
 //! hour as of the engine's clock, alert records with a Prometheus/Grafana lifecycle, root causes, and
 //! ready-to-send notification payloads.
 
+pub mod notify;
 pub mod record;
 
 pub use record::{
