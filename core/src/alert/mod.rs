@@ -4,6 +4,7 @@
 
 pub mod evaluate;
 pub mod lifecycle;
+pub mod notify;
 pub mod record;
 pub mod rootcause;
 pub mod rules;
