@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::evaluate::{Decision, Evaluation};
+use super::notify::NotificationEvent;
 use super::record::{Alert, AlertStatus, RootCause, Severity};
 use super::rules::{AlertRule, ErrorState, NoDataState};
 use crate::store::{AnalyticsDoc, DocKey, DocSpec, IndexSpec};
@@ -35,18 +36,6 @@ impl AnalyticsDoc for Alert {
     }
 }
 
-/// What changed in an alert that a notification tells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AlertEvent {
-    /// It started firing.
-    Firing,
-    /// Its severity rose while firing.
-    Updated,
-    /// It resolved after firing.
-    Resolved,
-}
-
 /// One alert's change in a check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -58,7 +47,7 @@ pub struct Transition {
     /// Its status now.
     pub to: AlertStatus,
     /// What to notify, if anything.
-    pub event: Option<AlertEvent>,
+    pub event: Option<NotificationEvent>,
 }
 
 /// The alert id of a rule, country and window.
@@ -215,7 +204,7 @@ pub fn apply(
                         a.status = AlertStatus::Active;
                         a.fired_at = Some(now);
                         a.severity = severity;
-                        event = Some(AlertEvent::Firing);
+                        event = Some(NotificationEvent::Firing);
                     }
                 }
                 AlertStatus::NoData | AlertStatus::Error => {
@@ -224,7 +213,7 @@ pub fn apply(
                     if rule.pending_for.0 == 0 {
                         a.status = AlertStatus::Active;
                         a.fired_at = Some(now);
-                        event = Some(AlertEvent::Firing);
+                        event = Some(NotificationEvent::Firing);
                     } else {
                         a.status = AlertStatus::Pending;
                     }
@@ -232,7 +221,7 @@ pub fn apply(
                 AlertStatus::Active | AlertStatus::Acknowledged => {
                     if severity > a.severity {
                         a.severity = severity;
-                        event = Some(AlertEvent::Updated);
+                        event = Some(NotificationEvent::Updated);
                     }
                 }
                 AlertStatus::Resolved => {}
@@ -279,7 +268,7 @@ pub fn apply(
                     alert_id: a.alert_id.clone(),
                     from: None,
                     to: status,
-                    event: firing.then_some(AlertEvent::Firing),
+                    event: firing.then_some(NotificationEvent::Firing),
                 }),
                 alert: Some(a),
                 note,
@@ -322,7 +311,7 @@ pub fn apply(
                     alert_id: a.alert_id.clone(),
                     from: Some(from),
                     to: AlertStatus::Resolved,
-                    event: fired.then_some(AlertEvent::Resolved),
+                    event: fired.then_some(NotificationEvent::Resolved),
                 }),
                 alert: Some(a),
                 note,

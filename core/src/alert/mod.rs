@@ -11,7 +11,8 @@ pub mod rules;
 
 pub use crate::engine::alerts::{AlertCheck, AlertFilter, AlertRuleDoc};
 pub use evaluate::{Decision, Evaluation};
-pub use lifecycle::{AlertEvent, Transition};
+pub use lifecycle::Transition;
+pub use notify::{ChannelConfig, Notification, NotificationEvent, Notifier};
 pub use record::{
     Alert, AlertStatus, Channel, DimensionBreakdown, NotificationAttempt, RootCause, Segment,
     Severity, TimeWindow, WindowKind,

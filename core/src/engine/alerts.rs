@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::Engine;
 use crate::alert::evaluate::{evaluate, Decision, Evaluation};
 use crate::alert::lifecycle::{alert_id, apply, History, Transition};
+use crate::alert::notify::{deliver, payloads, ChannelConfig, Notification, Notifier};
 use crate::alert::rootcause::root_cause;
 use crate::alert::rules::{built_in_rules, AlertRule};
 use crate::alert::{Alert, AlertStatus, Severity};
@@ -61,6 +62,21 @@ pub struct AlertCheck {
     pub transitions: Vec<Transition>,
     /// Those alerts as stored now.
     pub alerts: Vec<Alert>,
+}
+
+impl AlertCheck {
+    /// The notifications of this check's transitions (firing, escalated, resolved) for `channels`.
+    pub fn notifications(&self, channels: &ChannelConfig) -> Vec<Notification> {
+        self.transitions
+            .iter()
+            .filter_map(|t| {
+                let event = t.event?;
+                let alert = self.alerts.iter().find(|a| a.alert_id == t.alert_id)?;
+                Some(payloads(alert, event, channels))
+            })
+            .flatten()
+            .collect()
+    }
 }
 
 /// Which alerts a listing returns (every field optional).
@@ -222,6 +238,28 @@ impl Engine {
                 .find(|a| a.status == AlertStatus::Resolved)
                 .cloned(),
         })
+    }
+
+    /// Sends the notifications of `check` through `notifier` (the host application's delivery) and
+    /// records every attempt on its alert; returns the alerts as stored after it.
+    pub fn deliver_notifications(
+        &self,
+        check: &AlertCheck,
+        channels: &ChannelConfig,
+        notifier: &dyn Notifier,
+    ) -> Result<Vec<Alert>> {
+        channels.validate()?;
+        let mut out = Vec::new();
+        for t in &check.transitions {
+            let Some(event) = t.event else { continue };
+            let _one = self.alerting.lock().unwrap_or_else(|e| e.into_inner());
+            let mut a = self.alert(&t.alert_id)?;
+            let notes = payloads(&a, event, channels);
+            deliver(&mut a, &notes, notifier, || self.config.clock.now())?;
+            self.store.put_docs(std::slice::from_ref(&a))?;
+            out.push(a);
+        }
+        Ok(out)
     }
 
     /// The alerts `filter` selects, most recently updated first.
