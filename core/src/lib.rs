@@ -17,6 +17,7 @@
 //! - [`kpi`]: daily rollups, range KPI reports and time series.
 //! - [`calendar`]: days, weeks and months in the reporting time zone.
 
+pub mod anomaly;
 pub mod api;
 pub mod calendar;
 pub mod clock;
