@@ -18,6 +18,7 @@
 //! - [`calendar`]: days, weeks and months in the reporting time zone.
 
 pub mod alert;
+pub mod anomaly;
 pub mod api;
 pub mod calendar;
 pub mod clock;
