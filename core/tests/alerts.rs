@@ -242,6 +242,54 @@ fn the_generators_flag_and_error_spikes_raise_alerts_for_their_hour_only() {
     }
 }
 
+#[test]
+fn anomaly_rules_find_the_day_of_an_abuse_wave_and_not_the_day_before() {
+    let gen = GeneratorConfig {
+        users: 3000,
+        days: 40,
+        ..base()
+    };
+    let cal = Calendar::default();
+    let end = cal.day_range(gen.end_date()).end;
+    let e = generated(&gen, end + Duration::days(1));
+    // A day of an abuse wave with at least 20 days of data before it.
+    let first_ok = add_days(gen.start_date(), 20);
+    let spike_day = counts_by_hour(&e, false)
+        .into_iter()
+        .filter(|(_, n)| *n > 50)
+        .map(|(h, _)| cal.day_of(h))
+        .find(|d| *d >= first_ok && *d < gen.end_date())
+        .expect("an abuse wave late enough in the window");
+    for method in ["shesd", "zscore"] {
+        e.put_alert_rule(
+            serde_json::from_value(serde_json::json!({
+                "id": format!("flags_{method}"),
+                // Abuse waves are spikes: one-sided, and several of them may fall in the history.
+                "condition": {
+                    "kind": "anomaly", "metric": "safety.flaggedContent", "historyDays": 21, "method": method,
+                    "shesd": { "period": 7, "maxAnoms": 0.3, "direction": "pos" },
+                    "zscore": { "window": 20, "threshold": 3.5, "direction": "pos" }
+                }
+            }))
+            .unwrap(),
+        )
+        .unwrap();
+    }
+    for (day, want) in [
+        (spike_day, Decision::Breach),
+        (add_days(spike_day, -1), Decision::Ok),
+    ] {
+        let evals = e.evaluate_alerts(morning_after(day)).unwrap();
+        for method in ["shesd", "zscore"] {
+            let v = evals
+                .iter()
+                .find(|v| v.rule == format!("flags_{method}"))
+                .unwrap();
+            assert_eq!(v.decision, want, "{method} on {day}: {}", v.explanation);
+        }
+    }
+}
+
 fn oid(n: u32) -> ObjectId {
     let mut b = [0u8; 12];
     b[0] = 0x64;

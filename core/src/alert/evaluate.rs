@@ -8,7 +8,10 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::record::{Severity, TimeWindow, WindowKind};
-use super::rules::{AlertRule, Condition, HourlySource};
+use super::rules::{AlertRule, AnomalyMethod, Condition, HourlySource};
+use crate::anomaly::{
+    robust_zscore, seasonal_hybrid_esd, Direction, MadOptions, ShesdOptions, MIN_ZSCORE_WINDOW,
+};
 use crate::calendar::{add_days, DateRange, Granularity, TimeRange};
 use crate::kpi::catalog::Metric;
 use crate::model::{AnalyticsEvent, CountryFilter, EventType, ModerationFlag};
@@ -317,6 +320,71 @@ fn fill(engine: &Engine, rule: &AlertRule, e: &mut Evaluation) -> Result<()> {
                 fmt(*above),
                 fmt(*below),
                 if breach { "breach" } else { "ok" }
+            );
+        }
+        Condition::Anomaly {
+            metric,
+            history_days,
+            method,
+            shesd,
+            zscore,
+        } => {
+            let m = Metric::parse(metric)?;
+            let day = latest_day_of(e)?;
+            let first = add_days(day, 1 - i64::from(*history_days));
+            let values = daily_values(engine, m, DateRange::new(first, day)?, e.country)?;
+            e.value = values.get(&day).copied().flatten();
+            // A day without a value (a rate without its denominator) leaves no series to test.
+            let series: Option<Vec<f64>> = values.values().copied().collect();
+            let (Some(v), Some(series)) = (e.value, series) else {
+                e.explanation = format!(
+                    "{} has a day without a value in {first} … {day}: no data",
+                    m.id
+                );
+                return Ok(());
+            };
+            let last = series.len().saturating_sub(1);
+            let found = match method {
+                AnomalyMethod::Shesd => {
+                    // A daily history is short: up to 30 % of it may be tested (still each
+                    // anomaly must pass the ESD test).
+                    let mut o = shesd.clone().unwrap_or_else(|| ShesdOptions {
+                        direction: Direction::Both,
+                        max_anoms: 0.3,
+                        ..ShesdOptions::new(7)
+                    });
+                    o.e_value = true;
+                    seasonal_hybrid_esd(&series, &o)?
+                }
+                AnomalyMethod::Zscore => {
+                    let o = zscore.clone().unwrap_or(MadOptions {
+                        window: last.max(MIN_ZSCORE_WINDOW),
+                        direction: Direction::Both,
+                        ..MadOptions::default()
+                    });
+                    robust_zscore(&series, &o)?
+                }
+            };
+            let hit = found.iter().find(|a| a.index == last);
+            e.baseline = hit.and_then(|a| a.expected);
+            e.threshold = e.baseline;
+            e.deviation = e.baseline.and_then(|b| pct(v - b, b));
+            let breach = hit.is_some();
+            decide(e, breach, e.deviation.map_or(0.0, f64::abs), !breach);
+            e.explanation = format!(
+                "{} of {} is {v:.2}; {} over the {} days ending on it {}",
+                m.id,
+                e.window.label,
+                match method {
+                    AnomalyMethod::Shesd => "seasonal hybrid ESD",
+                    AnomalyMethod::Zscore => "the robust z-score",
+                },
+                series.len(),
+                match (breach, e.baseline) {
+                    (true, Some(b)) => format!("finds it anomalous (expected {b:.2}): breach"),
+                    (true, None) => "finds it anomalous: breach".to_owned(),
+                    (false, _) => "finds nothing unusual: ok".to_owned(),
+                }
             );
         }
         Condition::HourlyCount { source, above } => {

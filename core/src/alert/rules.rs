@@ -188,6 +188,26 @@ pub enum Condition {
         #[serde(default)]
         below: Option<f64>,
     },
+    /// The latest complete day's value is an anomaly of the metric's recent daily series: seasonal
+    /// hybrid ESD (weekly period) or the robust z-score, over `historyDays` days ending on it.
+    #[serde(rename_all = "camelCase")]
+    Anomaly {
+        /// A catalog metric.
+        metric: String,
+        /// Days of history, the evaluated day included (15 … 366; default 56).
+        #[serde(default = "eight_weeks")]
+        history_days: u32,
+        /// `shesd` (default) or `zscore`.
+        #[serde(default)]
+        method: AnomalyMethod,
+        /// S-H-ESD options (default: period 7, maxAnoms 0.1, alpha 0.05, both directions).
+        #[serde(default)]
+        shesd: Option<crate::anomaly::ShesdOptions>,
+        /// Robust z-score options (default: threshold 3.5 over the history before the day, both
+        /// directions).
+        #[serde(default)]
+        zscore: Option<crate::anomaly::MadOptions>,
+    },
     /// More than `above` documents of `source` in the latest complete clock hour.
     #[serde(rename_all = "camelCase")]
     HourlyCount {
@@ -196,6 +216,26 @@ pub enum Condition {
         /// Breached when the count is greater.
         above: u64,
     },
+}
+
+/// How an anomaly rule tests the latest day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnomalyMethod {
+    /// Seasonal hybrid ESD (`docs/anomaly.md`).
+    #[default]
+    Shesd,
+    /// Robust z-score (median / MAD).
+    Zscore,
+}
+
+/// The most days of history an anomaly rule may read.
+pub const MAX_HISTORY_DAYS: u32 = 366;
+/// The fewest: two weekly periods and the day itself.
+pub const MIN_HISTORY_DAYS: u32 = 15;
+
+fn eight_weeks() -> u32 {
+    56
 }
 
 fn seven_days() -> Baseline {
@@ -208,7 +248,8 @@ impl Condition {
         match self {
             Condition::BelowBaseline { metric, .. }
             | Condition::AboveBaseline { metric, .. }
-            | Condition::Threshold { metric, .. } => Some(metric),
+            | Condition::Threshold { metric, .. }
+            | Condition::Anomaly { metric, .. } => Some(metric),
             Condition::HourlyCount { .. } => None,
         }
     }
@@ -219,6 +260,7 @@ impl Condition {
             Condition::BelowBaseline { .. } => "below_baseline",
             Condition::AboveBaseline { .. } => "above_baseline",
             Condition::Threshold { .. } => "threshold",
+            Condition::Anomaly { .. } => "anomaly",
             Condition::HourlyCount { .. } => "hourly_count",
         }
     }
@@ -437,6 +479,19 @@ impl AlertRule {
                     return Err(Error::invalid_argument(
                         "condition",
                         "a threshold needs a finite `above`, `below` or both",
+                    ));
+                }
+            }
+            Condition::Anomaly {
+                metric,
+                history_days,
+                ..
+            } => {
+                Metric::parse(metric)?;
+                if !(MIN_HISTORY_DAYS..=MAX_HISTORY_DAYS).contains(history_days) {
+                    return Err(Error::invalid_argument(
+                        "historyDays",
+                        format!("between {MIN_HISTORY_DAYS} and {MAX_HISTORY_DAYS} days"),
                     ));
                 }
             }

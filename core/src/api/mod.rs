@@ -7,6 +7,7 @@
 //! - [`config`]: the engine's configuration options ([`ConfigOptions`]);
 //! - [`open`]: one way to open an engine over a directory, a MongoDB URI or generated data;
 //! - [`kpi`]: the KPI operations (report, time series, backfill, rollups of a day, metric listing);
+//! - [`alert`]: checking, explaining, listing, acknowledging and resolving alerts, and their rules;
 //! - [`cohort`]: cohort tables (computed, refreshed into the store, stored), retention matrices and
 //!   lifecycle;
 //! - [`funnel`]: built-in signup funnels and custom event funnels.
@@ -16,6 +17,7 @@
 //! names otherwise (Python's snake_case, the CLI's kebab-case flags) passes its [`NameStyle`] to
 //! [`decode`] and [`restyle`], which apply the one rule of [`crate::naming`] both ways.
 
+pub mod alert;
 pub mod cohort;
 pub mod config;
 pub mod day;
@@ -27,6 +29,10 @@ pub mod open;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+pub use alert::{
+    AlertAction, AlertActionRequest, CheckAlertsRequest, CheckAlertsResponse,
+    EvaluateAlertsRequest, ListAlertsRequest, PutAlertRuleRequest,
+};
 pub use cohort::{
     CohortTableRequest, LifecycleRequest, RetentionMatrixRequest, StoredCohortsRequest,
 };
