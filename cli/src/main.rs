@@ -32,7 +32,8 @@ use halobuzz_analytics::api::{restyle, NameStyle};
 use halobuzz_analytics::{Error, ErrorCategory};
 
 use commands::{
-    backfill, cohorts, demo, funnel, generate, hosts, kpis, metrics, quality, rollup, timeseries,
+    alerts, backfill, cohorts, demo, funnel, generate, hosts, kpis, metrics, quality, rollup,
+    timeseries,
 };
 
 /// How errors and exit statuses look; shown at the end of every `--help`.
@@ -76,6 +77,9 @@ enum Command {
     /// Signup funnels per signup day (first stream, gift, money payment), or a custom funnel of events.
     #[command(after_help = AFTER_HELP)]
     Funnel(funnel::FunnelArgs),
+    /// Alert rules: check (raise, update, resolve), explain, list, ack and resolve alerts.
+    #[command(after_help = AFTER_HELP)]
+    Alerts(alerts::AlertsArgs),
     /// Host performance per host over a range: streams, viewers, coins, gifters, growth and ranks.
     #[command(after_help = AFTER_HELP)]
     Hosts(hosts::HostsArgs),
@@ -148,6 +152,7 @@ fn run(command: Command) -> Result<(), Error> {
         Command::Lifecycle(args) => cohorts::run_lifecycle(args),
         Command::Funnel(args) => funnel::run(args),
         Command::Hosts(args) => hosts::run(args),
+        Command::Alerts(args) => alerts::run(args),
         Command::Backfill(args) => backfill::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Quality(args) => quality::run(args),

@@ -3,10 +3,12 @@
 //! through [`cell`], so a hostile value can neither drive the terminal (escape sequences, bells,
 //! carriage returns) nor break the table's layout.
 
+mod alerts;
 mod funnel;
 
 use std::fmt::Write as _;
 
+pub use alerts::{alert_check, alerts, evaluations};
 pub use funnel::funnel;
 use halobuzz_analytics::cohort::{CohortTable, Lifecycle, RetentionMatrix};
 use halobuzz_analytics::hosts::HostPerformanceReport;
@@ -19,9 +21,14 @@ const CELL_MAX: usize = 48;
 /// ESC included, so an escape sequence is left as inert text such as `[31m`) or the invisible
 /// bidirectional overrides that reorder what a reader sees, and cut to [`CELL_MAX`] characters.
 pub fn cell(text: &str) -> String {
+    clipped(text, CELL_MAX)
+}
+
+/// A sentence as [`cell`] cleans it, cut to `max` characters (a description under a table row).
+pub fn clipped(text: &str, max: usize) -> String {
     let bidi = |c: char| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
     let mut kept = text.chars().filter(|c| !c.is_control() && !bidi(*c));
-    let mut out: String = kept.by_ref().take(CELL_MAX).collect();
+    let mut out: String = kept.by_ref().take(max).collect();
     if kept.next().is_some() {
         out.push('…');
     }

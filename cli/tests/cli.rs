@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{bin, dataset, run};
+use common::{bin, dataset, dataset_with, run};
 
 const RANGE: [&str; 4] = ["--from", "2026-03-28", "--to", "2026-04-10"];
 
@@ -511,4 +511,68 @@ fn hosts_prints_a_table_and_json_with_pseudonymised_ids() {
     let bad = run(&[&["hosts", "--data", &data, "--limit", "0"][..], &RANGE].concat());
     assert_eq!(bad.code, Some(2), "{}", bad.err);
     assert!(bad.err.contains("limit"), "{}", bad.err);
+}
+
+#[test]
+fn alerts_check_raises_the_injected_drop_and_explain_shows_every_rule() {
+    let (_dir, data) = dataset_with(
+        "3000",
+        "30",
+        &["--drop-day", "2026-04-14", "--drop-pct", "60"],
+    );
+    let engine = ["--usd-to-npr", "133.5", "--now", "2026-04-20T00:00:00Z"];
+    let at = ["--at", "2026-04-14T16:00:00Z"];
+    let r = run(&[
+        &[
+            "alerts",
+            "check",
+            "--data",
+            &data,
+            "--json",
+            "--channels",
+            "slack,webhook",
+        ][..],
+        &engine,
+        &at,
+    ]
+    .concat());
+    assert!(r.ok(), "{}", r.err);
+    let done: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    let raised: Vec<&str> = done["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["alertId"].as_str())
+        .collect();
+    assert!(
+        raised.contains(&"revenue_drop:ALL:2026-04-14"),
+        "{raised:?}"
+    );
+    let notes = done["notifications"].as_array().unwrap();
+    assert!(notes.iter().any(|n| n["channel"] == "slack"), "{}", r.out);
+    let table = run(&[&["alerts", "explain", "--data", &data][..], &engine, &at].concat());
+    assert!(table.ok(), "{}", table.err);
+    for rule in [
+        "revenue_drop",
+        "payer_rate_drop",
+        "abuse_spike",
+        "infra_errors",
+        "churn_spike",
+        "engagement_drop",
+    ] {
+        assert!(table.out.contains(rule), "{rule}: {}", table.out);
+    }
+    let bad = run(&[
+        &["alerts", "check", "--data", &data, "--at", "yesterday"][..],
+        &engine,
+    ]
+    .concat());
+    assert_eq!(bad.code, Some(2), "{}", bad.err);
+    assert!(bad.err.contains("at"), "{}", bad.err);
+    let missing = run(&[
+        &["alerts", "ack", "no-such-alert", "--data", &data][..],
+        &engine,
+    ]
+    .concat());
+    assert_eq!(missing.code, Some(2), "{}", missing.err);
 }

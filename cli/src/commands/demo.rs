@@ -7,14 +7,15 @@ use std::path::PathBuf;
 
 use clap::Args;
 use halobuzz_analytics::api::{
-    self, BackfillRequest, ConfigOptions, DataSource, Day, Decimalish, FunnelRequest,
-    GenerateRequest, KpiRequest, RetentionMatrixRequest, TimeSeriesRequest,
+    self, BackfillRequest, CheckAlertsRequest, ConfigOptions, DataSource, Day, Decimalish,
+    FunnelRequest, GenerateRequest, KpiRequest, RetentionMatrixRequest, TimeSeriesRequest,
 };
 use halobuzz_analytics::calendar::{add_days, DateRange, Granularity};
 use halobuzz_analytics::generate::{write_directory, ExtJsonMode, GeneratorConfig, RevenueDrop};
 use halobuzz_analytics::kpi::CountryFilter;
 use halobuzz_analytics::Error;
 
+use super::to_json;
 use crate::{progress, render};
 
 /// The flags of `demo`.
@@ -174,6 +175,38 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
         breakdown: None,
     };
     out!("{}", indent(&render::funnel(&funnels.run(&engine)?)));
+    outln!();
+
+    outln!("7. Alerts the morning after the drop ({drop_day}), with the Slack message of the revenue alert\n");
+    let at = engine
+        .config()
+        .calendar
+        .day_range(add_days(drop_day, 1))
+        .start
+        + chrono::Duration::hours(2);
+    let check = CheckAlertsRequest {
+        at: Some(at.to_rfc3339()),
+        channels: Some(
+            serde_json::from_value(serde_json::json!({ "channels": ["slack"] }))
+                .map_err(|e| Error::Internal(format!("the demo's channel settings: {e}")))?,
+        ),
+    }
+    .run(&engine)?;
+    for t in &check.check.transitions {
+        let Some(a) = check.check.alerts.iter().find(|a| a.alert_id == t.alert_id) else {
+            continue;
+        };
+        outln!("   [{}] {}", a.severity.as_str(), render::cell(&a.title));
+        outln!("      {}", render::clipped(&a.description, 600));
+    }
+    if let Some(slack) = check
+        .notifications
+        .iter()
+        .find(|n| n.alert_id.starts_with("revenue_drop:"))
+    {
+        outln!();
+        out!("{}", indent(&to_json(&slack.payload)?));
+    }
     Ok(())
 }
 

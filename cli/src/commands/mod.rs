@@ -4,6 +4,7 @@
 //! date format, default or bound of its own, so it accepts and refuses exactly what the Node and Python
 //! bindings do.
 
+pub mod alerts;
 pub mod backfill;
 pub mod cohorts;
 pub mod demo;

@@ -116,7 +116,8 @@ fn title(rule: &AlertRule, e: &Evaluation) -> String {
         Some(d) if e.decision == Decision::Breach => format!("{} {:+.1}%", e.metric, d),
         _ => e.metric.clone(),
     };
-    format!("{}: {what} ({}, {})", rule.id, e.country, e.window.label)
+    // The country is not in the title: notifications show it beside the title.
+    format!("{}: {what} on {}", rule.id, e.window.label)
 }
 
 fn describe(e: &Evaluation, root: Option<&RootCause>) -> String {
