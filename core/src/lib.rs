@@ -14,6 +14,8 @@
 //! - [`cohort`]: signup cohorts as bitmaps: retention matrices and lifecycle.
 //! - [`funnel`]: built-in signup funnels (stored as `analyticsfunnels`) and custom event funnels.
 //! - [`hosts`]: host performance per host and day, and for any range.
+//! - [`alert`]: alert rules, alerts with their lifecycle and root cause, notification payloads.
+//! - [`anomaly`]: seasonal hybrid ESD and the robust z-score on a series.
 //! - [`kpi`]: daily rollups, range KPI reports and time series.
 //! - [`calendar`]: days, weeks and months in the reporting time zone.
 
