@@ -664,3 +664,47 @@ fn two_document_types_round_trip_with_their_own_unique_indexes() {
     }
     store.drop_database().unwrap();
 }
+
+/// Alerts through MongoDB: a check raises, stores and re-reads the same alerts as on the in-memory
+/// twin, a second check updates instead of duplicating, and acknowledging and resolving persist.
+#[test]
+fn alerts_on_mongodb_equal_the_in_memory_store() {
+    let Some(uri) = server_uri() else { return };
+    let gen = gen_config(0.0);
+    let (mongo, memory) = seeded(&uri, "alerts", &gen);
+    let on_mongo = Engine::new(Arc::new(mongo), config());
+    let in_memory = Engine::new(Arc::new(memory), config());
+    let cal = halobuzz_analytics::calendar::Calendar::default();
+    // Every morning of the last ten days, as a scheduler would check.
+    let mut day = halobuzz_analytics::calendar::add_days(gen.end_date(), -10);
+    while day <= gen.end_date() {
+        let at = cal.day_range(day).end + chrono::Duration::hours(1);
+        let a = on_mongo.check_alerts(at).unwrap();
+        let b = in_memory.check_alerts(at).unwrap();
+        assert_eq!(a.transitions, b.transitions, "{day}");
+        day = halobuzz_analytics::calendar::add_days(day, 1);
+    }
+    let all = halobuzz_analytics::alert::AlertFilter::default();
+    let stored = on_mongo.alerts(&all).unwrap();
+    assert_eq!(stored, in_memory.alerts(&all).unwrap());
+    assert!(
+        !stored.is_empty(),
+        "ten mornings of a small platform raise something"
+    );
+    if let Some(a) = stored
+        .iter()
+        .find(|a| a.status == halobuzz_analytics::alert::AlertStatus::Active)
+    {
+        let acked = on_mongo.acknowledge_alert(&a.alert_id, "ferret").unwrap();
+        let reread = on_mongo.alerts(&all).unwrap();
+        assert!(reread.contains(&acked));
+        on_mongo.resolve_alert(&a.alert_id, "ferret").unwrap();
+    }
+    let ids: std::collections::HashSet<String> = on_mongo
+        .alerts(&all)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.alert_id)
+        .collect();
+    assert_eq!(ids.len(), stored.len(), "no alert was duplicated");
+}
