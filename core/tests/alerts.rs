@@ -570,3 +570,63 @@ fn false_positives_over_90_quiet_days() {
     );
     eprintln!("{hours} hours: hourly alerts (on injected incident hours, elsewhere): {hourly:?}");
 }
+
+#[test]
+fn an_engagement_drop_on_one_platform_is_named_by_the_root_cause() {
+    // 10 Android and 10 iOS users active each day of the week before 2026-04-14 (a Tuesday); on the
+    // day itself the 10 Android users and only 2 iOS users.
+    let day: NaiveDate = "2026-04-14".parse().unwrap();
+    let cal = Calendar::default();
+    let mut b = InMemoryStoreBuilder::new();
+    let mut n = 100;
+    for u in 0..20u32 {
+        b.accept(
+            Collection::Users,
+            doc! { "_id": oid(u), "createdAt": bson::DateTime::from_chrono(cal.day_range(add_days(day, -30)).start), "country": "NP" },
+        )
+        .unwrap();
+    }
+    for back in 0..=7 {
+        let d = add_days(day, -back);
+        for u in 0..20u32 {
+            let ios = u >= 10;
+            if back == 0 && ios && u >= 12 {
+                continue;
+            }
+            n += 1;
+            let at = cal.day_range(d).start + Duration::hours(10) + Duration::minutes(i64::from(u));
+            b.accept(
+                Collection::Analyticsevents,
+                doc! { "_id": oid(n), "userId": oid(u), "eventType": "user_action", "eventName": "session_start",
+                       "timestamp": bson::DateTime::from_chrono(at),
+                       "properties": { "platform": if ios { "iOS" } else { "android" } } },
+            )
+            .unwrap();
+        }
+    }
+    let at = morning_after(day);
+    let e = Engine::new(
+        Arc::new(b.build()),
+        config(ClockHandle::new(FixedClock(at))),
+    );
+    let check = e.check_alerts(at).unwrap();
+    let a = check
+        .alerts
+        .iter()
+        .find(|a| a.rule == "engagement_drop")
+        .unwrap();
+    // DAU 12 against 20: −40 %, above 25 %: high.
+    assert_eq!(
+        (a.current_value, a.baseline_value, a.severity),
+        (Some(12.0), Some(20.0), Severity::High)
+    );
+    let root = a.root_cause.as_ref().unwrap();
+    assert_eq!(root.dimension, "platform", "{}", root.sentence);
+    let ios = &root.segments[0];
+    assert_eq!(
+        (ios.value.as_str(), ios.current, ios.baseline),
+        ("ios", 2.0, 10.0)
+    );
+    assert!((ios.contribution - 100.0).abs() < 1e-9 && (ios.share - 50.0).abs() < 1e-9);
+    assert!(root.sentence.contains("ios"), "{}", root.sentence);
+}

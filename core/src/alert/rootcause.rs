@@ -13,6 +13,7 @@ use super::record::{DimensionBreakdown, RootCause, Segment};
 use crate::calendar::DateRange;
 use crate::kpi::catalog::{Metric, MetricKind};
 use crate::model::CountryFilter;
+use crate::store::StoreExt;
 use crate::{Engine, Result};
 
 /// The most segments a root cause names.
@@ -43,7 +44,10 @@ pub fn root_cause(engine: &Engine, e: &Evaluation) -> Result<Option<RootCause>> 
     let Ok(metric) = Metric::parse(&e.metric) else {
         return Ok(None);
     };
-    if !matches!(metric.kind, MetricKind::Sum | MetricKind::DistinctCount) || e.baseline.is_none() {
+    // `dau` is a mean over days, but a daily rule reads one day: that day's distinct active users.
+    let additive = matches!(metric.kind, MetricKind::Sum | MetricKind::DistinctCount)
+        || metric.id == "engagement.dau";
+    if !additive || e.baseline.is_none() {
         return Ok(None);
     }
     let Ok(day) = NaiveDate::parse_from_str(&e.window.label, "%Y-%m-%d") else {
@@ -83,6 +87,14 @@ pub fn root_cause(engine: &Engine, e: &Evaluation) -> Result<Option<RootCause>> 
             .collect::<Result<Vec<_>>>()?;
         dims.push(breakdown("country", parts));
     }
+    if matches!(metric.id, "engagement.dau" | "engagement.activeUsers")
+        && e.country == CountryFilter::All
+    {
+        dims.push(breakdown(
+            "platform",
+            platform_parts(engine, day, &days, e)?,
+        ));
+    }
     if metric.id == "revenue.total" {
         let mut parts = Vec::new();
         for m in ["esewa", "khalti", "stripe", "paypal", "other"] {
@@ -110,6 +122,66 @@ pub fn root_cause(engine: &Engine, e: &Evaluation) -> Result<Option<RootCause>> 
         return Ok(None);
     }
     Ok(Some(finish(e, dims)))
+}
+
+/// Active users of a day by platform: each user counts once, under the platform of their first event
+/// of the day that names one (`properties.platform`); active users without one are `unknown`, so the
+/// parts add up to the day's active users.
+fn platform_parts(
+    engine: &Engine,
+    day: NaiveDate,
+    baseline_days: &[NaiveDate],
+    e: &Evaluation,
+) -> Result<Vec<Part>> {
+    use std::collections::{BTreeMap, HashMap};
+    let cal = engine.config().calendar;
+    let by_day = |d: NaiveDate, active: f64| -> Result<BTreeMap<String, f64>> {
+        let mut first: HashMap<bson::oid::ObjectId, (chrono::DateTime<chrono::Utc>, String)> =
+            HashMap::new();
+        engine
+            .store()
+            .each::<crate::model::AnalyticsEvent>(Some(cal.day_range(d)), |ev| {
+                let (Some(u), Some(p)) = (ev.user_id, ev.platform.as_deref()) else {
+                    return;
+                };
+                let slot = first.entry(u).or_insert((ev.timestamp, p.to_owned()));
+                if ev.timestamp < slot.0 {
+                    *slot = (ev.timestamp, p.to_owned());
+                }
+            })?;
+        let mut out: BTreeMap<String, f64> = BTreeMap::new();
+        for (_, p) in first.into_values() {
+            *out.entry(p).or_default() += 1.0;
+        }
+        let known: f64 = out.values().sum();
+        out.insert("unknown".to_owned(), (active - known).max(0.0));
+        Ok(out)
+    };
+    let now = by_day(day, e.value.unwrap_or(0.0))?;
+    let mut sums: BTreeMap<String, f64> = BTreeMap::new();
+    let mut n = 0.0;
+    for (d, v) in baseline_days.iter().zip(&e.baseline_days) {
+        let Some(active) = v.value else { continue };
+        for (p, c) in by_day(*d, active)? {
+            *sums.entry(p).or_default() += c;
+        }
+        n += 1.0;
+    }
+    let mut names: Vec<&String> = now.keys().chain(sums.keys()).collect();
+    names.sort();
+    names.dedup();
+    Ok(names
+        .into_iter()
+        .map(|p| Part {
+            value: p.clone(),
+            current: now.get(p).copied().unwrap_or(0.0),
+            baseline: if n > 0.0 {
+                sums.get(p).copied().unwrap_or(0.0) / n
+            } else {
+                0.0
+            },
+        })
+        .collect())
 }
 
 /// A dimension's segments with their shares of the change, largest share first.
