@@ -11,7 +11,6 @@ use crate::request::{date, decode, int, put, Object, RANGE};
 
 /// The request of `host_performance` and `host_performance_frame`.
 #[allow(clippy::too_many_arguments)]
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn host_request(
     start: &Bound<'_, PyAny>,
     end: &Bound<'_, PyAny>,
