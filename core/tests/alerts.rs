@@ -158,6 +158,26 @@ fn the_root_cause_names_the_payment_method_that_dropped() {
     }
     assert!(a.description.ends_with(&root.sentence), "{}", a.description);
     assert!(root.sentence.contains("esewa"), "{}", root.sentence);
+    // The payer rate fell too; its change splits by country (numerators over the whole's actives).
+    let payer = check
+        .alerts
+        .iter()
+        .find(|a| a.rule == "payer_rate_drop")
+        .unwrap();
+    let by_country = payer.root_cause.as_ref().unwrap();
+    assert_eq!(by_country.dimension, "country");
+    let total: f64 = by_country.by_dimension[0]
+        .segments
+        .iter()
+        .map(|s| s.contribution)
+        .sum();
+    assert!((total - 100.0).abs() < 1e-6, "{total}");
+    let np = by_country.by_dimension[0]
+        .segments
+        .iter()
+        .find(|s| s.value == "NP")
+        .unwrap();
+    assert!(np.delta < 0.0, "{np:?}");
     // Ready-to-send payloads for the firing alert.
     let channels: ChannelConfig = serde_json::from_value(serde_json::json!({
         "channels": ["slack", "webhook"]

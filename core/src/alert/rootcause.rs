@@ -47,8 +47,11 @@ pub fn root_cause(engine: &Engine, e: &Evaluation) -> Result<Option<RootCause>> 
     // `dau` is a mean over days, but a daily rule reads one day: that day's distinct active users.
     let additive = matches!(metric.kind, MetricKind::Sum | MetricKind::DistinctCount)
         || metric.id == "engagement.dau";
-    if !additive || e.baseline.is_none() {
+    if e.baseline.is_none() {
         return Ok(None);
+    }
+    if !additive {
+        return rate_by_country(engine, e, metric);
     }
     let Ok(day) = NaiveDate::parse_from_str(&e.window.label, "%Y-%m-%d") else {
         return Ok(None);
@@ -122,6 +125,61 @@ pub fn root_cause(engine: &Engine, e: &Evaluation) -> Result<Option<RootCause>> 
         return Ok(None);
     }
     Ok(Some(finish(e, dims)))
+}
+
+/// The parts of a rate whose numerator adds up over countries: `(rate, numerator, denominator)`.
+const RATES: [(&str, &str, &str); 1] = [(
+    "monetization.payerRate",
+    "monetization.payingUsers",
+    "engagement.activeUsers",
+)];
+
+/// A rate's change by country: the rate is Σ numerator_c / denominator over countries (exactly, but for
+/// users active in two countries), so country c's part of the change is its numerator over the whole's
+/// denominator now, less the same in the baseline (a shift-share split, rate and mix effects together).
+fn rate_by_country(engine: &Engine, e: &Evaluation, rate: &Metric) -> Result<Option<RootCause>> {
+    let Some((_, num, den)) = RATES.iter().find(|(r, _, _)| *r == rate.id) else {
+        return Ok(None);
+    };
+    if e.country != CountryFilter::All {
+        return Ok(None);
+    }
+    let Ok(day) = NaiveDate::parse_from_str(&e.window.label, "%Y-%m-%d") else {
+        return Ok(None);
+    };
+    let days: Vec<NaiveDate> = e.baseline_days.iter().map(|d| d.date).collect();
+    let range = DateRange::new(days.iter().copied().min().unwrap_or(day), day)?;
+    let (num, den) = (Metric::parse(num)?, Metric::parse(den)?);
+    let whole = daily_values(engine, den, range, CountryFilter::All)?;
+    // A day's share: numerator_c / denominator × 100, in the rate's unit (%).
+    let share =
+        |v: &std::collections::BTreeMap<NaiveDate, Option<f64>>, d: &NaiveDate| -> Option<f64> {
+            let n = v.get(d).copied().flatten()?;
+            let w = whole.get(d).copied().flatten().filter(|w| *w > 0.0)?;
+            Some(n / w * 100.0)
+        };
+    let dir = engine.directory()?;
+    let mut countries: Vec<CountryFilter> = dir
+        .countries()
+        .into_iter()
+        .map(CountryFilter::Code)
+        .collect();
+    countries.push(CountryFilter::Unknown);
+    let mut parts = Vec::new();
+    for c in countries {
+        let v = daily_values(engine, num, range, c)?;
+        let base: Vec<f64> = days.iter().filter_map(|d| share(&v, d)).collect();
+        parts.push(Part {
+            value: c.key(),
+            current: share(&v, &day).unwrap_or(0.0),
+            baseline: if base.is_empty() {
+                0.0
+            } else {
+                base.iter().sum::<f64>() / base.len() as f64
+            },
+        });
+    }
+    Ok(Some(finish(e, vec![breakdown("country", parts)])))
 }
 
 /// Active users of a day by platform: each user counts once, under the platform of their first event
