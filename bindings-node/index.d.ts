@@ -794,6 +794,211 @@ export interface HostPerformanceReport {
   hosts: Array<HostPerformance>
 }
 
+// ---- Alerts (docs/alerts.md, docs/notifications.md) ----
+
+/** How serious an alert is. */
+export type Severity = 'low' | 'medium' | 'high' | 'critical'
+
+/** Where an alert is in its lifecycle. */
+export type AlertStatus = 'pending' | 'active' | 'acknowledged' | 'resolved' | 'no_data' | 'error'
+
+/** A notification channel. */
+export type Channel = 'slack' | 'telegram' | 'webhook' | 'email'
+
+/** Why a notification is sent. */
+export type NotificationEvent = 'firing' | 'resolved' | 'updated'
+
+/** A duration as Prometheus writes it (`'90s'`, `'15m'`, `'2h'`, `'1d'`, `'1w'`) or in seconds; at most 30 days. Rules as stored say seconds (`'900s'`). */
+export type AlertDuration = string | number
+
+/** The window an evaluation looked at. */
+export interface TimeWindow {
+  kind: 'day' | 'hour'
+  /** Start, an instant. */
+  from: string
+  /** End (exclusive), an instant. */
+  to: string
+  /** The local day `'YYYY-MM-DD'` or hour `'YYYY-MM-DDTHH'`, part of the alert's id. */
+  label: string
+  timezone: string
+}
+
+/** One value of a dimension and its part in a change. */
+export interface AlertSegment {
+  dimension: string
+  value: string
+  current: number
+  baseline: number
+  delta: number
+  /** Share of the total change. */
+  contribution: number
+  share: number
+}
+
+/** The segments that explain a change most. */
+export interface RootCause {
+  dimension: string
+  segments: Array<AlertSegment>
+  rest: number
+  byDimension: Array<{ dimension: string; segments: Array<AlertSegment> }>
+  /** One sentence, e.g. `Revenue fell mostly in payment method esewa (…)`. */
+  sentence: string
+}
+
+/** One delivery attempt recorded on an alert. */
+export interface NotificationAttempt {
+  channel: Channel
+  event: NotificationEvent
+  outcome: 'sent' | 'failed'
+  at: string
+  /** What the receiver answered, redacted (no URL paths, tokens or passwords), at most 1,000 characters. */
+  response: string | null
+}
+
+/** A stored alert (`analyticsalerts`). */
+export interface Alert {
+  appId: string
+  /** `<rule>:<country>:<window label>`, e.g. `revenue_drop:ALL:2026-04-10`. */
+  alertId: string
+  rule: string
+  type: string
+  severity: Severity
+  status: AlertStatus
+  title: string
+  description: string
+  metric: string
+  currentValue: number | null
+  thresholdValue: number | null
+  baselineValue: number | null
+  /** Percent from the baseline. */
+  deviation: number | null
+  country: CountryKey
+  timeWindow: TimeWindow
+  config: Record<string, unknown>
+  relatedData: unknown
+  rootCause: RootCause | null
+  createdAt: string
+  updatedAt: string
+  firedAt: string | null
+  acknowledgedAt: string | null
+  acknowledgedBy: string | null
+  resolvedAt: string | null
+  resolvedBy: string | null
+  cooldownUntil: string | null
+  clearedAt?: string | null
+  notifications: Array<NotificationAttempt>
+}
+
+/** One rule's evaluation for one country (`evaluateAlerts`, and every check). */
+export interface Evaluation {
+  rule: string
+  alertType: string
+  country: CountryKey
+  metric: string
+  window: TimeWindow
+  value: number | null
+  baseline: number | null
+  baselineDays: Array<{ date: string; value: number | null }>
+  threshold: number | null
+  deviation: number | null
+  decision: 'ok' | 'breach' | 'no_data' | 'error'
+  severity: Severity | null
+  recovered: boolean
+  error: string | null
+  explanation: string
+}
+
+/** An alert that changed status or severity in a check. */
+export interface AlertTransition {
+  alertId: string
+  from: AlertStatus | null
+  to: AlertStatus
+  /** What to notify, if anything. */
+  event: NotificationEvent | null
+}
+
+/** One ready-to-send message for one channel. */
+export interface Notification {
+  channel: Channel
+  event: NotificationEvent
+  alertId: string
+  /** The body to POST: Slack's message, Telegram's `sendMessage` body, the webhook document; for email, the envelope. */
+  payload: Record<string, unknown>
+  /** The email (email channel only). */
+  email: { subject: string; text: string; html: string } | null
+}
+
+/** What `checkAlerts` did (`alerts check --json`). */
+export interface AlertCheck {
+  /** The instant checked. */
+  at: string
+  evaluations: Array<Evaluation>
+  transitions: Array<AlertTransition>
+  /** The alerts that changed, as stored now. */
+  alerts: Array<Alert>
+  /** The notifications of the transitions, per channel asked for. */
+  notifications: Array<Notification>
+}
+
+/** What `deliverAlertNotifications` did: the check, and the notified alerts with their attempts. */
+export interface AlertDelivery extends AlertCheck {
+  delivered: Array<Alert>
+}
+
+/** What a notifier answers for one notification. */
+export interface DeliveryAnswer {
+  outcome: 'sent' | 'failed'
+  /** What the receiver said (a status line, an error); redacted and cut to 1,000 characters when recorded. */
+  response?: string | null
+}
+
+/** What a baseline rule compares with. */
+export type AlertBaseline = { kind: 'mean'; days: number } | { kind: 'sameWeekday'; weeks: number }
+
+/** What a rule watches. Metrics are catalog ids (`revenue.total`; see `metrics()`). */
+export type AlertCondition =
+  | { kind: 'belowBaseline'; metric: string; pct: number; baseline?: AlertBaseline }
+  | { kind: 'aboveBaseline'; metric: string; pct: number; baseline?: AlertBaseline }
+  | { kind: 'threshold'; metric: string; above?: number | null; below?: number | null }
+  | {
+      kind: 'anomaly'
+      metric: string
+      historyDays?: number
+      method?: 'shesd' | 'zscore'
+      /** S-H-ESD options (period, maxAnoms, alpha, direction, …; docs/alerts.md). */
+      shesd?: Record<string, unknown> | null
+      /** Robust z-score options (window, threshold, direction). */
+      zscore?: Record<string, unknown> | null
+    }
+  | { kind: 'hourlyCount'; source: 'moderationFlags' | 'errorEvents'; above: number }
+
+/** A rule to store (`putAlertRule`): everything but `id` and `condition` has a default. */
+export interface AlertRuleInput {
+  /** 1–64 characters of a-z, 0-9, `_` and `-`; a built-in's id overrides it. */
+  id: string
+  condition: AlertCondition
+  /** Country selections (default `['ALL']`). */
+  countries?: Array<CountryKey>
+  severity?: { default: Severity; levels?: Array<{ above: number; severity: Severity }> }
+  /** How long a breach lasts before the alert fires (default 0). */
+  for?: AlertDuration
+  keepFiringFor?: AlertDuration
+  cooldown?: AlertDuration
+  /** The deviation under which a firing alert recovers (hysteresis). */
+  recovery?: number | null
+  noDataState?: 'no_data' | 'alerting' | 'ok'
+  errorState?: 'error' | 'alerting' | 'ok'
+  enabled?: boolean
+  description?: string | null
+}
+
+/** A rule as `alertRules()` lists it: every default filled in. */
+export interface AlertRule extends Required<Omit<AlertRuleInput, 'for' | 'keepFiringFor' | 'cooldown'>> {
+  for: string
+  keepFiringFor: string
+  cooldown: string
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -916,6 +1121,71 @@ export declare class Engine {
    * `revealUserIds`. Stored days are read; missing settled days are computed and stored.
    */
   hostPerformance(query: HostPerformanceQuery): Promise<HostPerformanceReport>
+  /**
+   * Evaluates every enabled alert rule at `at` (RFC 3339; default: the engine's clock) and raises,
+   * updates or resolves their alerts; with `channels`, builds the ready-to-send notification
+   * payloads of what changed (`notifications`), as `halobuzz-analytics alerts check --json` prints
+   * them. Sends nothing: see `deliverAlertNotifications`.
+   */
+  checkAlerts(query?: CheckAlertsQuery | undefined | null): Promise<AlertCheck>
+  /**
+   * Every enabled rule's evaluation at `at` (default: the engine's clock), storing nothing: each
+   * value, baseline, threshold and decision with its explanation (`alerts explain --json`).
+   */
+  evaluateAlerts(query?: EvaluateAlertsQuery | undefined | null): Promise<Array<Evaluation>>
+  /** The stored alerts `filter` selects, most recently updated first (at most `limit`, default 100). */
+  alerts(filter?: AlertFilter | undefined | null): Promise<Array<Alert>>
+  /**
+   * Acknowledges an active alert on behalf of `by` (1–100 printable characters); resolves to the
+   * alert as stored. Rejects with `INVALID_ARGUMENT` for an unknown alert or one that is not active.
+   */
+  acknowledgeAlert(alertId: string, by: string): Promise<Alert>
+  /**
+   * Resolves an alert by hand on behalf of `by` (its rule's cooldown starts now); resolves to the
+   * alert as stored. Rejects with `INVALID_ARGUMENT` for an unknown or already resolved alert.
+   */
+  resolveAlert(alertId: string, by: string): Promise<Alert>
+  /**
+   * The rules a check evaluates: the six built-ins with the configured thresholds (a stored rule
+   * with a built-in's id replaces it), then the stored rules, by id.
+   */
+  alertRules(): Promise<Array<AlertRule>>
+  /**
+   * Stores a rule (new, a replacement, or the override of a built-in with the same id); resolves to
+   * the rule as stored, with its defaults filled in.
+   */
+  putAlertRule(rule: AlertRuleInput): Promise<AlertRule>
+  /**
+   * Deletes a stored rule; resolves to whether there was one (a built-in then comes back with its
+   * configured thresholds).
+   */
+  deleteAlertRule(id: string): Promise<boolean>
+  /**
+   * Runs a check (as `checkAlerts`) and hands each notification of what changed to `notifier`, in
+   * order, one at a time: the host application sends it and answers `{ outcome: 'sent' | 'failed',
+   * response? }` (or a promise of it). Every attempt is recorded on its alert (`notifications`),
+   * the response redacted of URL paths, tokens and passwords. A notifier that throws, rejects,
+   * answers anything else or does not settle within 30 s is a `failed` attempt; the delivery goes
+   * on. Resolves to the check with `delivered`: the notified alerts as stored after delivery. The
+   * notifier must not wait for another alert call of this engine (it would wait for this one).
+   */
+  deliverAlertNotifications(query: DeliverAlertsQuery, notifier: (notification: Notification) => DeliveryAnswer | Promise<DeliveryAnswer>): Promise<AlertDelivery>
+}
+
+/** Which stored alerts `alerts()` returns; every field optional. */
+export interface AlertFilter {
+  /** Only these statuses. */
+  status?: Array<AlertStatus>
+  /** Only this rule id. */
+  rule?: string
+  /** Only this country selection (`ALL`, `NP`, `UNKNOWN`). */
+  country?: string
+  /** At least this severity. */
+  minSeverity?: Severity
+  /** Updated at or after this instant (RFC 3339). */
+  since?: string
+  /** At most this many, newest first (1–10,000; default 100). */
+  limit?: number
 }
 
 /** Alert thresholds, in percent or events per clock hour. */
@@ -944,6 +1214,26 @@ export interface BackfillQuery {
   force?: boolean
 }
 
+/** Where an alert check sends its notifications (core `ChannelConfig`). */
+export interface ChannelConfig {
+  /** The channels, in order (each once). */
+  channels?: Array<Channel>
+  /** The Telegram chat of the `telegram` channel (required with it). */
+  telegram?: TelegramChannel
+  /** The envelope of the `email` channel (required with it). */
+  email?: EmailChannel
+  /** A link to the alert in a dashboard (`{alertId}` is replaced). */
+  dashboardUrl?: string
+}
+
+/** The instant of an alert check and the channels to build payloads for (`checkAlerts`). */
+export interface CheckAlertsQuery {
+  /** The instant to evaluate, RFC 3339 (`'2026-04-10T01:00:00Z'`; default: the engine's clock). */
+  at?: string
+  /** Build the notification payloads of what changed for these channels (default: none). */
+  channels?: ChannelConfig
+}
+
 /** Signup cohorts with retention, revenue and engagement (`cohorts`, `refreshCohorts`). */
 export interface CohortTableQuery {
   /** First signup day, `'YYYY-MM-DD'`. */
@@ -965,6 +1255,22 @@ export interface CohortTableQuery {
    * by `users.country`.
    */
   country?: string
+}
+
+/** The check and the channels of `deliverAlertNotifications`. */
+export interface DeliverAlertsQuery {
+  /** The instant to evaluate, RFC 3339 (default: the engine's clock). */
+  at?: string
+  /** The channels to notify. */
+  channels: ChannelConfig
+}
+
+/** The envelope of alert emails. */
+export interface EmailChannel {
+  /** Recipients. */
+  to: Array<string>
+  /** Sender. */
+  from: string
 }
 
 /**
@@ -1022,6 +1328,12 @@ export interface EngineConfig {
    * reproducible runs; the system clock otherwise.
    */
   now?: string
+}
+
+/** The instant of an alert explanation (`evaluateAlerts`). */
+export interface EvaluateAlertsQuery {
+  /** The instant to evaluate, RFC 3339 (default: the engine's clock). */
+  at?: string
 }
 
 /** Funnels of a range of days: the built-in signup funnels, or a custom funnel when `steps` is given. */
@@ -1189,6 +1501,12 @@ export interface StoredCohortsQuery {
   granularity?: string
   /** `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code. */
   country?: string
+}
+
+/** The Telegram chat notifications go to (the bot token stays with the host application). */
+export interface TelegramChannel {
+  /** The chat id. */
+  chatId: string
 }
 
 /** One numeric metric per day, week or month of a range. */

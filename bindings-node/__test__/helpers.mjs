@@ -47,8 +47,9 @@ export function cliJson(args) {
 export const DATASET = { users: 400, days: 30, seed: 7 }
 
 /**
- * Generates the dataset with the CLI into a fresh temporary directory; returns the directory, its
- * manifest (`start`, `end`) and a `cleanup` function for `after()`.
+ * Generates the dataset with the CLI into a fresh temporary directory (`options.args`: further flags of
+ * `generate`, such as `--drop-day`); returns the directory, its manifest (`start`, `end`) and a
+ * `cleanup` function for `after()`.
  */
 export function generateDataset(options = DATASET) {
   const dir = mkdtempSync(join(tmpdir(), 'halobuzz-node-'))
@@ -58,6 +59,7 @@ export function generateDataset(options = DATASET) {
     '--users', String(options.users),
     '--days', String(options.days),
     '--seed', String(options.seed),
+    ...(options.args ?? []),
   ])
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'))
   return { dir, manifest, cleanup: () => rmSync(dir, { recursive: true, force: true }) }

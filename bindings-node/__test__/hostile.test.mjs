@@ -41,6 +41,14 @@ const OPERATIONS = {
   rollupDay: (engine, args) => engine.rollupDay(args.date),
   funnel: (engine, args) => engine.funnel(args),
   hostPerformance: (engine, args) => engine.hostPerformance(args),
+  checkAlerts: (engine, args) => engine.checkAlerts(args),
+  evaluateAlerts: (engine, args) => engine.evaluateAlerts(args),
+  alerts: (engine, args) => engine.alerts(args),
+  acknowledgeAlert: (engine, args) => engine.acknowledgeAlert(args.alertId, args.by),
+  resolveAlert: (engine, args) => engine.resolveAlert(args.alertId, args.by),
+  putAlertRule: (engine, args) => engine.putAlertRule(args),
+  deleteAlertRule: (engine, args) => engine.deleteAlertRule(args.id),
+  deliverAlertNotifications: (engine, args) => engine.deliverAlertNotifications(args, () => ({ outcome: 'sent' })),
 }
 
 function configOf(c) {

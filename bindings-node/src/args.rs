@@ -269,6 +269,26 @@ pub fn field_request<T: DeserializeOwned>(
     catch_panic(|| Ok(api::decode(field, Value::Object(object), NameStyle::Camel)?))
 }
 
+/// The request `T` whose fields are the arguments themselves (`acknowledgeAlert(alertId, by)` is the
+/// request `{ alertId, by }`).
+pub fn fields_request<T: DeserializeOwned, const N: usize>(
+    env: &Env,
+    argument: &'static str,
+    fields: [(&'static str, Option<Unknown<'_>>); N],
+) -> Outcome<T> {
+    let mut object = Map::new();
+    for (field, value) in fields {
+        object.insert(field.to_owned(), json(env, field, value)?);
+    }
+    catch_panic(|| {
+        Ok(api::decode(
+            argument,
+            Value::Object(object),
+            NameStyle::Camel,
+        )?)
+    })
+}
+
 /// A required string argument; `example` shows the caller what to pass.
 pub fn string(
     env: &Env,

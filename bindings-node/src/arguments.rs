@@ -2,7 +2,9 @@
 //! binding hands every argument to the core's request layer as JSON, which reads and validates it
 //! (`halobuzz_analytics::api`: `ConfigOptions`, `GenerateRequest`, `KpiRequest`, `TimeSeriesRequest`,
 //! `BackfillRequest`, `RetentionMatrixRequest`, `LifecycleRequest`, `CohortTableRequest`,
-//! `StoredCohortsRequest`, `FunnelRequest`, `HostPerformanceRequest`). They exist so that `napi build`
+//! `StoredCohortsRequest`, `FunnelRequest`, `HostPerformanceRequest`, `CheckAlertsRequest`,
+//! `EvaluateAlertsRequest`, `DeliverAlertsRequest`, `AlertFilter`, `ChannelConfig`; the alert rule, a
+//! tagged union, is written by hand in `results.d.ts`). They exist so that `napi build`
 //! writes the matching interfaces into `index.d.ts`;
 //! keep their fields in step with those requests (`__test__/types.test.mjs` checks a few).
 
@@ -268,4 +270,78 @@ pub struct BackfillQuery {
     pub to: String,
     /// Recompute days that already have a current rollup (default `false`: they are skipped).
     pub force: Option<bool>,
+}
+
+/// Where an alert check sends its notifications (core `ChannelConfig`).
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct ChannelConfig {
+    /// The channels, in order (each once).
+    #[napi(ts_type = "Array<Channel>")]
+    pub channels: Option<Vec<String>>,
+    /// The Telegram chat of the `telegram` channel (required with it).
+    pub telegram: Option<TelegramChannel>,
+    /// The envelope of the `email` channel (required with it).
+    pub email: Option<EmailChannel>,
+    /// A link to the alert in a dashboard (`{alertId}` is replaced).
+    pub dashboard_url: Option<String>,
+}
+
+/// The Telegram chat notifications go to (the bot token stays with the host application).
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct TelegramChannel {
+    /// The chat id.
+    pub chat_id: String,
+}
+
+/// The envelope of alert emails.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct EmailChannel {
+    /// Recipients.
+    pub to: Vec<String>,
+    /// Sender.
+    pub from: String,
+}
+
+/// The instant of an alert check and the channels to build payloads for (`checkAlerts`).
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct CheckAlertsQuery {
+    /// The instant to evaluate, RFC 3339 (`'2026-04-10T01:00:00Z'`; default: the engine's clock).
+    pub at: Option<String>,
+    /// Build the notification payloads of what changed for these channels (default: none).
+    pub channels: Option<ChannelConfig>,
+}
+
+/// The instant of an alert explanation (`evaluateAlerts`).
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct EvaluateAlertsQuery {
+    /// The instant to evaluate, RFC 3339 (default: the engine's clock).
+    pub at: Option<String>,
+}
+
+/// The check and the channels of `deliverAlertNotifications`.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct DeliverAlertsQuery {
+    /// The instant to evaluate, RFC 3339 (default: the engine's clock).
+    pub at: Option<String>,
+    /// The channels to notify.
+    pub channels: ChannelConfig,
+}
+
+/// Which stored alerts `alerts()` returns; every field optional.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct AlertFilter {
+    /// Only these statuses.
+    #[napi(ts_type = "Array<AlertStatus>")]
+    pub status: Option<Vec<String>>,
+    /// Only this rule id.
+    pub rule: Option<String>,
+    /// Only this country selection (`ALL`, `NP`, `UNKNOWN`).
+    pub country: Option<String>,
+    /// At least this severity.
+    #[napi(ts_type = "Severity")]
+    pub min_severity: Option<String>,
+    /// Updated at or after this instant (RFC 3339).
+    pub since: Option<String>,
+    /// At most this many, newest first (1–10,000; default 100).
+    pub limit: Option<u32>,
 }

@@ -16,10 +16,11 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use halobuzz_analytics::api::{
-    self, BackfillRequest, CohortTableRequest, ConfigOptions, DataSource, DayRequest,
-    FunnelRequest, GenerateRequest, Generated, HostPerformanceRequest, KpiRequest,
-    LifecycleRequest, RecentBackfillRequest, RetentionMatrixRequest, StoredCohortsRequest,
-    TimeSeriesRequest,
+    self, AlertAction, AlertActionRequest, BackfillRequest, CheckAlertsRequest, CohortTableRequest,
+    ConfigOptions, DataSource, DayRequest, DeleteAlertRuleRequest, DeliverAlertsRequest,
+    EvaluateAlertsRequest, FunnelRequest, GenerateRequest, Generated, HostPerformanceRequest,
+    KpiRequest, LifecycleRequest, ListAlertsRequest, PutAlertRuleRequest, RecentBackfillRequest,
+    RetentionMatrixRequest, StoredCohortsRequest, TimeSeriesRequest,
 };
 use halobuzz_analytics::calendar::DateRange;
 use halobuzz_analytics::generate::GenerationManifest;
@@ -31,6 +32,7 @@ use serde::Deserialize;
 
 use crate::args;
 use crate::error::{catch_panic, Outcome};
+use crate::notifier::JsNotifier;
 use crate::progress::Reporter;
 use crate::task::{parse_json, rejected, run, to_json, Job, Settled};
 
@@ -160,6 +162,27 @@ impl Engine {
             Ok(())
         })?;
         Ok(request)
+    }
+}
+
+impl Engine {
+    /// `acknowledgeAlert` and `resolveAlert`: the request `{ alertId, by }`, then `action`.
+    fn alert_action(
+        &self,
+        env: &Env,
+        alert_id: Option<Unknown<'_>>,
+        by: Option<Unknown<'_>>,
+        action: AlertAction,
+    ) -> napi::Result<Settled<Job>> {
+        let request = args::fields_request::<AlertActionRequest, 2>(
+            env,
+            "query",
+            [("alertId", alert_id), ("by", by)],
+        );
+        let shared = self.shared.clone();
+        run(env, request, move |r| {
+            to_json(&r.run(&shared.engine, action)?)
+        })
     }
 }
 
@@ -486,5 +509,149 @@ impl Engine {
             .and_then(|r| self.checked(r, HostPerformanceRequest::range));
         let shared = self.shared.clone();
         run(&env, request, move |r| to_json(&r.run(&shared.engine)?))
+    }
+
+    /// Evaluates every enabled alert rule at `at` (RFC 3339; default: the engine's clock) and raises,
+    /// updates or resolves their alerts; with `channels`, builds the ready-to-send notification
+    /// payloads of what changed (`notifications`), as `halobuzz-analytics alerts check --json` prints
+    /// them. Sends nothing: see `deliverAlertNotifications`.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "query?: CheckAlertsQuery | undefined | null",
+        ts_return_type = "Promise<AlertCheck>"
+    )]
+    pub fn check_alerts(&self, env: Env, query: Option<Unknown<'_>>) -> napi::Result<Settled<Job>> {
+        let request = args::request::<CheckAlertsRequest>(&env, "query", query);
+        let shared = self.shared.clone();
+        run(&env, request, move |r| to_json(&r.run(&shared.engine)?))
+    }
+
+    /// Every enabled rule's evaluation at `at` (default: the engine's clock), storing nothing: each
+    /// value, baseline, threshold and decision with its explanation (`alerts explain --json`).
+    #[napi(
+        catch_unwind,
+        ts_args_type = "query?: EvaluateAlertsQuery | undefined | null",
+        ts_return_type = "Promise<Array<Evaluation>>"
+    )]
+    pub fn evaluate_alerts(
+        &self,
+        env: Env,
+        query: Option<Unknown<'_>>,
+    ) -> napi::Result<Settled<Job>> {
+        let request = args::request::<EvaluateAlertsRequest>(&env, "query", query);
+        let shared = self.shared.clone();
+        run(&env, request, move |r| to_json(&r.run(&shared.engine)?))
+    }
+
+    /// The stored alerts `filter` selects, most recently updated first (at most `limit`, default 100).
+    #[napi(
+        catch_unwind,
+        ts_args_type = "filter?: AlertFilter | undefined | null",
+        ts_return_type = "Promise<Array<Alert>>"
+    )]
+    pub fn alerts(&self, env: Env, filter: Option<Unknown<'_>>) -> napi::Result<Settled<Job>> {
+        let request = args::request::<ListAlertsRequest>(&env, "filter", filter);
+        let shared = self.shared.clone();
+        run(&env, request, move |r| to_json(&r.run(&shared.engine)?))
+    }
+
+    /// Acknowledges an active alert on behalf of `by` (1–100 printable characters); resolves to the
+    /// alert as stored. Rejects with `INVALID_ARGUMENT` for an unknown alert or one that is not active.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "alertId: string, by: string",
+        ts_return_type = "Promise<Alert>"
+    )]
+    pub fn acknowledge_alert(
+        &self,
+        env: Env,
+        alert_id: Option<Unknown<'_>>,
+        by: Option<Unknown<'_>>,
+    ) -> napi::Result<Settled<Job>> {
+        self.alert_action(&env, alert_id, by, AlertAction::Acknowledge)
+    }
+
+    /// Resolves an alert by hand on behalf of `by` (its rule's cooldown starts now); resolves to the
+    /// alert as stored. Rejects with `INVALID_ARGUMENT` for an unknown or already resolved alert.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "alertId: string, by: string",
+        ts_return_type = "Promise<Alert>"
+    )]
+    pub fn resolve_alert(
+        &self,
+        env: Env,
+        alert_id: Option<Unknown<'_>>,
+        by: Option<Unknown<'_>>,
+    ) -> napi::Result<Settled<Job>> {
+        self.alert_action(&env, alert_id, by, AlertAction::Resolve)
+    }
+
+    /// The rules a check evaluates: the six built-ins with the configured thresholds (a stored rule
+    /// with a built-in's id replaces it), then the stored rules, by id.
+    #[napi(catch_unwind, ts_return_type = "Promise<Array<AlertRule>>")]
+    pub fn alert_rules(&self) -> AsyncTask<Job> {
+        let shared = self.shared.clone();
+        Job::spawn(move || to_json(&shared.engine.alert_rules()?))
+    }
+
+    /// Stores a rule (new, a replacement, or the override of a built-in with the same id); resolves to
+    /// the rule as stored, with its defaults filled in.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "rule: AlertRuleInput",
+        ts_return_type = "Promise<AlertRule>"
+    )]
+    pub fn put_alert_rule(
+        &self,
+        env: Env,
+        rule: Option<Unknown<'_>>,
+    ) -> napi::Result<Settled<Job>> {
+        let request = args::request::<PutAlertRuleRequest>(&env, "rule", rule);
+        let shared = self.shared.clone();
+        run(&env, request, move |r| to_json(&r.run(&shared.engine)?))
+    }
+
+    /// Deletes a stored rule; resolves to whether there was one (a built-in then comes back with its
+    /// configured thresholds).
+    #[napi(
+        catch_unwind,
+        ts_args_type = "id: string",
+        ts_return_type = "Promise<boolean>"
+    )]
+    pub fn delete_alert_rule(
+        &self,
+        env: Env,
+        id: Option<Unknown<'_>>,
+    ) -> napi::Result<Settled<Job>> {
+        let request = args::field_request::<DeleteAlertRuleRequest>(&env, "id", id);
+        let shared = self.shared.clone();
+        run(&env, request, move |r| to_json(&r.run(&shared.engine)?))
+    }
+
+    /// Runs a check (as `checkAlerts`) and hands each notification of what changed to `notifier`, in
+    /// order, one at a time: the host application sends it and answers `{ outcome: 'sent' | 'failed',
+    /// response? }` (or a promise of it). Every attempt is recorded on its alert (`notifications`),
+    /// the response redacted of URL paths, tokens and passwords. A notifier that throws, rejects,
+    /// answers anything else or does not settle within 30 s is a `failed` attempt; the delivery goes
+    /// on. Resolves to the check with `delivered`: the notified alerts as stored after delivery. The
+    /// notifier must not wait for another alert call of this engine (it would wait for this one).
+    #[napi(
+        catch_unwind,
+        ts_args_type = "query: DeliverAlertsQuery, notifier: (notification: Notification) => DeliveryAnswer | Promise<DeliveryAnswer>",
+        ts_return_type = "Promise<AlertDelivery>"
+    )]
+    pub fn deliver_alert_notifications(
+        &self,
+        env: Env,
+        query: Option<Unknown<'_>>,
+        notifier: Option<Unknown<'_>>,
+    ) -> napi::Result<Settled<Job>> {
+        let parsed = args::request::<DeliverAlertsRequest>(&env, "query", query)
+            .and_then(|r| Ok((r, JsNotifier::new(&env, notifier)?)));
+        let shared = self.shared.clone();
+        run(&env, parsed, move |(r, notifier)| {
+            to_json(&r.run(&shared.engine, &notifier)?)
+        })
     }
 }

@@ -9,7 +9,8 @@
 //! and date rule is defined in the core.
 //!
 //! [`engine`] is the `Engine` class and [`metrics`] the catalog functions; [`args`] translates
-//! arguments, [`progress`] delivers a backfill's progress to its callback, [`task`] runs calls on the
+//! arguments, [`progress`] delivers a backfill's progress to its callback, [`notifier`] calls the host's
+//! alert notifier, [`task`] runs calls on the
 //! libuv thread pool, [`error`] converts every error (once), and [`arguments`] declares the option
 //! objects' TypeScript types. [`testing`] holds the test suite's hooks (not in `index.d.ts`).
 
@@ -18,6 +19,7 @@ pub mod arguments;
 pub mod engine;
 pub mod error;
 pub mod metrics;
+pub mod notifier;
 pub mod progress;
 pub mod task;
 pub mod testing;

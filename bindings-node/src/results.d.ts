@@ -793,3 +793,208 @@ export interface HostPerformanceReport {
   totalHosts: number
   hosts: Array<HostPerformance>
 }
+
+// ---- Alerts (docs/alerts.md, docs/notifications.md) ----
+
+/** How serious an alert is. */
+export type Severity = 'low' | 'medium' | 'high' | 'critical'
+
+/** Where an alert is in its lifecycle. */
+export type AlertStatus = 'pending' | 'active' | 'acknowledged' | 'resolved' | 'no_data' | 'error'
+
+/** A notification channel. */
+export type Channel = 'slack' | 'telegram' | 'webhook' | 'email'
+
+/** Why a notification is sent. */
+export type NotificationEvent = 'firing' | 'resolved' | 'updated'
+
+/** A duration as Prometheus writes it (`'90s'`, `'15m'`, `'2h'`, `'1d'`, `'1w'`) or in seconds; at most 30 days. Rules as stored say seconds (`'900s'`). */
+export type AlertDuration = string | number
+
+/** The window an evaluation looked at. */
+export interface TimeWindow {
+  kind: 'day' | 'hour'
+  /** Start, an instant. */
+  from: string
+  /** End (exclusive), an instant. */
+  to: string
+  /** The local day `'YYYY-MM-DD'` or hour `'YYYY-MM-DDTHH'`, part of the alert's id. */
+  label: string
+  timezone: string
+}
+
+/** One value of a dimension and its part in a change. */
+export interface AlertSegment {
+  dimension: string
+  value: string
+  current: number
+  baseline: number
+  delta: number
+  /** Share of the total change. */
+  contribution: number
+  share: number
+}
+
+/** The segments that explain a change most. */
+export interface RootCause {
+  dimension: string
+  segments: Array<AlertSegment>
+  rest: number
+  byDimension: Array<{ dimension: string; segments: Array<AlertSegment> }>
+  /** One sentence, e.g. `Revenue fell mostly in payment method esewa (…)`. */
+  sentence: string
+}
+
+/** One delivery attempt recorded on an alert. */
+export interface NotificationAttempt {
+  channel: Channel
+  event: NotificationEvent
+  outcome: 'sent' | 'failed'
+  at: string
+  /** What the receiver answered, redacted (no URL paths, tokens or passwords), at most 1,000 characters. */
+  response: string | null
+}
+
+/** A stored alert (`analyticsalerts`). */
+export interface Alert {
+  appId: string
+  /** `<rule>:<country>:<window label>`, e.g. `revenue_drop:ALL:2026-04-10`. */
+  alertId: string
+  rule: string
+  type: string
+  severity: Severity
+  status: AlertStatus
+  title: string
+  description: string
+  metric: string
+  currentValue: number | null
+  thresholdValue: number | null
+  baselineValue: number | null
+  /** Percent from the baseline. */
+  deviation: number | null
+  country: CountryKey
+  timeWindow: TimeWindow
+  config: Record<string, unknown>
+  relatedData: unknown
+  rootCause: RootCause | null
+  createdAt: string
+  updatedAt: string
+  firedAt: string | null
+  acknowledgedAt: string | null
+  acknowledgedBy: string | null
+  resolvedAt: string | null
+  resolvedBy: string | null
+  cooldownUntil: string | null
+  clearedAt?: string | null
+  notifications: Array<NotificationAttempt>
+}
+
+/** One rule's evaluation for one country (`evaluateAlerts`, and every check). */
+export interface Evaluation {
+  rule: string
+  alertType: string
+  country: CountryKey
+  metric: string
+  window: TimeWindow
+  value: number | null
+  baseline: number | null
+  baselineDays: Array<{ date: string; value: number | null }>
+  threshold: number | null
+  deviation: number | null
+  decision: 'ok' | 'breach' | 'no_data' | 'error'
+  severity: Severity | null
+  recovered: boolean
+  error: string | null
+  explanation: string
+}
+
+/** An alert that changed status or severity in a check. */
+export interface AlertTransition {
+  alertId: string
+  from: AlertStatus | null
+  to: AlertStatus
+  /** What to notify, if anything. */
+  event: NotificationEvent | null
+}
+
+/** One ready-to-send message for one channel. */
+export interface Notification {
+  channel: Channel
+  event: NotificationEvent
+  alertId: string
+  /** The body to POST: Slack's message, Telegram's `sendMessage` body, the webhook document; for email, the envelope. */
+  payload: Record<string, unknown>
+  /** The email (email channel only). */
+  email: { subject: string; text: string; html: string } | null
+}
+
+/** What `checkAlerts` did (`alerts check --json`). */
+export interface AlertCheck {
+  /** The instant checked. */
+  at: string
+  evaluations: Array<Evaluation>
+  transitions: Array<AlertTransition>
+  /** The alerts that changed, as stored now. */
+  alerts: Array<Alert>
+  /** The notifications of the transitions, per channel asked for. */
+  notifications: Array<Notification>
+}
+
+/** What `deliverAlertNotifications` did: the check, and the notified alerts with their attempts. */
+export interface AlertDelivery extends AlertCheck {
+  delivered: Array<Alert>
+}
+
+/** What a notifier answers for one notification. */
+export interface DeliveryAnswer {
+  outcome: 'sent' | 'failed'
+  /** What the receiver said (a status line, an error); redacted and cut to 1,000 characters when recorded. */
+  response?: string | null
+}
+
+/** What a baseline rule compares with. */
+export type AlertBaseline = { kind: 'mean'; days: number } | { kind: 'sameWeekday'; weeks: number }
+
+/** What a rule watches. Metrics are catalog ids (`revenue.total`; see `metrics()`). */
+export type AlertCondition =
+  | { kind: 'belowBaseline'; metric: string; pct: number; baseline?: AlertBaseline }
+  | { kind: 'aboveBaseline'; metric: string; pct: number; baseline?: AlertBaseline }
+  | { kind: 'threshold'; metric: string; above?: number | null; below?: number | null }
+  | {
+      kind: 'anomaly'
+      metric: string
+      historyDays?: number
+      method?: 'shesd' | 'zscore'
+      /** S-H-ESD options (period, maxAnoms, alpha, direction, …; docs/alerts.md). */
+      shesd?: Record<string, unknown> | null
+      /** Robust z-score options (window, threshold, direction). */
+      zscore?: Record<string, unknown> | null
+    }
+  | { kind: 'hourlyCount'; source: 'moderationFlags' | 'errorEvents'; above: number }
+
+/** A rule to store (`putAlertRule`): everything but `id` and `condition` has a default. */
+export interface AlertRuleInput {
+  /** 1–64 characters of a-z, 0-9, `_` and `-`; a built-in's id overrides it. */
+  id: string
+  condition: AlertCondition
+  /** Country selections (default `['ALL']`). */
+  countries?: Array<CountryKey>
+  severity?: { default: Severity; levels?: Array<{ above: number; severity: Severity }> }
+  /** How long a breach lasts before the alert fires (default 0). */
+  for?: AlertDuration
+  keepFiringFor?: AlertDuration
+  cooldown?: AlertDuration
+  /** The deviation under which a firing alert recovers (hysteresis). */
+  recovery?: number | null
+  noDataState?: 'no_data' | 'alerting' | 'ok'
+  errorState?: 'error' | 'alerting' | 'ok'
+  enabled?: boolean
+  description?: string | null
+}
+
+/** A rule as `alertRules()` lists it: every default filled in. */
+export interface AlertRule extends Required<Omit<AlertRuleInput, 'for' | 'keepFiringFor' | 'cooldown'>> {
+  for: string
+  keepFiringFor: string
+  cooldown: string
+}

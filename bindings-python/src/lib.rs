@@ -14,6 +14,7 @@
 //! serde results into Python objects with the naming rule of `halobuzz_analytics::naming` (camelCase
 //! field names → snake_case).
 
+mod alert;
 mod cohort;
 mod config;
 mod convert;

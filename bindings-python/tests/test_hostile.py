@@ -57,6 +57,23 @@ METHODS = {
     "rollupDay": "rollup_day",
     "funnel": "funnel",
     "hostPerformance": "host_performance",
+    "checkAlerts": "check_alerts",
+    "evaluateAlerts": "evaluate_alerts",
+    "alerts": "alerts",
+    "acknowledgeAlert": "acknowledge_alert",
+    "resolveAlert": "resolve_alert",
+    "putAlertRule": "put_alert_rule",
+    "deleteAlertRule": "delete_alert_rule",
+    "deliverAlertNotifications": "deliver_alert_notifications",
+}
+# Operations whose arguments are not keyword arguments of the same names: the rule is one dict, and a
+# delivery needs a notifier (one that reports every notification sent).
+SHAPES: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
+    "putAlertRule": lambda arguments: {"rule": arguments},
+    "deliverAlertNotifications": lambda arguments: {
+        **python_names(arguments),
+        "notifier": lambda notification: {"outcome": "sent"},
+    },
 }
 PARAMETERS = {"from": "start", "to": "end", "source": "path"}
 
@@ -82,15 +99,22 @@ def config_of(case: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def unknown_parameters(function: Callable[..., Any], kwargs: Dict[str, Any]) -> List[str]:
+    """The arguments that are no parameter of `function`, and its required parameters not given."""
     parameters = inspect.signature(function).parameters
-    return sorted(k for k in kwargs if k not in parameters)
+    missing = [
+        name
+        for name, p in parameters.items()
+        if name != "self" and p.default is p.empty and p.kind is not p.VAR_KEYWORD and name not in kwargs
+    ]
+    return sorted([k for k in kwargs if k not in parameters] + missing)
 
 
 def call_of(case: Dict[str, Any]) -> Tuple[Callable[[], Any], List[str]]:
     """The Python call of a case, and the arguments that are no parameter of the method called."""
-    kwargs = python_names(case["arguments"])
-    config = config_of(case)
     operation = case["operation"]
+    shape = SHAPES.get(operation, python_names)
+    kwargs = shape(case["arguments"])
+    config = config_of(case)
     if operation == "open":
         unknown = unknown_parameters(ha.Engine.from_directory, kwargs)
         return (lambda: ha.Engine.from_directory(**kwargs, **config)), unknown
@@ -166,7 +190,7 @@ def test_hostile_request(case: Dict[str, Any]) -> None:
     for secret in secrets:
         assert secret not in text, f"{case['name']} shows {secret!r}:\n{text}"
     if unknown:
-        # Python refuses an unexpected keyword argument itself, naming it.
+        # Python refuses an unexpected keyword argument, or a missing required one, itself, naming it.
         assert type(raised) is TypeError, f"{case['name']}: {raised!r}"
         assert all(name in str(raised) for name in unknown), str(raised)
         return

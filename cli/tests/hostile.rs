@@ -133,11 +133,34 @@ const CONFIG_FLAGS: [&str; 9] = [
     "revealUserIds",
 ];
 
+/// The operations of the corpus the command line has no command for (the bindings' alert-rule
+/// management and delivery through a host callback): the CLI suite leaves their cases to the others.
+const NO_COMMAND: [&str; 3] = [
+    "putAlertRule",
+    "deleteAlertRule",
+    "deliverAlertNotifications",
+];
+
 /// The command line of a case, and whether it holds an argument the command has no flag for.
 fn command_line(case: &Value, data: &str) -> (Vec<String>, bool) {
     let name = case["name"].as_str().unwrap();
     let operation = case["operation"].as_str().unwrap();
-    let arguments = case["arguments"].as_object().cloned().unwrap_or_default();
+    let mut arguments = case["arguments"].as_object().cloned().unwrap_or_default();
+    // `alerts check` spells the channel configuration as flags: `--channels slack,webhook`.
+    if operation == "checkAlerts" {
+        if let Some(Value::Object(mut channels)) = arguments.remove("channels") {
+            if let Some(list) = channels.remove("channels") {
+                arguments.insert("channels".to_owned(), list);
+            }
+            for (key, value) in channels {
+                arguments.insert(format!("channels.{key}"), value);
+            }
+        }
+    }
+    // `alerts ack ID` and `alerts resolve ID` take the alert's id as their argument.
+    let alert_id = matches!(operation, "acknowledgeAlert" | "resolveAlert")
+        .then(|| arguments.remove("alertId"))
+        .flatten();
     // operation → (subcommand and fixed flags, the arguments it has flags for, renamed ones)
     let (mut args, known, renamed): (Vec<&str>, &[&str], &[(&str, &str)]) = match operation {
         "kpis" => (vec!["kpis", "--json"], &["from", "to", "country"], &[]),
@@ -174,6 +197,15 @@ fn command_line(case: &Value, data: &str) -> (Vec<String>, bool) {
         "backfill" => (vec!["backfill"], &["from", "to", "force"], &[]),
         "backfillRecent" => (vec!["backfill"], &["days"], &[("days", "recent")]),
         "rollupDay" => (vec!["rollup"], &["date"], &[]),
+        "checkAlerts" => (vec!["alerts", "check", "--json"], &["at", "channels"], &[]),
+        "evaluateAlerts" => (vec!["alerts", "explain", "--json"], &["at"], &[]),
+        "alerts" => (
+            vec!["alerts", "list", "--json"],
+            &["status", "rule", "country", "minSeverity", "limit"],
+            &[],
+        ),
+        "acknowledgeAlert" => (vec!["alerts", "ack", "--json"], &["by"], &[]),
+        "resolveAlert" => (vec!["alerts", "resolve", "--json"], &["by"], &[]),
         "funnel" => (
             vec!["funnel", "--json"],
             &[
@@ -201,6 +233,9 @@ fn command_line(case: &Value, data: &str) -> (Vec<String>, bool) {
         args.extend(["--data", data]);
     }
     let mut args: Vec<String> = args.into_iter().map(str::to_owned).collect();
+    if let Some(id) = alert_id {
+        args.push(id.as_str().map_or_else(|| id.to_string(), str::to_owned));
+    }
     let mut unknown = false;
     for (key, value) in &arguments {
         unknown |= !known.contains(&key.as_str());
@@ -276,6 +311,9 @@ fn every_hostile_request_fails_with_its_code_and_no_secret() {
 }
 
 fn check_case(case: &Value, data: &str) {
+    if NO_COMMAND.contains(&case["operation"].as_str().unwrap()) {
+        return;
+    }
     let name = case["name"].as_str().unwrap();
     let code = case["code"].as_str().unwrap();
     let (args, unknown) = command_line(case, data);

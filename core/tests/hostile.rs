@@ -6,11 +6,13 @@
 
 use std::ops::ControlFlow;
 
+use halobuzz_analytics::alert::notify::{DeliveryResult, Notification};
 use halobuzz_analytics::api::{
-    self, BackfillRequest, CohortTableRequest, ConfigOptions, DataSource, DayRequest,
-    FunnelRequest, GenerateRequest, HostPerformanceRequest, KpiRequest, LifecycleRequest,
-    NameStyle, RecentBackfillRequest, RetentionMatrixRequest, StoredCohortsRequest,
-    TimeSeriesRequest,
+    self, AlertAction, AlertActionRequest, BackfillRequest, CheckAlertsRequest, CohortTableRequest,
+    ConfigOptions, DataSource, DayRequest, DeleteAlertRuleRequest, DeliverAlertsRequest,
+    EvaluateAlertsRequest, FunnelRequest, GenerateRequest, HostPerformanceRequest, KpiRequest,
+    LifecycleRequest, ListAlertsRequest, NameStyle, PutAlertRuleRequest, RecentBackfillRequest,
+    RetentionMatrixRequest, StoredCohortsRequest, TimeSeriesRequest,
 };
 use halobuzz_analytics::Error;
 use serde_json::{json, Value};
@@ -59,6 +61,7 @@ fn run(case: &Value) -> Result<(), Error> {
     };
     let engine = api::open_generated(gen, options)?.engine;
     let go_on = &mut |_| ControlFlow::Continue(());
+    let sent = |_: &Notification| DeliveryResult::sent("200 OK");
     match case["operation"].as_str().unwrap() {
         "kpis" => api::decode::<KpiRequest>("query", args, NameStyle::Camel)?
             .run(&engine)
@@ -97,6 +100,34 @@ fn run(case: &Value) -> Result<(), Error> {
         "rollupDay" => api::decode::<DayRequest>("query", args, NameStyle::Camel)?
             .rollup(&engine)
             .map(drop),
+        "checkAlerts" => api::decode::<CheckAlertsRequest>("query", args, NameStyle::Camel)?
+            .run(&engine)
+            .map(drop),
+        "evaluateAlerts" => api::decode::<EvaluateAlertsRequest>("query", args, NameStyle::Camel)?
+            .run(&engine)
+            .map(drop),
+        "alerts" => api::decode::<ListAlertsRequest>("filter", args, NameStyle::Camel)?
+            .run(&engine)
+            .map(drop),
+        "acknowledgeAlert" => api::decode::<AlertActionRequest>("query", args, NameStyle::Camel)?
+            .run(&engine, AlertAction::Acknowledge)
+            .map(drop),
+        "resolveAlert" => api::decode::<AlertActionRequest>("query", args, NameStyle::Camel)?
+            .run(&engine, AlertAction::Resolve)
+            .map(drop),
+        "putAlertRule" => api::decode::<PutAlertRuleRequest>("rule", args, NameStyle::Camel)?
+            .run(&engine)
+            .map(drop),
+        "deleteAlertRule" => {
+            api::decode::<DeleteAlertRuleRequest>("query", args, NameStyle::Camel)?
+                .run(&engine)
+                .map(drop)
+        }
+        "deliverAlertNotifications" => {
+            api::decode::<DeliverAlertsRequest>("query", args, NameStyle::Camel)?
+                .run(&engine, &sent)
+                .map(drop)
+        }
         other => panic!("unknown operation {other}"),
     }
 }

@@ -12,6 +12,7 @@ _Date = datetime.date | str
 _Number = int | float | Decimal | str
 _Threshold = int | float | Decimal
 _Result = dict[str, Any]
+_Instant = datetime.datetime | str
 
 __all__ = [
     "AnalyticsError",
@@ -230,6 +231,48 @@ class Engine:
         daily: bool = False,
     ) -> _Result:
         """Host performance per host over a range: streams, viewers, coins, gifters, growth, ranks."""
+
+    def check_alerts(
+        self, at: _Instant | None = None, channels: Mapping[str, Any] | None = None
+    ) -> _Result:
+        """Evaluate every alert rule at ``at`` and raise, update or resolve alerts (``alerts check``)."""
+
+    def evaluate_alerts(self, at: _Instant | None = None) -> list[_Result]:
+        """Every rule's evaluation at ``at``, storing nothing (``alerts explain``)."""
+
+    def alerts(
+        self,
+        status: Sequence[str] | None = None,
+        rule: str | None = None,
+        country: str | None = None,
+        min_severity: str | None = None,
+        since: _Instant | None = None,
+        limit: int | None = None,
+    ) -> list[_Result]:
+        """The stored alerts, most recently updated first."""
+
+    def acknowledge_alert(self, alert_id: str, by: str) -> _Result:
+        """Acknowledge an active alert; the alert as stored."""
+
+    def resolve_alert(self, alert_id: str, by: str) -> _Result:
+        """Resolve an alert by hand; the alert as stored."""
+
+    def alert_rules(self) -> list[_Result]:
+        """The built-in and stored alert rules."""
+
+    def put_alert_rule(self, rule: Mapping[str, Any]) -> _Result:
+        """Store a rule; the rule as stored, defaults filled in."""
+
+    def delete_alert_rule(self, id: str) -> bool:
+        """Delete a stored rule; whether there was one."""
+
+    def deliver_alert_notifications(
+        self,
+        channels: Mapping[str, Any],
+        notifier: Callable[[dict[str, Any]], Mapping[str, Any]],
+        at: _Instant | None = None,
+    ) -> _Result:
+        """Check, then send each notification through ``notifier`` and record every attempt."""
 
     def quality_report(self) -> _Result:
         """The data-quality report of the dataset."""

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::alert::notify::Notifier;
 use crate::alert::{
     Alert, AlertCheck, AlertFilter, AlertRule, ChannelConfig, Evaluation, Notification,
 };
@@ -130,3 +131,69 @@ impl AlertActionRequest {
 
 /// Store a rule (`putAlertRule`): an [`AlertRule`].
 pub type PutAlertRuleRequest = AlertRule;
+
+impl AlertRule {
+    /// Stores the rule (a new one, a replacement, or the override of a built-in of the same id); the
+    /// rule as stored, its defaults filled in.
+    pub fn run(&self, engine: &Engine) -> Result<AlertRule> {
+        engine.put_alert_rule(self.clone())?;
+        Ok(self.clone())
+    }
+}
+
+/// Delete a stored rule (`deleteAlertRule`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeleteAlertRuleRequest {
+    /// The rule's id.
+    pub id: String,
+}
+
+impl DeleteAlertRuleRequest {
+    /// Whether a stored rule was deleted (a built-in of that id comes back with its configured
+    /// thresholds).
+    pub fn run(&self, engine: &Engine) -> Result<bool> {
+        engine.delete_alert_rule(&self.id)
+    }
+}
+
+/// Check every rule, then send the notifications of what changed through the host application's
+/// [`Notifier`] and record every attempt on its alert (`deliverAlertNotifications`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeliverAlertsRequest {
+    /// The instant to evaluate (RFC 3339; default: the engine's clock).
+    #[serde(default)]
+    pub at: Option<String>,
+    /// The channels to notify.
+    pub channels: ChannelConfig,
+}
+
+/// What a delivery did: the check, its notifications, and the alerts with their recorded attempts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliverAlertsResponse {
+    /// The check and the notifications it built.
+    #[serde(flatten)]
+    pub check: CheckAlertsResponse,
+    /// The notified alerts as stored after delivery, each attempt in its `notifications`.
+    pub delivered: Vec<Alert>,
+}
+
+impl DeliverAlertsRequest {
+    /// Checks, then delivers through `notifier` (called once per notification, in order). The
+    /// channels are checked before anything is evaluated or stored.
+    pub fn run(&self, engine: &Engine, notifier: &dyn Notifier) -> Result<DeliverAlertsResponse> {
+        self.channels.validate()?;
+        let check = engine.check_alerts(at_or_now(engine, self.at.as_deref())?)?;
+        let notifications = check.notifications(&self.channels);
+        let delivered = engine.deliver_notifications(&check, &self.channels, notifier)?;
+        Ok(DeliverAlertsResponse {
+            check: CheckAlertsResponse {
+                check,
+                notifications,
+            },
+            delivered,
+        })
+    }
+}

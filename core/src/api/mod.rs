@@ -31,7 +31,8 @@ use serde_json::Value;
 
 pub use alert::{
     AlertAction, AlertActionRequest, CheckAlertsRequest, CheckAlertsResponse,
-    EvaluateAlertsRequest, ListAlertsRequest, PutAlertRuleRequest,
+    DeleteAlertRuleRequest, DeliverAlertsRequest, DeliverAlertsResponse, EvaluateAlertsRequest,
+    ListAlertsRequest, PutAlertRuleRequest,
 };
 pub use cohort::{
     CohortTableRequest, LifecycleRequest, RetentionMatrixRequest, StoredCohortsRequest,
