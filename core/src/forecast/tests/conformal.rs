@@ -28,6 +28,13 @@ fn quantile_rank_by_hand() {
         calibrate(&nineteen, &[0.95]).unwrap().levels[0].radius,
         vec![19.0]
     );
+    // 99 % needs 99: ⌈100·0.99⌉ = 99, ⌈99·0.99⌉ = 99 > 98.
+    assert_invalid(
+        calibrate(&[vec![1.0; 98]], &[0.99]),
+        "errors",
+        "at least 99",
+    );
+    assert!(calibrate(&[vec![1.0; 99]], &[0.99]).is_ok());
     // 80 % needs 4: ⌈5·0.8⌉ = 4.
     assert_invalid(calibrate(&[vec![1.0; 3]], &[0.8]), "errors", "at least 4");
     assert_eq!(
