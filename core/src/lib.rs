@@ -29,6 +29,7 @@ pub mod config;
 pub mod dictionary;
 mod engine;
 pub mod error;
+pub mod forecast;
 pub mod funnel;
 pub mod generate;
 pub mod hosts;
