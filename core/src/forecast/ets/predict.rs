@@ -202,7 +202,7 @@ impl FittedEts {
 
     /// Simulates `PATHS` sample paths step by step (all paths advance together, so memory is
     /// PATHS × (m + 2) states whatever the horizon) and takes each step's empirical quantiles.
-    fn simulated(&self, horizon: usize, levels: &[f64]) -> Vec<Interval> {
+    pub(super) fn simulated(&self, horizon: usize, levels: &[f64]) -> Vec<Interval> {
         let s = &self.final_states;
         let m = s.season.len().max(1);
         let sd = self.sigma2.sqrt();
