@@ -343,7 +343,7 @@ fn fit_checked(values: &[f64], m: usize, spec: EtsSpec) -> Result<FittedEts> {
             Error::invalid_argument(
                 "values",
                 format!(
-                    "{} diverges for every admissible parameter (values too large?)",
+                    "{} diverges (or a multiplicative one-step forecast reaches 0) for every admissible parameter",
                     spec.name()
                 ),
             )
