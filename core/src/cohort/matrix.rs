@@ -62,7 +62,8 @@ pub struct RetentionMatrix {
     pub cohorts: Vec<CohortRow>,
 }
 
-fn pct(num: u64, den: u64) -> Option<f64> {
+/// `num / den` in %, `null` without a denominator.
+pub(super) fn pct(num: u64, den: u64) -> Option<f64> {
     (den > 0).then(|| num as f64 * 100.0 / den as f64)
 }
 

@@ -11,7 +11,7 @@ use roaring::RoaringBitmap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::matrix::{self, CohortRow};
+use super::matrix::{self, pct, CohortRow};
 use super::CohortWindow;
 use crate::calendar::{add_days, DateRange, Granularity};
 use crate::kpi::compute::npr;
@@ -221,10 +221,6 @@ impl Places {
         };
         Some((i as usize, s))
     }
-}
-
-fn pct(num: u64, den: u64) -> Option<f64> {
-    (den > 0).then(|| num as f64 * 100.0 / den as f64)
 }
 
 fn per(num: u64, den: u64) -> Option<f64> {
