@@ -10,7 +10,7 @@
 //! - sMAPE (M4) = (1/h) Σ 200 |e| / (|y| + |ŷ|), in percent, with a 0/0 term counted as 0.
 //! - MASE (M4) = MAE / s, s = (1/(T − m)) Σ_{t=m+1..T} |y(t) − y(t − m)| over the in-sample series.
 //! - coverage = the share of y with lower ≤ y ≤ upper.
-//! - MSIS (M4) = (1/h) Σ [(u − l) + (2/α)(l − y)·1{y < l} + (2/α)(y − u)·1{y > u}] / s, α = 1 − level.
+//! - MSIS (M4) = (1/h) Σ [(u − l) + (2/α)(l − y)·1{y < l} + (2/α)(y − u)·1{y > u}] / s, α = 1 − level/100 (levels in percent).
 
 use serde::{Deserialize, Serialize};
 
@@ -106,13 +106,13 @@ pub fn coverage(actual: &[f64], lower: &[f64], upper: &[f64]) -> Option<f64> {
 }
 
 /// The mean interval score of the M4 competition, unscaled:
-/// (1/h) Σ [(u − l) + (2/α)(l − y)·1{y < l} + (2/α)(y − u)·1{y > u}], α = 1 − level. `None` also unless
-/// 0 < level < 1.
+/// (1/h) Σ [(u − l) + (2/α)(l − y)·1{y < l} + (2/α)(y − u)·1{y > u}], α = 1 − level/100. `None` also unless
+/// 0 < level < 100.
 pub fn interval_score(actual: &[f64], lower: &[f64], upper: &[f64], level: f64) -> Option<f64> {
-    if !(level > 0.0 && level < 1.0) || actual.len() != lower.len() {
+    if !(level > 0.0 && level < 100.0) || actual.len() != lower.len() {
         return None;
     }
-    let penalty = 2.0 / (1.0 - level);
+    let penalty = 2.0 / (1.0 - level / 100.0);
     let n = actual.len() as f64;
     let total: f64 = pairs(actual, lower)?
         .zip(pairs(actual, upper)?)

@@ -29,7 +29,7 @@ pub struct BacktestOptions {
     /// Values between consecutive origins, 1..=10,000; `None` is the horizon (no overlapping windows).
     #[serde(default)]
     pub step: Option<usize>,
-    /// The interval levels asked of the forecaster, fractions in (0, 1).
+    /// The interval levels asked of the forecaster, percentages in (0, 100).
     #[serde(default)]
     pub levels: Vec<f64>,
     /// The season m of the MASE and MSIS scale (1 for none), 1..=10,000.
@@ -234,7 +234,7 @@ fn check_forecast(forecast: &Forecast, h: usize, origin: usize) -> Result<()> {
             .iter()
             .zip(&interval.upper)
             .all(|(l, u)| l.is_finite() && u.is_finite() && l <= u);
-        if !(ordered && interval.level > 0.0 && interval.level < 1.0) {
+        if !(ordered && interval.level > 0.0 && interval.level < 100.0) {
             return bad(format!(
                 "has a {} interval with a bad level, a non-finite bound or lower > upper",
                 interval.level

@@ -167,10 +167,10 @@ impl FittedBaseline {
         let sd: Vec<f64> = (1..=horizon).map(|h| self.sd(h)).collect();
         let mut intervals = Vec::with_capacity(levels.len());
         for &level in levels {
-            let z = central_multiplier(level).ok_or_else(|| {
+            let z = central_multiplier(level / 100.0).ok_or_else(|| {
                 Error::invalid_argument(
                     "levels",
-                    format!("{level} is not strictly between 0 and 1"),
+                    format!("{level} is not strictly between 0 and 100"),
                 )
             })?;
             intervals.push(Interval {

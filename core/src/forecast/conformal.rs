@@ -35,7 +35,7 @@ pub struct Calibration {
 /// The rank ⌈(n + 1)ℓ⌉ (1-based) of the conformal quantile among n sorted scores. The tolerance keeps
 /// a product that is an integer in exact arithmetic (20 × 0.8) from rounding up a rank.
 fn conformal_rank(n: usize, level: f64) -> usize {
-    ((n + 1) as f64 * level - 1e-9).ceil().max(1.0) as usize
+    ((n + 1) as f64 * level / 100.0 - 1e-9).ceil().max(1.0) as usize
 }
 
 /// Calibrates `levels` on signed errors by horizon step, `errors[j][i]` the error of origin i at step

@@ -15,7 +15,8 @@ pub const MAX_LEVELS: usize = 16;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Interval {
-    /// The nominal coverage, a fraction in (0, 1) (`0.8` is an 80 % interval).
+    /// The nominal coverage in percent, strictly between 0 and 100 (`80.0` is an 80 % interval), as
+    /// statsforecast writes levels.
     pub level: f64,
     /// The lower bound of each step, `lower[i]` for step `i + 1`.
     pub lower: Vec<f64>,
@@ -83,7 +84,7 @@ pub(crate) fn check_horizon(h: usize) -> Result<()> {
     Ok(())
 }
 
-/// At most [`MAX_LEVELS`] distinct levels, each strictly between 0 and 1.
+/// At most [`MAX_LEVELS`] distinct levels, each strictly between 0 and 100 (percent).
 pub(crate) fn check_levels(levels: &[f64]) -> Result<()> {
     if levels.len() > MAX_LEVELS {
         return Err(Error::invalid_argument(
@@ -95,11 +96,11 @@ pub(crate) fn check_levels(levels: &[f64]) -> Result<()> {
         ));
     }
     for (i, &level) in levels.iter().enumerate() {
-        // `!(0 < level < 1)` also rejects NaN.
-        if !(level > 0.0 && level < 1.0) {
+        // `!(0 < level < 100)` also rejects NaN.
+        if !(level > 0.0 && level < 100.0) {
             return Err(Error::invalid_argument(
                 "levels",
-                format!("level {i} is {level}; a level is a fraction strictly between 0 and 1 (0.8 for 80 %)"),
+                format!("level {i} is {level}; a level is a percentage strictly between 0 and 100 (80 for an 80 % interval)"),
             ));
         }
         if levels[..i].iter().any(|&l| (l - level).abs() <= 1e-12) {

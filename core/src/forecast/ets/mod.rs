@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
-pub use predict::{Forecast, Interval, IntervalMethod};
+pub use predict::IntervalMethod;
 
 /// The longest series accepted.
 pub const MAX_VALUES: usize = 1_000_000;

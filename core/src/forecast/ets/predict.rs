@@ -13,12 +13,9 @@ use super::model;
 use super::{
     ErrorType, FittedEts, SeasonType, TrendType, ALPHA_UPPER, LOWER, MAX_SEASON_LENGTH, PHI_BOUNDS,
 };
+use crate::forecast::types::{check_horizon, check_levels, Forecast, Interval};
 use crate::{Error, Result};
 
-/// The longest horizon accepted.
-pub const MAX_HORIZON: usize = 10_000;
-/// The most interval levels accepted in one call.
-pub const MAX_LEVELS: usize = 100;
 /// Sample paths of the simulated intervals (as forecast::ets's `simulate`).
 const PATHS: usize = 5_000;
 /// A fixed seed: the same fitted model gives the same simulated intervals every time.
@@ -32,30 +29,6 @@ pub enum IntervalMethod {
     Analytic,
     /// Quantiles of 5,000 simulated sample paths (seeded, so reproducible).
     Simulated,
-}
-
-/// A prediction interval at one level.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Interval {
-    /// The coverage in percent, e.g. 95.
-    pub level: f64,
-    /// The lower bound at each step.
-    pub lower: Vec<f64>,
-    /// The upper bound at each step.
-    pub upper: Vec<f64>,
-}
-
-/// Forecasts for steps 1..=horizon after the last observation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Forecast {
-    /// The point forecasts (the conditional means of the state-space model without future errors).
-    pub point: Vec<f64>,
-    /// One interval per requested level, in the order requested.
-    pub intervals: Vec<Interval>,
-    /// How the intervals were computed.
-    pub interval_method: IntervalMethod,
 }
 
 fn in_range(v: Option<f64>, lo: f64, hi: f64) -> bool {
@@ -97,44 +70,31 @@ impl FittedEts {
     /// Point forecasts for `horizon` steps and prediction intervals at each of `levels` (percent,
     /// each in (0, 100)).
     pub fn forecast(&self, horizon: usize, levels: &[f64]) -> Result<Forecast> {
-        if horizon == 0 || horizon > MAX_HORIZON {
-            return Err(Error::invalid_argument(
-                "horizon",
-                format!("{horizon} is not in 1..={MAX_HORIZON}"),
-            ));
-        }
-        if levels.len() > MAX_LEVELS {
-            return Err(Error::invalid_argument(
-                "levels",
-                format!(
-                    "{} levels, more than the {MAX_LEVELS} accepted",
-                    levels.len()
-                ),
-            ));
-        }
-        if let Some(i) = levels
-            .iter()
-            .position(|l| !(l.is_finite() && *l > 0.0 && *l < 100.0))
-        {
-            return Err(Error::invalid_argument(
-                "levels",
-                format!("level {i} ({}) is not in (0, 100)", levels[i]),
-            ));
-        }
+        check_horizon(horizon)?;
+        check_levels(levels)?;
         self.check()?;
         let point = self.point_forecasts(horizon);
-        let analytic = self.spec.error == ErrorType::Additive
-            && self.spec.season != SeasonType::Multiplicative;
-        let (intervals, interval_method) = if analytic {
-            (self.analytic(&point, levels), IntervalMethod::Analytic)
+        let intervals = if self.interval_method() == IntervalMethod::Analytic {
+            self.analytic(&point, levels)
         } else {
-            (self.simulated(horizon, levels), IntervalMethod::Simulated)
+            self.simulated(horizon, levels)
         };
-        Ok(Forecast {
-            point,
-            intervals,
-            interval_method,
-        })
+        Ok(Forecast { point, intervals })
+    }
+
+    /// How [`forecast`](Self::forecast) computes this model's intervals.
+    pub fn interval_method(&self) -> IntervalMethod {
+        if self.spec.error == ErrorType::Additive && self.spec.season != SeasonType::Multiplicative {
+            IntervalMethod::Analytic
+        } else {
+            IntervalMethod::Simulated
+        }
+    }
+
+    /// The analytic forecast standard deviation of steps 1..=horizon (class-1 models; `None` for the
+    /// others, whose forecast distributions are not Gaussian).
+    pub fn forecast_sd(&self, horizon: usize) -> Option<Vec<f64>> {
+        (self.interval_method() == IntervalMethod::Analytic).then(|| self.analytic_sd(horizon))
     }
 
     fn point_forecasts(&self, horizon: usize) -> Vec<f64> {
@@ -165,16 +125,31 @@ impl FittedEts {
     /// Class-1 forecast variance (Hyndman et al. 2008, §6.1): v_h = σ²(1 + Σ_{j<h} c_j²) with
     /// c_j = α + β·φ_j + γ·[j ≡ 0 mod m], φ_j = j undamped, φ + … + φ^j damped.
     fn analytic(&self, point: &[f64], levels: &[f64]) -> Vec<Interval> {
+        let sd = self.analytic_sd(point.len());
+        levels
+            .iter()
+            .map(|&level| {
+                let z = normal_quantile(0.5 + level / 200.0);
+                Interval {
+                    level,
+                    lower: point.iter().zip(&sd).map(|(f, s)| f - z * s).collect(),
+                    upper: point.iter().zip(&sd).map(|(f, s)| f + z * s).collect(),
+                }
+            })
+            .collect()
+    }
+
+    fn analytic_sd(&self, horizon: usize) -> Vec<f64> {
         let p = &self.params;
         let beta = p.beta.unwrap_or(0.0);
         let gamma = p.gamma.unwrap_or(0.0);
         let phi = p.phi.unwrap_or(1.0);
         let m = self.season_length.max(1);
         let seasonal = self.spec.season != SeasonType::None;
-        let mut sd = Vec::with_capacity(point.len());
+        let mut sd = Vec::with_capacity(horizon);
         let mut sum_c2 = 0.0;
         let (mut phi_j, mut phi_pow) = (0.0, 1.0);
-        for h in 1..=point.len() {
+        for h in 1..=horizon {
             sd.push((self.sigma2 * (1.0 + sum_c2)).sqrt());
             // c_j for j = h, used by the variance of step h + 1.
             let j = h;
@@ -187,17 +162,7 @@ impl FittedEts {
             let c = p.alpha + beta * phi_j + if seasonal && j % m == 0 { gamma } else { 0.0 };
             sum_c2 += c * c;
         }
-        levels
-            .iter()
-            .map(|&level| {
-                let z = normal_quantile(0.5 + level / 200.0);
-                Interval {
-                    level,
-                    lower: point.iter().zip(&sd).map(|(f, s)| f - z * s).collect(),
-                    upper: point.iter().zip(&sd).map(|(f, s)| f + z * s).collect(),
-                }
-            })
-            .collect()
+        sd
     }
 
     /// Simulates `PATHS` sample paths step by step (all paths advance together, so memory is

@@ -151,7 +151,7 @@ fn intervals_widen_with_the_horizon_and_match_the_class_one_variance() {
     let y = holt_winters_additive(240, 12, 0.3, 0.02, 0.15, 11);
     let f = fit(&y, 12, ANN).unwrap();
     let fc = f.forecast(24, &[80.0, 95.0]).unwrap();
-    assert_eq!(fc.interval_method, IntervalMethod::Analytic);
+    assert_eq!(f.interval_method(), IntervalMethod::Analytic);
     let z = 1.959963984540054;
     let i95 = &fc.intervals[1];
     for h in 1..=24 {
@@ -184,7 +184,7 @@ fn intervals_widen_with_the_horizon_and_match_the_class_one_variance() {
     ] {
         let f = fit(&y, 12, model).unwrap();
         let fc = f.forecast(36, &[50.0, 95.0]).unwrap();
-        let width = |iv: &Interval, h: usize| iv.upper[h] - iv.lower[h];
+        let width = |iv: &crate::forecast::Interval, h: usize| iv.upper[h] - iv.lower[h];
         for iv in &fc.intervals {
             assert!(width(iv, 35) > width(iv, 0), "{}", f.name);
             for h in 0..36 {
@@ -194,7 +194,7 @@ fn intervals_widen_with_the_horizon_and_match_the_class_one_variance() {
         // The wider level contains the narrower one.
         assert!(width(&fc.intervals[1], 10) > width(&fc.intervals[0], 10));
         if model.season == SeasonType::Multiplicative {
-            assert_eq!(fc.interval_method, IntervalMethod::Simulated);
+            assert_eq!(f.interval_method(), IntervalMethod::Simulated);
         }
     }
 }
@@ -414,7 +414,7 @@ fn analytic_intervals_agree_with_simulated_sample_paths() {
     ] {
         let f = fit(&y, 12, model).unwrap();
         let fc = f.forecast(30, &[90.0]).unwrap();
-        assert_eq!(fc.interval_method, IntervalMethod::Analytic);
+        assert_eq!(f.interval_method(), IntervalMethod::Analytic);
         let sim = f.simulated(30, &[90.0]);
         for h in [0, 11, 12, 13, 29] {
             let analytic = fc.intervals[0].upper[h] - fc.intervals[0].lower[h];

@@ -37,18 +37,18 @@ fn interval_metrics_by_hand() {
     close(coverage(&ACTUAL, &LOWER, &UPPER).unwrap(), 0.5, 0.0);
     // Widths 2 + 0.5 + 2 + 2 = 6.5; penalties (2/0.2)(4.5 − 4) = 5 and (2/0.2)(5 − 4) = 10.
     close(
-        interval_score(&ACTUAL, &LOWER, &UPPER, 0.8).unwrap(),
+        interval_score(&ACTUAL, &LOWER, &UPPER, 80.0).unwrap(),
         21.5 / 4.0,
         1e-12,
     );
     close(
-        msis(&ACTUAL, &LOWER, &UPPER, 0.8, &INSAMPLE, 1).unwrap(),
+        msis(&ACTUAL, &LOWER, &UPPER, 80.0, &INSAMPLE, 1).unwrap(),
         21.5 / 4.0 / 1.75,
         1e-12,
     );
     // At 95 % the penalty factor is 2/0.05 = 40.
     close(
-        interval_score(&ACTUAL, &LOWER, &UPPER, 0.95).unwrap(),
+        interval_score(&ACTUAL, &LOWER, &UPPER, 95.0).unwrap(),
         (6.5 + 20.0 + 40.0) / 4.0,
         1e-9,
     );
@@ -74,7 +74,7 @@ fn evaluate_collects_every_metric() {
     let forecast = Forecast {
         point: POINT.to_vec(),
         intervals: vec![Interval {
-            level: 0.8,
+            level: 80.0,
             lower: LOWER.to_vec(),
             upper: UPPER.to_vec(),
         }],
@@ -85,7 +85,7 @@ fn evaluate_collects_every_metric() {
     assert_eq!(a.intervals[0].coverage, Some(0.5));
     assert_eq!(
         a.intervals[0].msis,
-        msis(&ACTUAL, &LOWER, &UPPER, 0.8, &INSAMPLE, 1)
+        msis(&ACTUAL, &LOWER, &UPPER, 80.0, &INSAMPLE, 1)
     );
 }
 
@@ -111,8 +111,8 @@ fn undefined_metrics_are_none() {
     assert_eq!(mase_scale(&INSAMPLE, 0), None);
     assert_eq!(mase_scale(&[1.0, f64::NAN, 2.0], 1), None);
     assert_eq!(mase(&ACTUAL, &POINT, &[3.0, 3.0], 1), None);
-    assert_eq!(msis(&ACTUAL, &LOWER, &UPPER, 0.8, &[3.0, 3.0], 1), None);
-    for level in [0.0, 1.0, f64::NAN] {
+    assert_eq!(msis(&ACTUAL, &LOWER, &UPPER, 80.0, &[3.0, 3.0], 1), None);
+    for level in [0.0, 100.0, f64::NAN] {
         assert_eq!(interval_score(&ACTUAL, &LOWER, &UPPER, level), None);
     }
     // Overflow is undefined, not infinite.

@@ -53,7 +53,7 @@ fn metrics_of_naive_and_drift_on_a_line() {
     // the error is j at every origin.
     let series = linear(30);
     let options = BacktestOptions {
-        levels: vec![0.8],
+        levels: vec![80.0],
         ..BacktestOptions::new(3, 4)
     };
     let b = backtest(&series, &options, forecaster(BaselineMethod::Naive)).unwrap();
@@ -83,7 +83,7 @@ fn a_level_missing_at_one_origin_is_left_out_of_the_pooled_metrics() {
     let series = linear(20);
     let calls = RefCell::new(0);
     let options = BacktestOptions {
-        levels: vec![0.8],
+        levels: vec![80.0],
         ..BacktestOptions::new(2, 3)
     };
     let b = backtest(&series, &options, |_: &[f64], h: usize, _: &[f64]| {
@@ -92,7 +92,7 @@ fn a_level_missing_at_one_origin_is_left_out_of_the_pooled_metrics() {
             Vec::new()
         } else {
             vec![Interval {
-                level: 0.8,
+                level: 80.0,
                 lower: vec![0.0; h],
                 upper: vec![100.0; h],
             }]
@@ -143,7 +143,7 @@ fn bad_inputs_are_typed_errors() {
     };
     assert_invalid(backtest(&series, &o, naive()), "season", "between 1");
     let o = BacktestOptions {
-        levels: vec![1.5],
+        levels: vec![150.0],
         ..BacktestOptions::new(3, 4)
     };
     assert_invalid(backtest(&series, &o, naive()), "levels", "strictly between");
@@ -203,7 +203,7 @@ fn bad_inputs_are_typed_errors() {
         Ok(Forecast {
             point: vec![0.0; h],
             intervals: vec![Interval {
-                level: 0.8,
+                level: 80.0,
                 lower: vec![1.0; h],
                 upper: vec![-1.0; h],
             }],

@@ -9,7 +9,7 @@ const Y: [f64; 5] = [1.0, 3.0, 2.0, 5.0, 4.0];
 fn check(method: BaselineMethod, series: &[f64], point: &[f64], sd: &[f64]) {
     let f = fit(series, method)
         .unwrap()
-        .forecast(point.len(), &[0.8, 0.95])
+        .forecast(point.len(), &[80.0, 95.0])
         .unwrap();
     assert_eq!(f.point.len(), point.len());
     for (got, want) in f.point.iter().zip(point) {
@@ -21,8 +21,8 @@ fn check(method: BaselineMethod, series: &[f64], point: &[f64], sd: &[f64]) {
             close(f.point[h] - interval.lower[h], z * sd, 1e-9);
         }
     }
-    assert_eq!(f.intervals[0].level, 0.8);
-    assert_eq!(f.intervals[1].level, 0.95);
+    assert_eq!(f.intervals[0].level, 80.0);
+    assert_eq!(f.intervals[1].level, 95.0);
 }
 
 #[test]
@@ -66,11 +66,11 @@ fn seasonal_naive_by_hand() {
     // m = 1 is the naive method.
     let a = fit(&Y, BaselineMethod::SeasonalNaive { period: 1 })
         .unwrap()
-        .forecast(3, &[0.8])
+        .forecast(3, &[80.0])
         .unwrap();
     let b = fit(&Y, BaselineMethod::Naive)
         .unwrap()
-        .forecast(3, &[0.8])
+        .forecast(3, &[80.0])
         .unwrap();
     assert_eq!(a, b);
 }
@@ -79,7 +79,7 @@ fn seasonal_naive_by_hand() {
 fn constant_series_gives_zero_width_and_forecaster_refits() {
     let f = fit(&[7.0; 4], BaselineMethod::Drift)
         .unwrap()
-        .forecast(2, &[0.9])
+        .forecast(2, &[90.0])
         .unwrap();
     assert_eq!(f.point, vec![7.0, 7.0]);
     assert_eq!(f.intervals[0].lower, f.intervals[0].upper);
@@ -95,7 +95,7 @@ fn serde_is_camel_case() {
     assert_eq!(json["method"]["method"], "seasonalNaive");
     assert_eq!(json["method"]["period"], 2);
     assert_eq!(json["lastSeason"], serde_json::json!([5.0, 4.0]));
-    let f = fitted.forecast(1, &[0.8]).unwrap();
+    let f = fitted.forecast(1, &[80.0]).unwrap();
     let json = serde_json::to_value(&f).unwrap();
     assert!(json["intervals"][0]["lower"].is_array());
     let back: crate::forecast::Forecast = serde_json::from_value(json).unwrap();
@@ -146,13 +146,13 @@ fn bad_inputs_are_typed_errors() {
         "horizon",
         "between 1 and 10000",
     );
-    for level in [0.0, 1.0, 80.0, -0.5, f64::NAN] {
+    for level in [0.0, 100.0, 150.0, -50.0, f64::NAN] {
         assert_invalid(
             fitted.forecast(1, &[level]),
             "levels",
             "strictly between 0 and 1",
         );
     }
-    assert_invalid(fitted.forecast(1, &[0.8, 0.8]), "levels", "twice");
-    assert_invalid(fitted.forecast(1, &[0.5; 17]), "levels", "at most 16");
+    assert_invalid(fitted.forecast(1, &[80.0, 80.0]), "levels", "twice");
+    assert_invalid(fitted.forecast(1, &[50.0; 17]), "levels", "at most 16");
 }

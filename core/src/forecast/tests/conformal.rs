@@ -15,30 +15,30 @@ fn quantile_rank_by_hand() {
         vec![1.0, -2.0, 3.0, -4.0, 5.0, -6.0, 7.0, -8.0, 9.0],
         vec![0.5; 9],
     ];
-    let c = calibrate(&errors, &[0.8, 0.5, 0.9]).unwrap();
+    let c = calibrate(&errors, &[80.0, 50.0, 90.0]).unwrap();
     assert_eq!(c.count, 9);
     assert_eq!(c.horizon(), 2);
     assert_eq!(c.levels[0].radius, vec![8.0, 0.5]);
     assert_eq!(c.levels[1].radius, vec![5.0, 0.5]);
     assert_eq!(c.levels[2].radius, vec![9.0, 0.5]);
     // ⌈10·0.95⌉ = 10 > 9: no finite radius; n ≥ 19 is needed (⌈20·0.95⌉ = 19).
-    assert_invalid(calibrate(&errors, &[0.95]), "errors", "at least 19");
+    assert_invalid(calibrate(&errors, &[95.0]), "errors", "at least 19");
     let nineteen = vec![(1..=19).map(f64::from).collect::<Vec<_>>()];
     assert_eq!(
-        calibrate(&nineteen, &[0.95]).unwrap().levels[0].radius,
+        calibrate(&nineteen, &[95.0]).unwrap().levels[0].radius,
         vec![19.0]
     );
     // 99 % needs 99: ⌈100·0.99⌉ = 99, ⌈99·0.99⌉ = 99 > 98.
     assert_invalid(
-        calibrate(&[vec![1.0; 98]], &[0.99]),
+        calibrate(&[vec![1.0; 98]], &[99.0]),
         "errors",
         "at least 99",
     );
-    assert!(calibrate(&[vec![1.0; 99]], &[0.99]).is_ok());
+    assert!(calibrate(&[vec![1.0; 99]], &[99.0]).is_ok());
     // 80 % needs 4: ⌈5·0.8⌉ = 4.
-    assert_invalid(calibrate(&[vec![1.0; 3]], &[0.8]), "errors", "at least 4");
+    assert_invalid(calibrate(&[vec![1.0; 3]], &[80.0]), "errors", "at least 4");
     assert_eq!(
-        calibrate(&[vec![1.0, 2.0, 3.0, 4.0]], &[0.8])
+        calibrate(&[vec![1.0, 2.0, 3.0, 4.0]], &[80.0])
             .unwrap()
             .levels[0]
             .radius,
@@ -49,11 +49,11 @@ fn quantile_rank_by_hand() {
 #[test]
 fn apply_is_never_narrower_than_the_analytic_interval() {
     let errors = vec![vec![1.0, -2.0, 3.0, -4.0, 5.0, -6.0, 7.0, -8.0, 9.0]];
-    let c = calibrate(&errors, &[0.8]).unwrap();
+    let c = calibrate(&errors, &[80.0]).unwrap();
     let with = |lower: f64, upper: f64| Forecast {
         point: vec![10.0],
         intervals: vec![Interval {
-            level: 0.8,
+            level: 80.0,
             lower: vec![lower],
             upper: vec![upper],
         }],
@@ -78,13 +78,13 @@ fn apply_is_never_narrower_than_the_analytic_interval() {
         (2.0, 18.0)
     );
     f.intervals.push(Interval {
-        level: 0.5,
+        level: 50.0,
         lower: vec![9.5],
         upper: vec![10.5],
     });
     let widened = c.apply(&f).unwrap();
     assert_eq!(widened.intervals[0], f.intervals[0]);
-    assert_eq!(widened.intervals[1].level, 0.8);
+    assert_eq!(widened.intervals[1].level, 80.0);
     // Bad inputs.
     assert_invalid(
         c.apply(&Forecast {
@@ -102,19 +102,19 @@ fn apply_is_never_narrower_than_the_analytic_interval() {
         "forecast",
         "non-finite",
     );
-    assert_invalid(calibrate(&[], &[0.8]), "errors", "between 1");
+    assert_invalid(calibrate(&[], &[80.0]), "errors", "between 1");
     assert_invalid(
-        calibrate(&[vec![1.0; 5], vec![1.0; 4]], &[0.8]),
+        calibrate(&[vec![1.0; 5], vec![1.0; 4]], &[80.0]),
         "errors",
         "step 2 has 4",
     );
     assert_invalid(
-        calibrate(&[vec![1.0, f64::NAN, 1.0, 1.0]], &[0.8]),
+        calibrate(&[vec![1.0, f64::NAN, 1.0, 1.0]], &[80.0]),
         "errors",
         "non-finite",
     );
     assert_invalid(
-        calibrate(&[vec![1.0; 5]], &[1.0]),
+        calibrate(&[vec![1.0; 5]], &[100.0]),
         "levels",
         "strictly between",
     );
@@ -153,18 +153,18 @@ fn measured_coverage(
         let series = generate(&mut rng, 40 + 20 * h);
         let (history, future) = series.split_at(series.len() - h);
         let options = BacktestOptions {
-            levels: vec![0.8],
+            levels: vec![80.0],
             ..BacktestOptions::new(h, 19)
         };
         let b = backtest(history, &options, &forecast).unwrap();
-        let calibration = calibrate(&b.errors, &[0.8]).unwrap();
-        let raw = forecast(history, h, &[0.8]).unwrap();
+        let calibration = calibrate(&b.errors, &[80.0]).unwrap();
+        let raw = forecast(history, h, &[80.0]).unwrap();
         let widened = calibration.apply(&raw).unwrap();
-        let interval = widened.interval(0.8).unwrap();
+        let interval = widened.interval(80.0).unwrap();
         for (j, y) in future.iter().enumerate() {
             total += 1;
             inside += usize::from(interval.lower[j] <= *y && *y <= interval.upper[j]);
-            if let Some(r) = raw.interval(0.8) {
+            if let Some(r) = raw.interval(80.0) {
                 inside_raw += usize::from(r.lower[j] <= *y && *y <= r.upper[j]);
             }
         }
