@@ -14,10 +14,12 @@
 //! a bad one is an [`Error::InvalidArgument`](crate::Error::InvalidArgument) naming the argument.
 
 pub mod accuracy;
+pub mod auto;
 pub mod backtest;
 pub mod baseline;
 pub mod conformal;
 pub mod ets;
+pub mod mstl;
 pub mod normal;
 #[cfg(test)]
 mod tests;

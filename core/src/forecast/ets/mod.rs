@@ -415,6 +415,16 @@ pub fn candidates(values: &[f64], season_length: usize) -> Vec<EtsSpec> {
 /// series gets simple exponential smoothing with α fixed near 1 (as forecast::ets), a series too
 /// short for any candidate's AICc gets ETS(A,N,N) fitted without selection; `note` says which.
 pub fn auto_ets(values: &[f64], season_length: usize) -> Result<FittedEts> {
+    auto_ets_among(values, season_length, |_| true)
+}
+
+/// [`auto_ets`] among the candidates `keep` accepts (e.g. the non-seasonal ones, as MSTL's trend
+/// model). The fallbacks for a constant or a very short series are the same.
+pub fn auto_ets_among(
+    values: &[f64],
+    season_length: usize,
+    keep: impl Fn(&EtsSpec) -> bool,
+) -> Result<FittedEts> {
     check_values(values)?;
     check_season_length(season_length)?;
     let ses = EtsSpec::new(
@@ -427,7 +437,7 @@ pub fn auto_ets(values: &[f64], season_length: usize) -> Result<FittedEts> {
         return Ok(constant_fit(values, ses));
     }
     let mut best: Option<FittedEts> = None;
-    for spec in candidates(values, season_length) {
+    for spec in candidates(values, season_length).into_iter().filter(|s| keep(s)) {
         // A candidate that diverges everywhere is simply not a candidate.
         let Ok(fitted) = fit_checked(values, season_length, spec) else {
             continue;
@@ -483,5 +493,44 @@ fn constant_fit(values: &[f64], spec: EtsSpec) -> FittedEts {
              the forecast is the constant with zero-width intervals"
                 .to_string(),
         ),
+    }
+}
+
+impl FittedEts {
+    /// The same model with the same smoothing parameters run over other `values` (typically a
+    /// prefix of the fitted series, for a cheap backtest): fresh heuristic initial states, one pass,
+    /// σ² re-estimated; no optimisation, so `logLikelihood` and `aicc` are those of the new pass.
+    pub fn with_params_on(&self, values: &[f64]) -> Result<FittedEts> {
+        check_values(values)?;
+        check_spec(values, self.season_length, &self.spec)?;
+        let m = self.season_length;
+        let init = model::initial_states(&self.spec, values, m);
+        let pass = model::pass(&self.spec, &self.params, &init, values).ok_or_else(|| {
+            Error::invalid_argument(
+                "values",
+                format!("{} diverges with the fitted parameters", self.name),
+            )
+        })?;
+        let n = values.len();
+        let lik = model::minus_two_log_lik(&self.spec, &pass, n, scale(values));
+        let estimated = self.parameter_count.saturating_sub(1);
+        let sigma2 = if n > estimated {
+            pass.sse / (n - estimated) as f64
+        } else {
+            pass.sse / n as f64
+        };
+        let k = self.parameter_count as f64;
+        let aicc = (n as f64 > k + 1.0)
+            .then(|| lik + 2.0 * k + 2.0 * k * (k + 1.0) / (n as f64 - k - 1.0));
+        Ok(FittedEts {
+            initial_states: init,
+            final_states: pass.last,
+            sigma2,
+            log_likelihood: Some(-0.5 * lik),
+            aicc,
+            n,
+            note: None,
+            ..self.clone()
+        })
     }
 }
