@@ -98,9 +98,15 @@ pub(super) fn pass(spec: &EtsSpec, p: &Params, init: &States, y: &[f64]) -> Opti
         init.season.clone()
     };
     let mut sse = 0.0;
-    let mut sum_log = 0.0;
-    for (t, &yt) in y.iter().enumerate() {
-        let slot = &mut ring[t % m];
+    let mut sum_log = LogSum::default();
+    // The phase advances with a wrapping counter: a division per step would cost more than the step.
+    let mut phase = 0;
+    for &yt in y {
+        let slot = &mut ring[phase];
+        phase += 1;
+        if phase == m {
+            phase = 0;
+        }
         let fitted = step(spec, p, &mut level, &mut trend, slot, yt);
         let e = match spec.error {
             ErrorType::Additive => yt - fitted,
@@ -108,7 +114,7 @@ pub(super) fn pass(spec: &EtsSpec, p: &Params, init: &States, y: &[f64]) -> Opti
                 if fitted.abs() < TINY {
                     return None;
                 }
-                sum_log += fitted.abs().ln();
+                sum_log.add(fitted.abs());
                 (yt - fitted) / fitted
             }
         };
@@ -126,7 +132,7 @@ pub(super) fn pass(spec: &EtsSpec, p: &Params, init: &States, y: &[f64]) -> Opti
     };
     Some(Pass {
         sse,
-        sum_log_abs_fitted: sum_log,
+        sum_log_abs_fitted: sum_log.value(),
         last: States {
             level,
             trend: init.trend.map(|_| trend),
@@ -254,4 +260,77 @@ fn decompose_seasonal(x: &[f64], m: usize, kind: SeasonType) -> Vec<f64> {
         }
     }
     figure
+}
+
+/// Σ ln xᵢ of positive values without a logarithm per value (a logarithm costs more than the rest of
+/// a recursion step): binary exponents are summed as integers and the mantissas (in [1, 2))
+/// multiplied, the product renormalised by its own exponent every 512 values so it stays finite.
+#[derive(Default)]
+struct LogSum {
+    exponents: i64,
+    /// The product of the mantissas since the last renormalisation (0 means 1: not started).
+    mantissas: f64,
+    count: u32,
+    /// Values outside the normal range (subnormal), summed with `ln` directly.
+    direct: f64,
+}
+
+impl LogSum {
+    fn add(&mut self, x: f64) {
+        let bits = x.to_bits();
+        let biased = ((bits >> 52) & 0x7ff) as i64;
+        if biased == 0 || biased == 0x7ff {
+            self.direct += x.ln();
+            return;
+        }
+        self.exponents += biased - 1023;
+        let mantissa = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
+        self.mantissas = if self.count == 0 {
+            mantissa
+        } else {
+            self.mantissas * mantissa
+        };
+        self.count += 1;
+        if self.count == 512 {
+            self.flush();
+        }
+    }
+
+    /// Moves the mantissa product's exponent into the integer sum (512 mantissas < 2^512: finite).
+    fn flush(&mut self) {
+        if self.count == 0 {
+            return;
+        }
+        let bits = self.mantissas.to_bits();
+        self.exponents += ((bits >> 52) & 0x7ff) as i64 - 1023;
+        self.mantissas = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
+        self.count = 1;
+    }
+
+    fn value(&mut self) -> f64 {
+        let product = if self.count == 0 { 1.0 } else { self.mantissas };
+        self.exponents as f64 * std::f64::consts::LN_2 + product.ln() + self.direct
+    }
+}
+
+#[cfg(test)]
+mod log_sum_tests {
+    use super::LogSum;
+
+    #[test]
+    fn equals_the_sum_of_logarithms() {
+        let values: Vec<f64> = (0..5_000)
+            .map(|i| match i % 5 {
+                0 => 1e-300 * (i + 1) as f64,
+                1 => 1e300 / (i + 1) as f64,
+                2 => 5e-324,
+                _ => 0.37 * (i + 1) as f64,
+            })
+            .collect();
+        let mut sum = LogSum::default();
+        values.iter().for_each(|&v| sum.add(v));
+        let direct: f64 = values.iter().map(|v| v.ln()).sum();
+        assert!((sum.value() - direct).abs() <= 1e-9 * direct.abs(), "{} vs {direct}", sum.value());
+        assert_eq!(LogSum::default().value(), 0.0);
+    }
 }
