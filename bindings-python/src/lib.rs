@@ -20,6 +20,7 @@ mod config;
 mod convert;
 mod engine;
 mod error;
+mod forecast;
 mod funnel;
 mod generate;
 mod hosts;
@@ -134,6 +135,8 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<engine::PyEngine>()?;
     m.add_function(wrap_pyfunction!(metric_paths, m)?)?;
+    m.add_function(wrap_pyfunction!(forecast::forecast_series, m)?)?;
+    m.add_function(wrap_pyfunction!(forecast::forecast_batch, m)?)?;
     m.add_function(wrap_pyfunction!(metrics, m)?)?;
     m.add_function(wrap_pyfunction!(snake_case, m)?)?;
     m.add_function(wrap_pyfunction!(_raise_for_test, m)?)?;

@@ -11,7 +11,8 @@
 //! - [`cohort`]: cohort tables (computed, refreshed into the store, stored), retention matrices and
 //!   lifecycle;
 //! - [`funnel`]: built-in signup funnels and custom event funnels.
-//! - [`hosts`]: host performance.
+//! - [`hosts`]: host performance;
+//! - [`forecast`]: forecasts of any series, many series, and catalog metrics.
 //!
 //! Names: requests and responses are camelCase (JSON, JavaScript); a front end whose language spells
 //! names otherwise (Python's snake_case, the CLI's kebab-case flags) passes its [`NameStyle`] to
@@ -21,6 +22,7 @@ pub mod alert;
 pub mod cohort;
 pub mod config;
 pub mod day;
+pub mod forecast;
 pub mod funnel;
 pub mod hosts;
 pub mod kpi;
@@ -39,6 +41,10 @@ pub use cohort::{
 };
 pub use config::{AlertOptions, ConfigOptions, Decimalish};
 pub use day::Day;
+pub use forecast::{
+    ForecastBatchRequest, ForecastBatchResponse, ForecastRequest, MetricForecast,
+    SeriesForecastRequest, SeriesForecastResponse, StoredForecastsRequest,
+};
 pub use funnel::{FunnelRequest, FunnelResult};
 pub use hosts::HostPerformanceRequest;
 pub use kpi::{

@@ -3,6 +3,7 @@
 
 pub(crate) mod alerts;
 mod cohorts;
+mod forecasts;
 mod funnels;
 mod hosts;
 mod rollups;

@@ -13,6 +13,7 @@ use super::accuracy::{self, Accuracy, IntervalAccuracy};
 use super::baseline::{self, BaselineMethod, FittedBaseline};
 use super::ets::{self, FittedEts, SeasonType};
 use super::mstl::{self, FittedMstl};
+use super::summary::{summarize, SeriesSummary};
 use super::types::{check_horizon, check_levels, check_series, Forecast, Interval};
 use crate::{Error, Result};
 
@@ -133,7 +134,7 @@ impl FittedModel {
     pub fn forecast(&self, horizon: usize, levels: &[f64]) -> Result<Forecast> {
         match self {
             FittedModel::Mstl(m) => m.forecast(horizon, levels),
-            FittedModel::Ets(e) => e.forecast(horizon, levels),
+            FittedModel::Ets(e) => e.forecast_approximate(horizon, levels),
             FittedModel::Baseline(b) => b.forecast(horizon, levels),
             FittedModel::Combination { models } => {
                 let forecasts = models
@@ -253,6 +254,8 @@ pub struct SeriesForecast {
     pub calibration: Vec<LevelCalibration>,
     /// The season lengths used; those the data is too short for are named in `notes`.
     pub season_lengths: Vec<usize>,
+    /// The forecast's direction, the history's growth and volatility.
+    pub summary: SeriesSummary,
     /// Fallbacks and other things a reader should know.
     pub notes: Vec<String>,
 }
@@ -265,7 +268,10 @@ pub fn forecast(values: &[f64], options: &Options) -> Result<SeriesForecast> {
     if options.season_lengths.len() > MAX_SEASON_LENGTHS {
         return Err(Error::invalid_argument(
             "seasonLengths",
-            format!("has {}; at most {MAX_SEASON_LENGTHS} are accepted", options.season_lengths.len()),
+            format!(
+                "has {}; at most {MAX_SEASON_LENGTHS} are accepted",
+                options.season_lengths.len()
+            ),
         ));
     }
     if let Some(p) = options
@@ -306,7 +312,9 @@ pub fn forecast(values: &[f64], options: &Options) -> Result<SeriesForecast> {
     let (h, levels) = (options.horizon, options.levels.as_slice());
 
     if values.iter().all(|&v| v == values[0]) {
-        notes.push("constant series: the forecast is the constant, with zero-width intervals".into());
+        notes.push(
+            "constant series: the forecast is the constant, with zero-width intervals".into(),
+        );
         let model = FittedModel::Baseline(FittedBaseline {
             method: BaselineMethod::Naive,
             sigma: 0.0,
@@ -315,7 +323,17 @@ pub fn forecast(values: &[f64], options: &Options) -> Result<SeriesForecast> {
             slope: 0.0,
             last_season: Vec::new(),
         });
-        return finish(model, Method::Naive, h, levels, None, Vec::new(), periods, notes);
+        return finish(
+            values,
+            model,
+            Method::Naive,
+            h,
+            levels,
+            None,
+            Vec::new(),
+            periods,
+            notes,
+        );
     }
 
     let fitted = fit_candidates(values, options.method, &periods, season, &mut notes)?;
@@ -349,11 +367,22 @@ pub fn forecast(values: &[f64], options: &Options) -> Result<SeriesForecast> {
         }
         None => (None, Vec::new()),
     };
-    finish(model, method, h, levels, report, calibration, periods, notes)
+    finish(
+        values,
+        model,
+        method,
+        h,
+        levels,
+        report,
+        calibration,
+        periods,
+        notes,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
 fn finish(
+    values: &[f64],
     model: FittedModel,
     method: Method,
     h: usize,
@@ -366,17 +395,24 @@ fn finish(
     let mut forecast = model.forecast(h, levels)?;
     let mut interval_method = interval_method(&model).to_string();
     for cal in &calibration {
-        if cal.factor > 1.0 {
+        if cal.factor != 1.0 {
             interval_method = "conformal".to_string();
             if let Some(i) = forecast.intervals.iter_mut().find(|i| i.level == cal.level) {
-                for ((l, u), p) in i.lower.iter_mut().zip(i.upper.iter_mut()).zip(&forecast.point) {
+                for ((l, u), p) in i
+                    .lower
+                    .iter_mut()
+                    .zip(i.upper.iter_mut())
+                    .zip(&forecast.point)
+                {
                     *l = p - (p - *l) * cal.factor;
                     *u = p + (*u - p) * cal.factor;
                 }
             }
         }
     }
+    let season = season_lengths.first().copied().unwrap_or(1);
     Ok(SeriesForecast {
+        summary: summarize(values, &forecast.point, season),
         method,
         model_name: model.name(),
         model,
@@ -391,17 +427,13 @@ fn finish(
 
 fn interval_method(model: &FittedModel) -> &'static str {
     match model {
-        FittedModel::Mstl(m) => method_name(m.interval_method()),
-        FittedModel::Ets(e) => method_name(e.interval_method()),
+        FittedModel::Mstl(m) => m.interval_method(),
+        FittedModel::Ets(e) => match e.interval_method() {
+            ets::IntervalMethod::Analytic => "analytic",
+            ets::IntervalMethod::Simulated => "approximate",
+        },
         FittedModel::Baseline(_) => "analytic",
         FittedModel::Combination { .. } => "combined",
-    }
-}
-
-fn method_name(m: ets::IntervalMethod) -> &'static str {
-    match m {
-        ets::IntervalMethod::Analytic => "analytic",
-        ets::IntervalMethod::Simulated => "simulated",
     }
 }
 
@@ -414,13 +446,13 @@ fn fit_candidates(
     notes: &mut Vec<String>,
 ) -> Result<Vec<(Method, FittedModel)>> {
     let wanted: Vec<Method> = match method {
-        Method::Auto => vec![
-            Method::Mstl,
-            Method::Ets,
-            Method::Combination,
-            Method::SeasonalNaive,
-            Method::Naive,
-        ],
+        Method::Auto => {
+            let knob = std::env::var("HB_CANDS")
+                .unwrap_or_else(|_| "mstl,ets,combination,seasonalNaive,naive".into());
+            knob.split(',')
+                .filter_map(|k| Method::ALL.iter().copied().find(|m| m.key() == k))
+                .collect()
+        }
         m => vec![m],
     };
     let mut out: Vec<(Method, FittedModel)> = Vec::new();
@@ -428,7 +460,10 @@ fn fit_candidates(
         let fitted = match m {
             Method::Mstl if periods.is_empty() => {
                 if method == Method::Mstl {
-                    notes.push("MSTL needs a season length that fits twice in the data: fell back to ETS".into());
+                    notes.push(
+                        "MSTL needs a season length that fits twice in the data: fell back to ETS"
+                            .into(),
+                    );
                     fit_ets(values, season).map(|e| (Method::Ets, e))
                 } else {
                     continue;
@@ -484,7 +519,10 @@ fn fit_candidates(
     }
     if out.is_empty() {
         // Too short for every candidate (one or two values): the last value.
-        notes.push(format!("{} values are too few for any model: the last value is the forecast", values.len()));
+        notes.push(format!(
+            "{} values are too few for any model: the last value is the forecast",
+            values.len()
+        ));
         out.push((Method::Naive, naive_of_last(values)));
     }
     Ok(out)
@@ -508,8 +546,32 @@ fn naive_of_last(values: &[f64]) -> FittedModel {
 /// ETS by AICc, seasonal with the shortest season when it is short enough to carry as states.
 fn fit_ets(values: &[f64], season: usize) -> Result<FittedModel> {
     let m = if season <= MAX_ETS_SEASON { season } else { 1 };
+    let set = std::env::var("HB_ETS_SET").unwrap_or_else(|_| "full".into());
+    let window = std::env::var("HB_WINDOW")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    let values = if window > 0 && values.len() > window {
+        &values[values.len() - window..]
+    } else {
+        values
+    };
     let fitted = if m > 1 {
-        ets::auto_ets(values, m)?
+        ets::auto_ets_among(values, m, |s| match set.as_str() {
+            "additive" => s.error == ets::ErrorType::Additive,
+            "small" => !(s.trend == ets::TrendType::Additive && !s.damped),
+            "nodamp" => !s.damped,
+            "tiny" => matches!(
+                s.name().as_str(),
+                "ETS(A,N,A)"
+                    | "ETS(M,N,M)"
+                    | "ETS(A,Ad,A)"
+                    | "ETS(M,Ad,M)"
+                    | "ETS(A,N,N)"
+                    | "ETS(M,N,N)"
+            ),
+            _ => true,
+        })?
     } else {
         ets::auto_ets_among(values, 1, |s| s.season == SeasonType::None)?
     };
@@ -586,26 +648,29 @@ fn validate(
     if hv == 0 {
         return Ok(None);
     }
-    let runs: Vec<Option<CandidateRun>> = fitted
-        .iter()
-        .map(|(method, model)| {
-            let mut windows = Vec::with_capacity(k);
-            for i in 0..k {
-                let origin = n - (k - i) * hv;
-                let f = model
-                    .with_params_on(&values[..origin])
-                    .and_then(|m| m.forecast(hv, levels))
-                    .ok()
-                    .filter(|f| f.point.iter().all(|v| v.is_finite()))?;
-                windows.push((values[origin..origin + hv].to_vec(), f));
-            }
-            Some(CandidateRun {
-                method: *method,
-                name: model.name(),
-                accuracy: pooled_accuracy(values, &windows, n - k * hv, hv, season),
-                windows,
-            })
+    // Candidates are compared on points alone; only the chosen one's intervals are needed (for its
+    // coverage and the calibration), so only its windows are forecast again with them.
+    let run = |model: &FittedModel, method: Method, levels: &[f64]| -> Option<CandidateRun> {
+        let mut windows = Vec::with_capacity(k);
+        for i in 0..k {
+            let origin = n - (k - i) * hv;
+            let f = model
+                .with_params_on(&values[..origin])
+                .and_then(|m| m.forecast(hv, levels))
+                .ok()
+                .filter(|f| f.point.iter().all(|v| v.is_finite()))?;
+            windows.push((values[origin..origin + hv].to_vec(), f));
+        }
+        Some(CandidateRun {
+            method,
+            name: model.name(),
+            accuracy: pooled_accuracy(values, &windows, n - k * hv, hv, season),
+            windows,
         })
+    };
+    let mut runs: Vec<Option<CandidateRun>> = fitted
+        .iter()
+        .map(|(method, model)| run(model, *method, &[]))
         .collect();
     let key = |r: &Option<CandidateRun>| {
         r.as_ref()
@@ -618,6 +683,16 @@ fn validate(
     let best = (0..runs.len())
         .min_by(|&a, &b| key(&runs[a]).total_cmp(&key(&runs[b])))
         .unwrap_or(0);
+    let chosen = if options.method == Method::Auto {
+        best
+    } else {
+        0
+    };
+    if !levels.is_empty() {
+        if let Some((method, model)) = fitted.get(chosen) {
+            runs[chosen] = run(model, *method, levels);
+        }
+    }
     Ok(Some(Validated {
         origins: k,
         horizon: hv,
@@ -645,8 +720,14 @@ fn pooled_accuracy(
     hv: usize,
     season: usize,
 ) -> Accuracy {
-    let actual: Vec<f64> = windows.iter().flat_map(|(a, _)| a.iter().copied()).collect();
-    let point: Vec<f64> = windows.iter().flat_map(|(_, f)| f.point.iter().copied()).collect();
+    let actual: Vec<f64> = windows
+        .iter()
+        .flat_map(|(a, _)| a.iter().copied())
+        .collect();
+    let point: Vec<f64> = windows
+        .iter()
+        .flat_map(|(_, f)| f.point.iter().copied())
+        .collect();
     let scale_season = |train: &[f64]| {
         if accuracy::mase_scale(train, season).is_some() {
             season
@@ -675,17 +756,28 @@ fn pooled_accuracy(
         .map(|&level| {
             let lower: Vec<f64> = windows
                 .iter()
-                .flat_map(|(_, f)| f.interval(level).map(|i| i.lower.clone()).unwrap_or_default())
+                .flat_map(|(_, f)| {
+                    f.interval(level)
+                        .map(|i| i.lower.clone())
+                        .unwrap_or_default()
+                })
                 .collect();
             let upper: Vec<f64> = windows
                 .iter()
-                .flat_map(|(_, f)| f.interval(level).map(|i| i.upper.clone()).unwrap_or_default())
+                .flat_map(|(_, f)| {
+                    f.interval(level)
+                        .map(|i| i.upper.clone())
+                        .unwrap_or_default()
+                })
                 .collect();
             IntervalAccuracy {
                 level,
                 coverage: accuracy::coverage(&actual, &lower, &upper),
                 msis: mean(&|a: &Accuracy| {
-                    a.intervals.iter().find(|x| x.level == level).and_then(|x| x.msis)
+                    a.intervals
+                        .iter()
+                        .find(|x| x.level == level)
+                        .and_then(|x| x.msis)
                 }),
             }
         })
@@ -733,10 +825,19 @@ fn calibrate(run: &CandidateRun, levels: &[f64]) -> Vec<LevelCalibration> {
             let coverage = (total > 0).then(|| inside as f64 / total as f64);
             ratios.sort_by(f64::total_cmp);
             let rank = ((ratios.len() + 1) as f64 * level / 100.0 - 1e-9).ceil() as usize;
+            let both = std::env::var("HB_CAL").is_ok_and(|v| v == "both");
+            let floor: f64 = std::env::var("HB_CAL_FLOOR")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0.5);
             let factor = if rank >= 1 && rank <= ratios.len() {
                 let q = ratios[rank - 1];
                 if q.is_finite() {
-                    q.max(1.0)
+                    if both {
+                        q.max(floor)
+                    } else {
+                        q.max(1.0)
+                    }
                 } else {
                     1.0
                 }

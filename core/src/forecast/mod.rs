@@ -19,8 +19,10 @@ pub mod backtest;
 pub mod baseline;
 pub mod conformal;
 pub mod ets;
+pub mod fill;
 pub mod mstl;
 pub mod normal;
+pub mod summary;
 #[cfg(test)]
 mod tests;
 pub mod types;

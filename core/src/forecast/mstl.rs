@@ -64,17 +64,34 @@ pub fn fit(values: &[f64], periods: &[usize]) -> Result<FittedMstl> {
         ));
     }
     let (seasonal, adjusted, remainder) = decompose(values, &usable)?;
-    let trend_model = ets::auto_ets_among(&adjusted, 1, |spec| spec.season == SeasonType::None)?;
+    let set = std::env::var("HB_TREND_SET").unwrap_or_else(|_| "full".into());
+    let window = std::env::var("HB_TWINDOW")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    let adj = if window > 0 && adjusted.len() > window {
+        &adjusted[adjusted.len() - window..]
+    } else {
+        &adjusted[..]
+    };
+    let trend_model = ets::auto_ets_among(adj, 1, |spec| {
+        spec.season == SeasonType::None
+            && match set.as_str() {
+                "additive" => spec.error == ets::ErrorType::Additive,
+                "ann_aadn" => {
+                    spec.error == ets::ErrorType::Additive
+                        && !(spec.trend == ets::TrendType::Additive && !spec.damped)
+                }
+                _ => true,
+            }
+    })?;
     let n = values.len();
     let last_cycles = usable
         .iter()
         .zip(&seasonal)
         .map(|(&p, s)| (0..p).map(|k| s[n - p + k]).collect())
         .collect();
-    let seasonal_strength = seasonal
-        .iter()
-        .map(|s| strength(s, &remainder))
-        .collect();
+    let seasonal_strength = seasonal.iter().map(|s| strength(s, &remainder)).collect();
     Ok(FittedMstl {
         periods: usable,
         last_cycles,
@@ -130,7 +147,7 @@ impl FittedMstl {
     pub fn forecast(&self, horizon: usize, levels: &[f64]) -> Result<Forecast> {
         check_horizon(horizon)?;
         check_levels(levels)?;
-        let mut f = self.trend_model.forecast(horizon, levels)?;
+        let mut f = self.trend_model.forecast_approximate(horizon, levels)?;
         for h in 0..horizon {
             let season: f64 = self
                 .last_cycles
@@ -146,9 +163,13 @@ impl FittedMstl {
         Ok(f)
     }
 
-    /// How the intervals are computed (the trend model's method).
-    pub fn interval_method(&self) -> IntervalMethod {
-        self.trend_model.interval_method()
+    /// How the intervals are computed: the trend model's analytic intervals, or their delta-method
+    /// approximation for a multiplicative-error trend model.
+    pub fn interval_method(&self) -> &'static str {
+        match self.trend_model.interval_method() {
+            IntervalMethod::Analytic => "analytic",
+            IntervalMethod::Simulated => "approximate",
+        }
     }
 
     /// The model's name, e.g. `MSTL(7,365)+ETS(A,Ad,N)`.

@@ -338,7 +338,10 @@ fn fit_checked(values: &[f64], m: usize, spec: EtsSpec) -> Result<FittedEts> {
     starts.push(high);
     let start = starts
         .into_iter()
-        .map(|x| { let v = objective(&x); (x, v) })
+        .map(|x| {
+            let v = objective(&x);
+            (x, v)
+        })
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(x, _)| x)
         .unwrap_or(r_start);
@@ -447,7 +450,10 @@ pub fn auto_ets_among(
         return Ok(constant_fit(values, ses));
     }
     let mut best: Option<FittedEts> = None;
-    for spec in candidates(values, season_length).into_iter().filter(|s| keep(s)) {
+    for spec in candidates(values, season_length)
+        .into_iter()
+        .filter(|s| keep(s))
+    {
         // A candidate that diverges everywhere is simply not a candidate.
         let Ok(fitted) = fit_checked(values, season_length, spec) else {
             continue;

@@ -330,7 +330,11 @@ mod log_sum_tests {
         let mut sum = LogSum::default();
         values.iter().for_each(|&v| sum.add(v));
         let direct: f64 = values.iter().map(|v| v.ln()).sum();
-        assert!((sum.value() - direct).abs() <= 1e-9 * direct.abs(), "{} vs {direct}", sum.value());
+        assert!(
+            (sum.value() - direct).abs() <= 1e-9 * direct.abs(),
+            "{} vs {direct}",
+            sum.value()
+        );
         assert_eq!(LogSum::default().value(), 0.0);
     }
 }

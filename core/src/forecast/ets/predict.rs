@@ -82,9 +82,33 @@ impl FittedEts {
         Ok(Forecast { point, intervals })
     }
 
+    /// [`forecast`](Self::forecast) without simulation: a class-1 model's exact intervals, and for
+    /// the others the class-1 variance as a delta-method approximation (times ŷ_h² under
+    /// multiplicative errors, whose σ² is relative). Orders of magnitude cheaper than 5,000 sample
+    /// paths, for callers that calibrate intervals on measured errors anyway (the automatic
+    /// forecaster).
+    pub fn forecast_approximate(&self, horizon: usize, levels: &[f64]) -> Result<Forecast> {
+        if self.interval_method() == IntervalMethod::Analytic {
+            return self.forecast(horizon, levels);
+        }
+        check_horizon(horizon)?;
+        check_levels(levels)?;
+        self.check()?;
+        let point = self.point_forecasts(horizon);
+        let mut sd = self.analytic_sd(horizon);
+        if self.spec.error == ErrorType::Multiplicative {
+            sd.iter_mut().zip(&point).for_each(|(s, p)| *s *= p.abs());
+        }
+        Ok(Forecast {
+            intervals: bands(&point, &sd, levels),
+            point,
+        })
+    }
+
     /// How [`forecast`](Self::forecast) computes this model's intervals.
     pub fn interval_method(&self) -> IntervalMethod {
-        if self.spec.error == ErrorType::Additive && self.spec.season != SeasonType::Multiplicative {
+        if self.spec.error == ErrorType::Additive && self.spec.season != SeasonType::Multiplicative
+        {
             IntervalMethod::Analytic
         } else {
             IntervalMethod::Simulated
@@ -125,18 +149,7 @@ impl FittedEts {
     /// Class-1 forecast variance (Hyndman et al. 2008, §6.1): v_h = σ²(1 + Σ_{j<h} c_j²) with
     /// c_j = α + β·φ_j + γ·[j ≡ 0 mod m], φ_j = j undamped, φ + … + φ^j damped.
     fn analytic(&self, point: &[f64], levels: &[f64]) -> Vec<Interval> {
-        let sd = self.analytic_sd(point.len());
-        levels
-            .iter()
-            .map(|&level| {
-                let z = normal_quantile(0.5 + level / 200.0);
-                Interval {
-                    level,
-                    lower: point.iter().zip(&sd).map(|(f, s)| f - z * s).collect(),
-                    upper: point.iter().zip(&sd).map(|(f, s)| f + z * s).collect(),
-                }
-            })
-            .collect()
+        bands(point, &self.analytic_sd(point.len()), levels)
     }
 
     fn analytic_sd(&self, horizon: usize) -> Vec<f64> {
@@ -223,6 +236,21 @@ impl FittedEts {
         }
         out
     }
+}
+
+/// Gaussian intervals ŷ ± z·sd at each level.
+fn bands(point: &[f64], sd: &[f64], levels: &[f64]) -> Vec<Interval> {
+    levels
+        .iter()
+        .map(|&level| {
+            let z = normal_quantile(0.5 + level / 200.0);
+            Interval {
+                level,
+                lower: point.iter().zip(sd).map(|(f, s)| f - z * s).collect(),
+                upper: point.iter().zip(sd).map(|(f, s)| f + z * s).collect(),
+            }
+        })
+        .collect()
 }
 
 /// The standard normal quantile Φ⁻¹(p), p in (0, 1).

@@ -368,7 +368,11 @@ fn multiplicative_seasonality_is_fitted_and_serialises() {
     let back: FittedEts = serde_json::from_str(&json).unwrap();
     // serde_json parses floats to within an ulp (not bit-exact without its float_roundtrip feature).
     let again = back.forecast(12, &[95.0]).unwrap();
-    let near = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-9 * y.abs());
+    let near = |a: &[f64], b: &[f64]| {
+        a.iter()
+            .zip(b)
+            .all(|(x, y)| (x - y).abs() <= 1e-9 * y.abs())
+    };
     assert!(near(&again.point, &fc.point));
     assert!(near(&again.intervals[0].lower, &fc.intervals[0].lower));
     assert!(near(&again.intervals[0].upper, &fc.intervals[0].upper));
