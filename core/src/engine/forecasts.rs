@@ -213,10 +213,13 @@ fn bounds(metric: &Metric) -> (f64, f64) {
 }
 
 fn range_text(metric: &Metric) -> &'static str {
-    match bounds(metric) {
-        (lo, hi) if lo == 0.0 && hi == 100.0 => "0 to 100",
-        (lo, _) if lo == 0.0 => "not below 0",
-        _ => "any value",
+    let (lo, hi) = bounds(metric);
+    if lo == 0.0 && hi == 100.0 {
+        "0 to 100"
+    } else if lo == 0.0 {
+        "not below 0"
+    } else {
+        "any value"
     }
 }
 

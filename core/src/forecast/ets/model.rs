@@ -87,9 +87,48 @@ pub(super) fn step(
 /// Runs the recursion over `y` from `init`. `None` when it leaves the numerically valid region (a
 /// non-finite state, or a one-step forecast at zero under multiplicative errors).
 pub(super) fn pass(spec: &EtsSpec, p: &Params, init: &States, y: &[f64]) -> Option<Pass> {
+    use ErrorType::{Additive as EA, Multiplicative as EM};
+    use SeasonType::{Additive as SA, Multiplicative as SM, None as SN};
+    let trend = spec.trend == TrendType::Additive;
+    // One copy of the loop per model, so that no step tests the model's type: the likelihood is
+    // evaluated hundreds of times per fit, and these tests cost as much as the arithmetic.
+    let run = match (spec.error, trend, spec.damped, spec.season) {
+        (EA, false, _, SN) => run::<false, false, false, 0>,
+        (EA, true, false, SN) => run::<false, true, false, 0>,
+        (EA, true, true, SN) => run::<false, true, true, 0>,
+        (EA, false, _, SA) => run::<false, false, false, 1>,
+        (EA, true, false, SA) => run::<false, true, false, 1>,
+        (EA, true, true, SA) => run::<false, true, true, 1>,
+        (EA, false, _, SM) => run::<false, false, false, 2>,
+        (EA, true, false, SM) => run::<false, true, false, 2>,
+        (EA, true, true, SM) => run::<false, true, true, 2>,
+        (EM, false, _, SN) => run::<true, false, false, 0>,
+        (EM, true, false, SN) => run::<true, true, false, 0>,
+        (EM, true, true, SN) => run::<true, true, true, 0>,
+        (EM, false, _, SA) => run::<true, false, false, 1>,
+        (EM, true, false, SA) => run::<true, true, false, 1>,
+        (EM, true, true, SA) => run::<true, true, true, 1>,
+        (EM, false, _, SM) => run::<true, false, false, 2>,
+        (EM, true, false, SM) => run::<true, true, false, 2>,
+        (EM, true, true, SM) => run::<true, true, true, 2>,
+    };
+    run(p, init, y)
+}
+
+/// The recursion of one model: `MULT` multiplicative errors, `TREND` an additive trend (`DAMPED`),
+/// `SEASON` 0 none, 1 additive, 2 multiplicative. The same equations as [`step`].
+fn run<const MULT: bool, const TREND: bool, const DAMPED: bool, const SEASON: u8>(
+    p: &Params,
+    init: &States,
+    y: &[f64],
+) -> Option<Pass> {
     let m = init.season.len().max(1);
     let mut level = init.level;
     let mut trend = init.trend.unwrap_or(0.0);
+    let alpha = p.alpha;
+    let phi = if DAMPED { p.phi.unwrap_or(1.0) } else { 1.0 };
+    let beta_star = p.beta.unwrap_or(0.0) / alpha;
+    let gamma = p.gamma.unwrap_or(0.0);
     // The seasonal components as a ring indexed by phase: slot t % m holds the component of one
     // season before time t, and is overwritten by the updated one (O(1) per step for any m).
     let mut ring = if init.season.is_empty() {
@@ -107,21 +146,45 @@ pub(super) fn pass(spec: &EtsSpec, p: &Params, init: &States, y: &[f64]) -> Opti
         if phase == m {
             phase = 0;
         }
-        let fitted = step(spec, p, &mut level, &mut trend, slot, yt);
-        let e = match spec.error {
-            ErrorType::Additive => yt - fitted,
-            ErrorType::Multiplicative => {
-                if fitted.abs() < TINY {
-                    return None;
-                }
-                sum_log.add(fitted.abs());
-                (yt - fitted) / fitted
+        let q = if TREND { level + phi * trend } else { level };
+        let s = *slot;
+        let fitted = match SEASON {
+            0 => q,
+            1 => q + s,
+            _ => q * s,
+        };
+        let deseasonalised = match SEASON {
+            0 => yt,
+            1 => yt - s,
+            _ => yt / s,
+        };
+        let old_level = level;
+        level = q + alpha * (deseasonalised - q);
+        if TREND {
+            let damped_trend = phi * trend;
+            trend = damped_trend + beta_star * (level - old_level - damped_trend);
+        }
+        if SEASON == 1 {
+            *slot = s + gamma * ((yt - q) - s);
+        } else if SEASON == 2 {
+            *slot = s + gamma * (yt / q - s);
+        }
+        let e = if MULT {
+            if fitted.abs() < TINY {
+                return None;
             }
+            sum_log.add(fitted.abs());
+            (yt - fitted) / fitted
+        } else {
+            yt - fitted
         };
         sse += e * e;
-        if !(level.is_finite() && trend.is_finite() && slot.is_finite() && sse.is_finite()) {
+        if !sse.is_finite() {
             return None;
         }
+    }
+    if !(level.is_finite() && trend.is_finite() && ring.iter().all(|v| v.is_finite())) {
+        return None;
     }
     let n = y.len();
     let season = if init.season.is_empty() {
