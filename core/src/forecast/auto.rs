@@ -410,6 +410,7 @@ fn finish(
             }
         }
     }
+    nest(&mut forecast.intervals);
     let season = season_lengths.first().copied().unwrap_or(1);
     Ok(SeriesForecast {
         summary: summarize(values, &forecast.point, season),
@@ -779,7 +780,7 @@ fn pooled_accuracy(
 /// at the level (on the side the error fell), and the rank-⌈(N + 1)·level⌉ of those ratios is the
 /// factor that would have covered the level (see [`calibration_factor`]).
 fn calibrate(run: &CandidateRun, levels: &[f64]) -> Vec<LevelCalibration> {
-    levels
+    let calibrated = levels
         .iter()
         .map(|&level| {
             let mut ratios = Vec::new();
@@ -807,13 +808,57 @@ fn calibrate(run: &CandidateRun, levels: &[f64]) -> Vec<LevelCalibration> {
             let coverage = (total > 0).then(|| inside as f64 / total as f64);
             ratios.sort_by(f64::total_cmp);
             let factor = calibration_factor(&ratios, level);
-            LevelCalibration {
-                level,
-                validation_coverage: coverage,
-                factor,
-            }
+            let measurable =
+                ((ratios.len() + 1) as f64 * level / 100.0 - 1e-9).ceil() as usize <= ratios.len();
+            (
+                LevelCalibration {
+                    level,
+                    validation_coverage: coverage,
+                    factor,
+                },
+                measurable,
+            )
         })
-        .collect()
+        .collect::<Vec<_>>();
+    // A level too high to calibrate on this many errors (95 % needs 19) still widens at least as much
+    // as the highest lower level that was widened: otherwise a calibrated 80 % interval could end up
+    // wider than the uncalibrated 95 % one.
+    let mut out = Vec::with_capacity(levels.len());
+    for (cal, measurable) in &calibrated {
+        let mut cal = cal.clone();
+        if !measurable {
+            let inherited = calibrated
+                .iter()
+                .filter(|(c, m)| *m && c.level < cal.level)
+                .map(|(c, _)| c.factor)
+                .fold(1.0, f64::max);
+            cal.factor = cal.factor.max(inherited);
+        }
+        out.push(cal);
+    }
+    out
+}
+
+/// Makes the intervals nest: each contains every interval of a lower level (a higher level's interval
+/// is widened to the union where calibration left it narrower).
+fn nest(intervals: &mut [Interval]) {
+    for a in 0..intervals.len() {
+        for b in 0..intervals.len() {
+            if intervals[b].level >= intervals[a].level {
+                continue;
+            }
+            let (lower, upper) = (intervals[b].lower.clone(), intervals[b].upper.clone());
+            let high = &mut intervals[a];
+            high.lower
+                .iter_mut()
+                .zip(&lower)
+                .for_each(|(h, l)| *h = h.min(*l));
+            high.upper
+                .iter_mut()
+                .zip(&upper)
+                .for_each(|(h, u)| *h = h.max(*u));
+        }
+    }
 }
 
 /// The factor of the half-widths from the sorted ratios |error| / half-width: the conformal quantile q
