@@ -886,3 +886,46 @@ fn calibration_factor(sorted_ratios: &[f64], level: f64) -> f64 {
         _ => 1.0,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calibration_widens_on_evidence_and_narrows_only_on_strong_evidence() {
+        // 99 ratios 0.01 … 0.99 (all inside): the 80 % conformal quantile is rank 80, 0.80; its 99 %
+        // upper bound is rank 80 + ⌈2.326·√(99·0.16)⌉ = 90, 0.90 < 1: narrowed to 0.90.
+        let inside: Vec<f64> = (1..=99).map(|i| i as f64 / 100.0).collect();
+        assert_eq!(calibration_factor(&inside, 80.0), 0.9);
+        // Scaled up 1.5 times, the quantile 1.2 exceeds 1: widened by it.
+        let outside: Vec<f64> = inside.iter().map(|r| r * 1.5).collect();
+        assert!((calibration_factor(&outside, 80.0) - 1.2).abs() < 1e-12);
+        // The upper bound at 0.99 × 1.5 > 1 is no evidence for narrowing a 95 % interval: ratios
+        // 0.01 … 0.99 scaled by 1.02 give q(95) = 0.969 but an upper bound above 1.
+        let near: Vec<f64> = inside.iter().map(|r| r * 1.02).collect();
+        assert_eq!(calibration_factor(&near, 95.0), 1.0);
+        // Too few ratios for the rank: unchanged.
+        assert_eq!(calibration_factor(&[0.1; 10], 95.0), 1.0);
+        assert_eq!(calibration_factor(&[], 80.0), 1.0);
+    }
+
+    #[test]
+    fn intervals_nest_after_calibration() {
+        let mut v = vec![
+            Interval {
+                level: 95.0,
+                lower: vec![0.0, 1.0],
+                upper: vec![10.0, 9.0],
+            },
+            Interval {
+                level: 80.0,
+                lower: vec![-1.0, 2.0],
+                upper: vec![8.0, 9.5],
+            },
+        ];
+        nest(&mut v);
+        assert_eq!(v[0].lower, vec![-1.0, 1.0]);
+        assert_eq!(v[0].upper, vec![10.0, 9.5]);
+        assert_eq!(v[1].lower, vec![-1.0, 2.0]);
+    }
+}
