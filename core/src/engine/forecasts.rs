@@ -214,8 +214,8 @@ fn bounds(metric: &Metric) -> (f64, f64) {
 
 fn range_text(metric: &Metric) -> &'static str {
     match bounds(metric) {
-        (lo, hi) if lo == 0.0 && hi == 100.0 => "0 to 100",
-        (lo, _) if lo == 0.0 => "not below 0",
+        (0.0, 100.0) => "0 to 100",
+        (0.0, _) => "not below 0",
         _ => "any value",
     }
 }
