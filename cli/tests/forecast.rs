@@ -165,10 +165,7 @@ fn bad_requests_and_files_are_invalid_arguments() {
         ("value\ninf\n2\n", "infinite"),
         ("", "empty"),
         ("date,value\n2026-02-30,1\n", "2026-02-30"),
-        (
-            "date,value\n2026-01-02,1\n2026-01-01,2\n",
-            "must increase",
-        ),
+        ("date,value\n2026-01-02,1\n2026-01-01,2\n", "must increase"),
         ("value\n\"1\n", "never closed"),
     ] {
         let file = write(&dir, "bad.csv", text);
@@ -263,4 +260,26 @@ fn series_and_data_do_not_mix() {
     assert!(r.err.contains("cannot be used with"), "{}", r.err);
     let r = run(&["forecast", "--horizon", "1"]);
     assert_eq!(r.code, Some(2));
+}
+
+#[test]
+fn huge_files_are_refused_by_the_core_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two million values in one series: more than one series may hold.
+    let mut text = String::from("value\n");
+    text.push_str(&"1\n".repeat(2_000_000));
+    let file = write(&dir, "long.csv", &text);
+    let r = run(&["forecast", "--series", &file, "--horizon", "3"]);
+    assert_eq!(r.code, Some(2), "{}", r.err);
+    assert!(r.err.contains("at most 1000000"), "{}", r.err);
+    // 200,000 tiny series: more than one batch takes.
+    let mut text = String::from("id,value\n");
+    for i in 0..200_000 {
+        text.push_str(&format!("s{i},1\n"));
+    }
+    let file = write(&dir, "many.csv", &text);
+    let r = run(&["forecast", "--series", &file, "--horizon", "1"]);
+    assert_eq!(r.code, Some(2), "{}", r.err);
+    assert!(r.err.contains("at most 100000"), "{}", r.err);
+    assert!(r.took.as_secs() < 60, "{:?}", r.took);
 }

@@ -21,7 +21,7 @@ use crate::render;
 
 /// The flags of `forecast`.
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("mode").required(true).args(["metric", "series", "stored"]))]
+#[command(group = clap::ArgGroup::new("mode").required(true).multiple(true).args(["metric", "series", "stored"]))]
 pub struct ForecastArgs {
     /// A mongoexport data directory or a MongoDB URI (for --metric and --stored; see `kpis --help`).
     #[arg(long)]

@@ -14,10 +14,13 @@ use super::{cell, clipped};
 
 /// A number as a forecast table shows it: two decimals, thousands grouped, `—` when not finite.
 fn num(x: f64) -> String {
-    if x.is_finite() {
+    if !x.is_finite() {
+        "—".to_owned()
+    } else if x.abs() < 1e15 {
         super::fmt_num((x * 100.0).round() / 100.0, "")
     } else {
-        "—".to_owned()
+        // Rounding to cents would overflow near f64::MAX; such values read better in e-notation.
+        format!("{x:.6e}")
     }
 }
 
