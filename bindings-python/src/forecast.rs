@@ -13,8 +13,12 @@ use halobuzz_analytics::api::{
     ForecastBatchRequest, ForecastRequest, SeriesForecastRequest, StoredForecastsRequest,
 };
 
+use halobuzz_analytics::api::forecast::MAX_BATCH_SERIES;
+use halobuzz_analytics::Error;
+
 use crate::convert::to_py;
 use crate::engine::PyEngine;
+use crate::error::to_py_err;
 use crate::request::{date, decode, int, json, put, Object, RANGE, SAME};
 use crate::run::{compute, frame};
 
@@ -148,6 +152,15 @@ pub(crate) fn forecast_batch<'py>(
     series: &Bound<'py, PyAny>,
     threads: Option<i128>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    // Bounded before any series is read: a list of millions is refused at once, as the core would.
+    if let Ok(n) = series.len() {
+        if n > MAX_BATCH_SERIES {
+            return Err(to_py_err(Error::invalid_argument(
+                "series",
+                format!("has {n} series; at most {MAX_BATCH_SERIES} are accepted"),
+            )));
+        }
+    }
     let mut requests = Vec::new();
     for (i, item) in series.try_iter()?.enumerate() {
         let item = item?;
