@@ -999,6 +999,146 @@ export interface AlertRule extends Required<Omit<AlertRuleInput, 'for' | 'keepFi
   cooldown: string
 }
 
+/** A forecasting method: `auto` validates every applicable candidate and keeps the best. */
+export type ForecastMethod = 'auto' | 'mstl' | 'ets' | 'combination' | 'seasonalNaive' | 'naive' | 'drift' | 'mean'
+
+/** A prediction interval over the horizon. */
+export interface ForecastInterval {
+  /** The level, percent. */
+  level: number
+  lower: Array<number>
+  upper: Array<number>
+}
+
+/** The accuracy of one interval level in validation. */
+export interface IntervalAccuracy {
+  level: number
+  /** The share (0–1) of actual values inside the interval. */
+  coverage: number | null
+  msis: number | null
+}
+
+/** Validation accuracy over the origins (null where undefined, e.g. MASE of a constant series). */
+export interface ForecastAccuracy {
+  count: number
+  mae: number | null
+  rmse: number | null
+  /** Percent, 0–200. */
+  smape: number | null
+  mase: number | null
+  intervals: Array<IntervalAccuracy>
+}
+
+/** One candidate model's validation. */
+export interface CandidateScore {
+  method: ForecastMethod
+  name: string
+  accuracy: ForecastAccuracy
+}
+
+/** How the model was chosen: every candidate, the chosen one first. */
+export interface ForecastValidation {
+  origins: number
+  horizon: number
+  /** The season of the MASE scale. */
+  season: number
+  candidates: Array<CandidateScore>
+}
+
+/** How validation widened one level's intervals (factor 1: unchanged). */
+export interface LevelCalibration {
+  level: number
+  validationCoverage: number | null
+  factor: number
+}
+
+/** The forecast's direction, the history's growth and volatility (docs/forecast.md). */
+export interface SeriesSummary {
+  window: number
+  recentMean: number
+  forecastMean: number
+  forecastChangePercent: number | null
+  trend: 'up' | 'down' | 'flat'
+  historicalGrowthPercent: number | null
+  volatilityPercent: number | null
+}
+
+/** The model behind a forecast. */
+export interface ForecastModel {
+  method: ForecastMethod
+  /** E.g. `MSTL(7)+ETS(A,Ad,N)`. */
+  name: string
+  /** `analytic`, `simulated`, `combined` or `conformal`. */
+  intervalMethod: string
+  seasonLengths: Array<number>
+  /** The fitted model's parameters and states, tagged by `kind` (`mstl`, `ets`, `baseline`, `combination`). */
+  fitted: { kind: string; [key: string]: unknown }
+}
+
+/** `forecastSeries`: one series' forecast. */
+export interface SeriesForecast {
+  id: string | null
+  horizon: number
+  /** The day of each step, when the request had dates. */
+  dates: Array<string> | null
+  /** `point[i]` is step i + 1. */
+  point: Array<number>
+  intervals: Array<ForecastInterval>
+  model: ForecastModel
+  validation: ForecastValidation | null
+  calibration: Array<LevelCalibration>
+  summary: SeriesSummary
+  /** Missing values filled. */
+  filled: number
+  notes: Array<string>
+}
+
+/** A series of a batch that could not be forecast. */
+export interface ForecastFailure {
+  index: number
+  id: string | null
+  code: string
+  message: string
+}
+
+/** `forecastBatch`: the forecasts in request order (failed series left out) and the failures. */
+export interface ForecastBatch {
+  forecasts: Array<SeriesForecast>
+  failures: Array<ForecastFailure>
+}
+
+/** One forecast day. */
+export interface Prediction {
+  date: string
+  value: number
+  intervals: Array<{ level: number; lower: number; upper: number }>
+}
+
+/** `Engine.forecast`: a metric's forecast, as `analyticsforecasts` stores it. */
+export interface MetricForecast {
+  appId: string
+  metric: string
+  unit: MetricUnit
+  country: CountryKey
+  horizonDays: number
+  historyFrom: string
+  historyTo: string
+  /** An instant (the engine's clock). */
+  generatedAt: string
+  timezone: string
+  predictions: Array<Prediction>
+  /** The model's name (the old service's `modelType`). */
+  modelType: string
+  model: ForecastModel
+  /** The chosen model's validation accuracy. */
+  accuracy: ForecastAccuracy | null
+  validation: ForecastValidation | null
+  calibration: Array<LevelCalibration>
+  summary: SeriesSummary
+  filledDays: number
+  notes: Array<string>
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -1170,6 +1310,19 @@ export declare class Engine {
    * notifier must not wait for another alert call of this engine (it would wait for this one).
    */
   deliverAlertNotifications(query: DeliverAlertsQuery, notifier: (notification: Notification) => DeliveryAnswer | Promise<DeliveryAnswer>): Promise<AlertDelivery>
+  /**
+   * Forecasts a catalog metric's daily series (`{ metric, horizon?, country?, from?, to?,
+   * seasonLength?, levels?, method?, validationOrigins?, calibrate?, store? }`): `horizon` days
+   * (default 14, at most 366) after `to` (default: the last settled day), from the history
+   * `from..=to` (default the 730 days up to `to`). `store: true` also writes it to
+   * `analyticsforecasts`. Resolves to the stored document's shape (`MetricForecast`).
+   */
+  forecast(options: ForecastOptions): Promise<MetricForecast>
+  /**
+   * The forecasts stored with `forecast({ store: true })`, oldest history first; `{ metric?,
+   * country?, from?, to? }` filter by metric, country and the last day of history.
+   */
+  storedForecasts(query?: StoredForecastsQuery | undefined | null): Promise<Array<MetricForecast>>
 }
 
 /** Which stored alerts `alerts()` returns; every field optional. */
@@ -1334,6 +1487,108 @@ export interface EngineConfig {
 export interface EvaluateAlertsQuery {
   /** The instant to evaluate, RFC 3339 (default: the engine's clock). */
   at?: string
+}
+
+/**
+ * Forecasts many series in parallel (at most 100,000, 20,000,000 values in all): each element of
+ * `series` is `{ values, horizon, ...options of forecastSeries }`; `options.threads` sets the worker
+ * threads (default: the machine's cores). Resolves to `{ forecasts, failures }`: the forecasts in
+ * order, and each series that could not be forecast with its `index`, `id`, `code` and `message`
+ * (one bad series does not fail the others).
+ */
+export declare function forecastBatch(series: Array<ForecastBatchSeries>, options?: ForecastBatchOptions | undefined | null): Promise<ForecastBatch>
+
+/** The options of `forecastBatch`. */
+export interface ForecastBatchOptions {
+  /** Worker threads, 1 to 64 (default: the machine's cores). */
+  threads?: number
+}
+
+/** One series of `forecastBatch`: its values and the options of `forecastSeries`. */
+export interface ForecastBatchSeries {
+  /** The values, oldest first: a `Float64Array` (NaN missing) or numbers (`null` missing). */
+  values: Array<number | null | undefined> | Float64Array
+  /** Steps ahead, 1 to 10,000. */
+  horizon: number
+  /** The season length(s) in steps. */
+  seasonLength?: number | Array<number>
+  /** The day of each value, `'YYYY-MM-DD'`. */
+  dates?: Array<string>
+  /** `interpolate` (default) or `zero`. */
+  fill?: string
+  /** Interval levels in percent (default `[80, 95]`). */
+  levels?: Array<number>
+  /** The method (default `auto`). */
+  method?: string
+  /** Validation origins, 0 to 20 (default 3). */
+  validationOrigins?: number
+  /** Widen intervals that under-covered in validation (default `true`). */
+  calibrate?: boolean
+  /** A name carried into the result and its failure. */
+  id?: string
+}
+
+/** A catalog metric's forecast (`Engine.forecast`). */
+export interface ForecastOptions {
+  /** A metric id or alias of the catalog (`revenue.total`). */
+  metric: string
+  /** Days ahead, 1 to 366 (default 14). */
+  horizon?: number
+  /** `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code. */
+  country?: string
+  /** The first day of history, `'YYYY-MM-DD'` (default: 730 days before `to`). */
+  from?: string
+  /** The last day of history, `'YYYY-MM-DD'` (default: the last settled day). */
+  to?: string
+  /** The season lengths in days (default `[7, 365]`). */
+  seasonLength?: number | Array<number>
+  /** Interval levels in percent (default `[80, 95]`). */
+  levels?: Array<number>
+  /** The method (default `auto`). */
+  method?: string
+  /** Validation origins, 0 to 20 (default 3). */
+  validationOrigins?: number
+  /** Widen intervals that under-covered in validation (default `true`). */
+  calibrate?: boolean
+  /** Store the forecast in `analyticsforecasts` (default `false`). */
+  store?: boolean
+}
+
+/**
+ * Forecasts one series `options.horizon` steps ahead: `values` is a `Float64Array` (NaN a missing
+ * value) or an array of numbers (`null` for a missing value), oldest first, at most 1,000,000.
+ * Options (all but `horizon` optional): `seasonLength` (one period or several, in steps), `dates`
+ * (the day of each value, 'YYYY-MM-DD'), `levels` (default `[80, 95]`), `method` (`auto`, `mstl`,
+ * `ets`, `combination`, `seasonalNaive`, `naive`, `drift`, `mean`), `validationOrigins` (default 3),
+ * `calibrate` (default `true`), `fill` (`interpolate` or `zero`), `id`. Resolves to `{ point,
+ * intervals: [{ level, lower, upper }], dates, model, validation, calibration, summary, filled,
+ * notes }`; rejects with `INVALID_ARGUMENT` and the core's message for a bad value or option.
+ */
+export declare function forecastSeries(values: Array<number | null | undefined> | Float64Array, options: ForecastSeriesOptions): Promise<SeriesForecast>
+
+/** The options of `forecastSeries` (the core's `SeriesForecastRequest` without its values). */
+export interface ForecastSeriesOptions {
+  /** Steps ahead, 1 to 10,000. */
+  horizon: number
+  /** The season length(s) in steps (`7`, `[24, 168]`); default none, or 7 and 365 with `dates`. */
+  seasonLength?: number | Array<number>
+  /**
+   * The day of each value, `'YYYY-MM-DD'`, strictly increasing; days between two given ones are
+   * missing values. With dates the forecast is dated.
+   */
+  dates?: Array<string>
+  /** How a missing value is filled: `interpolate` (default) or `zero`. */
+  fill?: string
+  /** Interval levels in percent, each strictly between 0 and 100 (default `[80, 95]`). */
+  levels?: Array<number>
+  /** `auto` (default), `mstl`, `ets`, `combination`, `seasonalNaive`, `naive`, `drift` or `mean`. */
+  method?: string
+  /** Validation origins, 0 to 20 (default 3; 0 for none). */
+  validationOrigins?: number
+  /** Widen intervals that under-covered in validation (default `true`). */
+  calibrate?: boolean
+  /** A name carried into the result (at most 200 characters). */
+  id?: string
 }
 
 /** Funnels of a range of days: the built-in signup funnels, or a custom funnel when `steps` is given. */
@@ -1501,6 +1756,18 @@ export interface StoredCohortsQuery {
   granularity?: string
   /** `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code. */
   country?: string
+}
+
+/** Which stored forecasts to list (`Engine.storedForecasts`). */
+export interface StoredForecastsQuery {
+  /** Only this metric. */
+  metric?: string
+  /** Only this country selection. */
+  country?: string
+  /** Only forecasts whose history ends on or after this day. */
+  from?: string
+  /** … and on or before this day. */
+  to?: string
 }
 
 /** The Telegram chat notifications go to (the bot token stays with the host application). */

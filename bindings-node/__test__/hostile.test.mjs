@@ -49,6 +49,27 @@ const OPERATIONS = {
   putAlertRule: (engine, args) => engine.putAlertRule(args),
   deleteAlertRule: (engine, args) => engine.deleteAlertRule(args.id),
   deliverAlertNotifications: (engine, args) => engine.deliverAlertNotifications(args, () => ({ outcome: 'sent' })),
+  forecast: (engine, args) => engine.forecast(args),
+  storedForecasts: (engine, args) => engine.storedForecasts(args),
+}
+
+/** Module functions by the corpus's operation names (they need no engine). */
+const FUNCTIONS = {
+  forecastSeries: ({ values, ...options }) => analytics.forecastSeries(values, options),
+  forecastBatch: ({ series, ...options }) => analytics.forecastBatch(series, options),
+}
+
+/** The corpus's shorthand `{ $repeat: X, count: N }` as N copies of X, anywhere in `value`. */
+function expand(value) {
+  if (Array.isArray(value)) return value.map(expand)
+  if (value !== null && typeof value === 'object') {
+    if ('$repeat' in value) {
+      const item = expand(value.$repeat)
+      return Array.from({ length: value.count }, () => item)
+    }
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expand(v)]))
+  }
+  return value
 }
 
 function configOf(c) {
@@ -74,10 +95,13 @@ async function run(c) {
     const options = database === undefined ? undefined : { database }
     return promiseOf('Engine.fromDirectory', () => Engine.fromDirectory(source, config, options))
   }
+  if (c.operation in FUNCTIONS) {
+    return promiseOf(c.operation, () => FUNCTIONS[c.operation](expand(c.arguments)))
+  }
   const operation = OPERATIONS[c.operation]
   assert.ok(operation, `${c.name}: unknown operation ${c.operation}: add it to OPERATIONS`)
   const engine = await promiseOf('Engine.fromGenerator', () => Engine.fromGenerator(DATASET, config))
-  return promiseOf(c.operation, () => operation(engine, c.arguments))
+  return promiseOf(c.operation, () => operation(engine, expand(c.arguments)))
 }
 
 /** What settles first: the promise (`{ value }` or `{ error }`), or the deadline (`{ late: true }`). */
@@ -114,7 +138,7 @@ test('the corpus is whole', () => {
   assert.ok(names.length >= 20, 'the corpus lost its cases')
   assert.equal(new Set(names).size, names.length, 'case names are unique')
   for (const c of CASES) {
-    assert.ok(c.operation === 'open' || c.operation in OPERATIONS, `${c.name}: unknown operation ${c.operation}`)
+    assert.ok(c.operation === 'open' || c.operation in OPERATIONS || c.operation in FUNCTIONS, `${c.name}: unknown operation ${c.operation}`)
     assert.ok(c.code in CATEGORY, `${c.name}: unknown code ${c.code}`)
   }
 })

@@ -12,7 +12,9 @@
 //! promise (passed on as it is) instead of escaping synchronously.
 
 use halobuzz_analytics::api::{self, NameStyle};
-use napi::bindgen_prelude::{FnArgs, FromNapiValue, Function, JsObjectValue, Object, Unknown};
+use napi::bindgen_prelude::{
+    Float64ArraySlice, FnArgs, FromNapiValue, Function, JsObjectValue, Object, Unknown,
+};
 use napi::{sys, Env, JsValue, ValueType};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Number, Value};
@@ -37,11 +39,23 @@ const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 /// symbols, BigInts, binary data, `NaN` and infinities have no JSON form and are refused, naming where
 /// they are.
 pub fn json(env: &Env, name: &'static str, value: Option<Unknown<'_>>) -> Outcome<Value> {
+    json_limited(env, name, value, MAX_VALUES)
+}
+
+/// [`json`] for an argument that may hold up to `limit` values (a forecast's `dates`, one per value).
+pub fn json_limited(
+    env: &Env,
+    name: &'static str,
+    value: Option<Unknown<'_>>,
+    limit: usize,
+) -> Outcome<Value> {
     let Some(value) = value else {
         return Ok(Value::Null);
     };
     catch_panic(|| {
         let mut walk = Walk::new(env, name)?;
+        walk.left = limit;
+        walk.limit = limit;
         let converted = walk.value(value, name, 0);
         // Nothing may stay pending: an exception left behind would be thrown when the method returns.
         match (converted, walk.take_pending()) {
@@ -66,6 +80,8 @@ struct Walk<'e> {
     probe: Function<'e, (), Unknown<'e>>,
     env: &'e Env,
     left: usize,
+    /// The most values the argument may hold, for messages.
+    limit: usize,
 }
 
 impl<'e> Walk<'e> {
@@ -88,6 +104,7 @@ impl<'e> Walk<'e> {
             probe,
             env,
             left: MAX_VALUES,
+            limit: MAX_VALUES,
         })
     }
 
@@ -132,7 +149,7 @@ impl<'e> Walk<'e> {
     /// any of them is read).
     fn room(&self, n: usize) -> Outcome<usize> {
         self.left.checked_sub(n).ok_or_else(|| {
-            invalid_argument(self.name, format!("holds more than {MAX_VALUES} values"))
+            invalid_argument(self.name, format!("holds more than {} values", self.limit))
         })
     }
 
@@ -316,4 +333,72 @@ fn kind(v: &Value) -> &'static str {
         // A `Date` reads as an object without own properties.
         Value::Object(_) => "an object",
     }
+}
+
+/// A forecast's values: a `Float64Array` (NaN a missing value) or an array of numbers where `null`,
+/// `undefined` and `NaN` are missing values, as the core reads them (an infinity is passed on for the
+/// core to refuse). `more_than` says, before anything is read, why a list of that many values is
+/// refused (the core's own bound), so that a `new Array(1e9)` allocates nothing.
+pub fn number_list(
+    env: &Env,
+    name: &'static str,
+    value: Option<Unknown<'_>>,
+    max: usize,
+    more_than: impl Fn(usize) -> halobuzz_analytics::Error,
+) -> Outcome<Vec<Option<f64>>> {
+    let expected = "expected an array of numbers (null for a missing value) or a Float64Array";
+    let Some(value) = value else {
+        return Err(invalid_argument(name, format!("is required: {expected}")));
+    };
+    catch_panic(|| {
+        let walk = Walk::new(env, name)?;
+        let read = |e: napi::Error| walk.failed(name, e);
+        let kind = value.get_type().map_err(read)?;
+        if kind != ValueType::Object {
+            return Err(walk.refuse(name, format!("{expected}, got {kind:?}").to_lowercase()));
+        }
+        if value.is_typedarray().map_err(read)? {
+            let array = Float64ArraySlice::from_unknown(value)
+                .map_err(|_| walk.refuse(name, format!("{expected}, got another typed array")))?;
+            if array.len() > max {
+                return Err(Failure::Core(more_than(array.len())));
+            }
+            return Ok(array.iter().map(|x| (!x.is_nan()).then_some(*x)).collect());
+        }
+        if !value.is_array().map_err(read)? {
+            return Err(walk.refuse(name, format!("{expected}, got an object")));
+        }
+        let array = Object::from_unknown(value).map_err(read)?;
+        let len = array.get_array_length().map_err(read)? as usize;
+        if len > max {
+            return Err(Failure::Core(more_than(len)));
+        }
+        let mut out = Vec::with_capacity(len);
+        for i in 0..len {
+            let index = env.create_uint32(i as u32).map_err(read)?;
+            let item = walk
+                .get
+                .call(FnArgs::from((value.raw(), index.raw())))
+                .map_err(Failure::Js)?;
+            let path = format!("{name}[{i}]");
+            out.push(match item.get_type().map_err(|e| walk.failed(&path, e))? {
+                ValueType::Undefined | ValueType::Null => None,
+                ValueType::Number => {
+                    let x = f64::from_unknown(item).map_err(|e| walk.failed(&path, e))?;
+                    (!x.is_nan()).then_some(x)
+                }
+                other => {
+                    return Err(walk.refuse(
+                        &path,
+                        format!("expected a number, null or undefined, got {other:?}")
+                            .to_lowercase(),
+                    ))
+                }
+            });
+        }
+        match walk.take_pending() {
+            Some(thrown) => Err(Failure::Js(thrown)),
+            None => Ok(out),
+        }
+    })
 }

@@ -345,3 +345,103 @@ pub struct AlertFilter {
     /// At most this many, newest first (1–10,000; default 100).
     pub limit: Option<u32>,
 }
+
+/// The options of `forecastSeries` (the core's `SeriesForecastRequest` without its values).
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct ForecastSeriesOptions {
+    /// Steps ahead, 1 to 10,000.
+    pub horizon: u32,
+    /// The season length(s) in steps (`7`, `[24, 168]`); default none, or 7 and 365 with `dates`.
+    #[napi(ts_type = "number | Array<number>")]
+    pub season_length: Option<Vec<f64>>,
+    /// The day of each value, `'YYYY-MM-DD'`, strictly increasing; days between two given ones are
+    /// missing values. With dates the forecast is dated.
+    pub dates: Option<Vec<String>>,
+    /// How a missing value is filled: `interpolate` (default) or `zero`.
+    pub fill: Option<String>,
+    /// Interval levels in percent, each strictly between 0 and 100 (default `[80, 95]`).
+    pub levels: Option<Vec<f64>>,
+    /// `auto` (default), `mstl`, `ets`, `combination`, `seasonalNaive`, `naive`, `drift` or `mean`.
+    pub method: Option<String>,
+    /// Validation origins, 0 to 20 (default 3; 0 for none).
+    pub validation_origins: Option<u32>,
+    /// Widen intervals that under-covered in validation (default `true`).
+    pub calibrate: Option<bool>,
+    /// A name carried into the result (at most 200 characters).
+    pub id: Option<String>,
+}
+
+/// One series of `forecastBatch`: its values and the options of `forecastSeries`.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct ForecastBatchSeries {
+    /// The values, oldest first: a `Float64Array` (NaN missing) or numbers (`null` missing).
+    #[napi(ts_type = "Array<number | null | undefined> | Float64Array")]
+    pub values: Vec<f64>,
+    /// Steps ahead, 1 to 10,000.
+    pub horizon: u32,
+    /// The season length(s) in steps.
+    #[napi(ts_type = "number | Array<number>")]
+    pub season_length: Option<Vec<f64>>,
+    /// The day of each value, `'YYYY-MM-DD'`.
+    pub dates: Option<Vec<String>>,
+    /// `interpolate` (default) or `zero`.
+    pub fill: Option<String>,
+    /// Interval levels in percent (default `[80, 95]`).
+    pub levels: Option<Vec<f64>>,
+    /// The method (default `auto`).
+    pub method: Option<String>,
+    /// Validation origins, 0 to 20 (default 3).
+    pub validation_origins: Option<u32>,
+    /// Widen intervals that under-covered in validation (default `true`).
+    pub calibrate: Option<bool>,
+    /// A name carried into the result and its failure.
+    pub id: Option<String>,
+}
+
+/// The options of `forecastBatch`.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct ForecastBatchOptions {
+    /// Worker threads, 1 to 64 (default: the machine's cores).
+    pub threads: Option<u32>,
+}
+
+/// A catalog metric's forecast (`Engine.forecast`).
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct ForecastOptions {
+    /// A metric id or alias of the catalog (`revenue.total`).
+    pub metric: String,
+    /// Days ahead, 1 to 366 (default 14).
+    pub horizon: Option<u32>,
+    /// `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code.
+    pub country: Option<String>,
+    /// The first day of history, `'YYYY-MM-DD'` (default: 730 days before `to`).
+    pub from: Option<String>,
+    /// The last day of history, `'YYYY-MM-DD'` (default: the last settled day).
+    pub to: Option<String>,
+    /// The season lengths in days (default `[7, 365]`).
+    #[napi(ts_type = "number | Array<number>")]
+    pub season_length: Option<Vec<f64>>,
+    /// Interval levels in percent (default `[80, 95]`).
+    pub levels: Option<Vec<f64>>,
+    /// The method (default `auto`).
+    pub method: Option<String>,
+    /// Validation origins, 0 to 20 (default 3).
+    pub validation_origins: Option<u32>,
+    /// Widen intervals that under-covered in validation (default `true`).
+    pub calibrate: Option<bool>,
+    /// Store the forecast in `analyticsforecasts` (default `false`).
+    pub store: Option<bool>,
+}
+
+/// Which stored forecasts to list (`Engine.storedForecasts`).
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct StoredForecastsQuery {
+    /// Only this metric.
+    pub metric: Option<String>,
+    /// Only this country selection.
+    pub country: Option<String>,
+    /// Only forecasts whose history ends on or after this day.
+    pub from: Option<String>,
+    /// … and on or before this day.
+    pub to: Option<String>,
+}

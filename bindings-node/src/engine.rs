@@ -44,8 +44,8 @@ pub struct Engine {
 }
 
 /// What the methods' tasks share.
-struct Shared {
-    engine: halobuzz_analytics::Engine,
+pub(crate) struct Shared {
+    pub(crate) engine: halobuzz_analytics::Engine,
     /// What the generator wrote, for an engine over generated data.
     manifest: Option<GenerationManifest>,
 }
@@ -166,6 +166,11 @@ impl Engine {
 }
 
 impl Engine {
+    /// The engine and its manifest, for a task (methods in other files, e.g. `forecast.rs`).
+    pub(crate) fn shared(&self) -> Arc<Shared> {
+        self.shared.clone()
+    }
+
     /// `acknowledgeAlert` and `resolveAlert`: the request `{ alertId, by }`, then `action`.
     fn alert_action(
         &self,

@@ -8,7 +8,8 @@
 //! the core's errors into JavaScript `Error`s with a stable `code` and `category`. Every metric, option
 //! and date rule is defined in the core.
 //!
-//! [`engine`] is the `Engine` class and [`metrics`] the catalog functions; [`args`] translates
+//! [`engine`] is the `Engine` class, [`metrics`] the catalog functions and [`forecast`] the forecasting
+//! functions (and `Engine`'s forecast methods); [`args`] translates
 //! arguments, [`progress`] delivers a backfill's progress to its callback, [`notifier`] calls the host's
 //! alert notifier, [`task`] runs calls on the
 //! libuv thread pool, [`error`] converts every error (once), and [`arguments`] declares the option
@@ -18,6 +19,7 @@ pub mod args;
 pub mod arguments;
 pub mod engine;
 pub mod error;
+pub mod forecast;
 pub mod metrics;
 pub mod notifier;
 pub mod progress;

@@ -998,3 +998,143 @@ export interface AlertRule extends Required<Omit<AlertRuleInput, 'for' | 'keepFi
   keepFiringFor: string
   cooldown: string
 }
+
+/** A forecasting method: `auto` validates every applicable candidate and keeps the best. */
+export type ForecastMethod = 'auto' | 'mstl' | 'ets' | 'combination' | 'seasonalNaive' | 'naive' | 'drift' | 'mean'
+
+/** A prediction interval over the horizon. */
+export interface ForecastInterval {
+  /** The level, percent. */
+  level: number
+  lower: Array<number>
+  upper: Array<number>
+}
+
+/** The accuracy of one interval level in validation. */
+export interface IntervalAccuracy {
+  level: number
+  /** The share (0–1) of actual values inside the interval. */
+  coverage: number | null
+  msis: number | null
+}
+
+/** Validation accuracy over the origins (null where undefined, e.g. MASE of a constant series). */
+export interface ForecastAccuracy {
+  count: number
+  mae: number | null
+  rmse: number | null
+  /** Percent, 0–200. */
+  smape: number | null
+  mase: number | null
+  intervals: Array<IntervalAccuracy>
+}
+
+/** One candidate model's validation. */
+export interface CandidateScore {
+  method: ForecastMethod
+  name: string
+  accuracy: ForecastAccuracy
+}
+
+/** How the model was chosen: every candidate, the chosen one first. */
+export interface ForecastValidation {
+  origins: number
+  horizon: number
+  /** The season of the MASE scale. */
+  season: number
+  candidates: Array<CandidateScore>
+}
+
+/** How validation widened one level's intervals (factor 1: unchanged). */
+export interface LevelCalibration {
+  level: number
+  validationCoverage: number | null
+  factor: number
+}
+
+/** The forecast's direction, the history's growth and volatility (docs/forecast.md). */
+export interface SeriesSummary {
+  window: number
+  recentMean: number
+  forecastMean: number
+  forecastChangePercent: number | null
+  trend: 'up' | 'down' | 'flat'
+  historicalGrowthPercent: number | null
+  volatilityPercent: number | null
+}
+
+/** The model behind a forecast. */
+export interface ForecastModel {
+  method: ForecastMethod
+  /** E.g. `MSTL(7)+ETS(A,Ad,N)`. */
+  name: string
+  /** `analytic`, `simulated`, `combined` or `conformal`. */
+  intervalMethod: string
+  seasonLengths: Array<number>
+  /** The fitted model's parameters and states, tagged by `kind` (`mstl`, `ets`, `baseline`, `combination`). */
+  fitted: { kind: string; [key: string]: unknown }
+}
+
+/** `forecastSeries`: one series' forecast. */
+export interface SeriesForecast {
+  id: string | null
+  horizon: number
+  /** The day of each step, when the request had dates. */
+  dates: Array<string> | null
+  /** `point[i]` is step i + 1. */
+  point: Array<number>
+  intervals: Array<ForecastInterval>
+  model: ForecastModel
+  validation: ForecastValidation | null
+  calibration: Array<LevelCalibration>
+  summary: SeriesSummary
+  /** Missing values filled. */
+  filled: number
+  notes: Array<string>
+}
+
+/** A series of a batch that could not be forecast. */
+export interface ForecastFailure {
+  index: number
+  id: string | null
+  code: string
+  message: string
+}
+
+/** `forecastBatch`: the forecasts in request order (failed series left out) and the failures. */
+export interface ForecastBatch {
+  forecasts: Array<SeriesForecast>
+  failures: Array<ForecastFailure>
+}
+
+/** One forecast day. */
+export interface Prediction {
+  date: string
+  value: number
+  intervals: Array<{ level: number; lower: number; upper: number }>
+}
+
+/** `Engine.forecast`: a metric's forecast, as `analyticsforecasts` stores it. */
+export interface MetricForecast {
+  appId: string
+  metric: string
+  unit: MetricUnit
+  country: CountryKey
+  horizonDays: number
+  historyFrom: string
+  historyTo: string
+  /** An instant (the engine's clock). */
+  generatedAt: string
+  timezone: string
+  predictions: Array<Prediction>
+  /** The model's name (the old service's `modelType`). */
+  modelType: string
+  model: ForecastModel
+  /** The chosen model's validation accuracy. */
+  accuracy: ForecastAccuracy | null
+  validation: ForecastValidation | null
+  calibration: Array<LevelCalibration>
+  summary: SeriesSummary
+  filledDays: number
+  notes: Array<string>
+}

@@ -32,8 +32,8 @@ use halobuzz_analytics::api::{restyle, NameStyle};
 use halobuzz_analytics::{Error, ErrorCategory};
 
 use commands::{
-    alerts, backfill, cohorts, demo, funnel, generate, hosts, kpis, metrics, quality, rollup,
-    timeseries,
+    alerts, backfill, cohorts, demo, forecast, funnel, generate, hosts, kpis, metrics, quality,
+    rollup, timeseries,
 };
 
 /// How errors and exit statuses look; shown at the end of every `--help`.
@@ -77,6 +77,11 @@ enum Command {
     /// Signup funnels per signup day (first stream, gift, money payment), or a custom funnel of events.
     #[command(after_help = AFTER_HELP)]
     Funnel(funnel::FunnelArgs),
+    /// Forecast a catalog metric's daily series (--metric), the series of a CSV file (--series), or
+    /// list stored forecasts (--stored): point forecasts, prediction intervals and the model's
+    /// validation accuracy.
+    #[command(after_help = AFTER_HELP)]
+    Forecast(forecast::ForecastArgs),
     /// Alert rules: check (raise, update, resolve), explain, list, ack and resolve alerts.
     #[command(after_help = AFTER_HELP)]
     Alerts(alerts::AlertsArgs),
@@ -152,6 +157,7 @@ fn run(command: Command) -> Result<(), Error> {
         Command::Lifecycle(args) => cohorts::run_lifecycle(args),
         Command::Funnel(args) => funnel::run(args),
         Command::Hosts(args) => hosts::run(args),
+        Command::Forecast(args) => forecast::run(args),
         Command::Alerts(args) => alerts::run(args),
         Command::Backfill(args) => backfill::run(args),
         Command::Demo(args) => demo::run(args),

@@ -4,11 +4,15 @@
 //! carriage returns) nor break the table's layout.
 
 mod alerts;
+mod forecast;
 mod funnel;
 
 use std::fmt::Write as _;
 
 pub use alerts::{alert_check, alerts, evaluations};
+pub use forecast::{
+    forecast_batch, metric_forecast, metric_forecast_short, series_forecast, stored_forecasts,
+};
 pub use funnel::funnel;
 use halobuzz_analytics::cohort::{CohortTable, Lifecycle, RetentionMatrix};
 use halobuzz_analytics::hosts::HostPerformanceReport;

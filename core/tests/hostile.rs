@@ -14,6 +14,9 @@ use halobuzz_analytics::api::{
     LifecycleRequest, ListAlertsRequest, NameStyle, PutAlertRuleRequest, RecentBackfillRequest,
     RetentionMatrixRequest, StoredCohortsRequest, TimeSeriesRequest,
 };
+use halobuzz_analytics::api::{
+    ForecastBatchRequest, ForecastRequest, SeriesForecastRequest, StoredForecastsRequest,
+};
 use halobuzz_analytics::Error;
 use serde_json::{json, Value};
 
@@ -25,6 +28,20 @@ fn corpus() -> Vec<Value> {
     let text = std::fs::read_to_string(path).unwrap();
     let v: Value = serde_json::from_str(&text).unwrap();
     v["cases"].as_array().unwrap().clone()
+}
+
+/// The corpus's shorthand `{"$repeat": X, "count": N}` as N copies of X, anywhere in `v`.
+fn expand(v: Value) -> Value {
+    match v {
+        Value::Object(o) if o.contains_key("$repeat") => {
+            let n = o["count"].as_u64().unwrap() as usize;
+            let item = expand(o["$repeat"].clone());
+            Value::Array(vec![item; n])
+        }
+        Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, expand(v))).collect()),
+        Value::Array(a) => Value::Array(a.into_iter().map(expand).collect()),
+        other => other,
+    }
 }
 
 fn base_config() -> Value {
@@ -43,7 +60,21 @@ fn run(case: &Value) -> Result<(), Error> {
             config[k] = v.clone();
         }
     }
-    let args = case["arguments"].clone();
+    let args = expand(case["arguments"].clone());
+    // Series forecasts need no engine.
+    match case["operation"].as_str() {
+        Some("forecastSeries") => {
+            return api::decode::<SeriesForecastRequest>("options", args, NameStyle::Camel)?
+                .run()
+                .map(drop)
+        }
+        Some("forecastBatch") => {
+            return api::decode::<ForecastBatchRequest>("options", args, NameStyle::Camel)?
+                .run()
+                .map(drop)
+        }
+        _ => {}
+    }
     let options: ConfigOptions = api::decode("config", config, NameStyle::Camel)?;
     if case["operation"] == "open" {
         let source = args["source"].as_str().unwrap_or_default();
@@ -126,6 +157,14 @@ fn run(case: &Value) -> Result<(), Error> {
         "deliverAlertNotifications" => {
             api::decode::<DeliverAlertsRequest>("query", args, NameStyle::Camel)?
                 .run(&engine, &sent)
+                .map(drop)
+        }
+        "forecast" => api::decode::<ForecastRequest>("options", args, NameStyle::Camel)?
+            .run(&engine)
+            .map(drop),
+        "storedForecasts" => {
+            api::decode::<StoredForecastsRequest>("query", args, NameStyle::Camel)?
+                .run(&engine)
                 .map(drop)
         }
         other => panic!("unknown operation {other}"),

@@ -25,6 +25,7 @@ that cannot be read, :class:`StorageError` for analytics storage failures. Argum
 raise ``TypeError``.
 """
 
+from ._forecast import forecast, forecast_frame
 from ._frames import to_frame
 from ._native import (
     AnalyticsError,
@@ -47,7 +48,9 @@ __all__ = [
     "InvalidInputError",
     "StorageError",
     "__version__",
+    "forecast",
     "forecast_batch",
+    "forecast_frame",
     "forecast_series",
     "metric_paths",
     "metrics",

@@ -384,6 +384,8 @@ def to_frame(result: Any) -> DataFrame:
       :meth:`Engine.quality_frame`;
     - a host performance report (:meth:`Engine.host_performance`): as
       :meth:`Engine.host_performance_frame`;
+    - a series forecast (:func:`forecast_series`): as :func:`forecast`;
+    - a metric forecast (:meth:`Engine.forecast`): as :meth:`Engine.forecast_frame`;
     - a list of dicts (``report["creators"]["top_creators"]``, :meth:`Engine.rollup_day`, ...):
       one row per dict, nested dicts flattened into dotted columns (``pandas.json_normalize``).
 
@@ -407,11 +409,123 @@ def to_frame(result: Any) -> DataFrame:
             return quality_frame(result)
         if "hosts" in result and "total_hosts" in result:
             return host_performance_frame(result)
+        if "point" in result and "intervals" in result:
+            return series_forecast_frame(result)
+        if "predictions" in result and "metric" in result:
+            return metric_forecast_frame(result)
     elif isinstance(result, list) and all(isinstance(r, dict) for r in result):
         return pd.json_normalize(result)
     raise TypeError(
         "to_frame: expected a time series, retention matrix, lifecycle, cohort table, funnel, KPI, "
-        "quality or host report "
+        "quality, host or forecast report "
         "dict, or a list of dicts; "
         f"got {type(result).__name__}"
     )
+
+
+def _level_name(level: float) -> str:
+    """A level as a column suffix: 80.0 -> ``80``, 97.5 -> ``97.5``."""
+    return f"{level:g}"
+
+
+def _forecast_columns(
+    pd: Any, point: Sequence[float], intervals: Sequence[Dict[str, Any]]
+) -> Dict[str, Any]:
+    """``forecast``, then ``lo_<level>`` and ``hi_<level>`` per interval, float64."""
+    columns: Dict[str, Any] = {"forecast": pd.Series(list(point), dtype="float64")}
+    for iv in intervals:
+        name = _level_name(iv["level"])
+        columns[f"lo_{name}"] = pd.Series(list(iv["lower"]), dtype="float64")
+        columns[f"hi_{name}"] = pd.Series(list(iv["upper"]), dtype="float64")
+    return columns
+
+
+def _model_attrs(result: Dict[str, Any]) -> Dict[str, Any]:
+    """The model's name and method, the chosen model's validation accuracy, and the rest a reader
+    needs to trust the forecast."""
+    validation = result.get("validation")
+    chosen = validation["candidates"][0] if validation and validation["candidates"] else None
+    return {
+        "model": result["model"]["name"],
+        "method": result["model"]["method"],
+        "interval_method": result["model"]["interval_method"],
+        "season_lengths": result["model"]["season_lengths"],
+        "accuracy": chosen["accuracy"] if chosen else None,
+        "validation": validation,
+        "summary": result["summary"],
+        "notes": result["notes"],
+    }
+
+
+def series_forecast_frame(result: Dict[str, Any]) -> DataFrame:
+    """A :func:`forecast_series` dict as a frame, statsforecast-like: ``date`` (datetime64[ns], when
+    the series had dates) or ``step`` (int64, 1 to the horizon), ``forecast``, ``lo_80``, ``hi_80``,
+    ... (float64); ``attrs`` hold the model, method, accuracy, validation, summary and notes."""
+    pd = _pandas()
+    columns: Dict[str, Any] = {}
+    if result.get("dates") is not None:
+        columns["date"] = _dates(pd, result["dates"])
+    else:
+        columns["step"] = pd.Series(range(1, len(result["point"]) + 1), dtype="int64")
+    columns.update(_forecast_columns(pd, result["point"], result["intervals"]))
+    frame = pd.DataFrame(columns)
+    frame.attrs.update(_model_attrs(result))
+    frame.attrs["id"] = result.get("id")
+    frame.attrs["filled"] = result["filled"]
+    return frame
+
+
+def metric_forecast_frame(result: Dict[str, Any]) -> DataFrame:
+    """An :meth:`Engine.forecast` dict as a frame: one row per day, ``date`` (datetime64[ns]),
+    ``forecast``, ``lo_80``, ``hi_80``, ... (float64); ``attrs`` hold the metric, unit, country,
+    history, model, method, accuracy, summary and notes."""
+    pd = _pandas()
+    predictions = result["predictions"]
+    levels = [b["level"] for b in predictions[0]["intervals"]] if predictions else []
+    intervals = [
+        {
+            "level": level,
+            "lower": [p["intervals"][i]["lower"] for p in predictions],
+            "upper": [p["intervals"][i]["upper"] for p in predictions],
+        }
+        for i, level in enumerate(levels)
+    ]
+    columns: Dict[str, Any] = {"date": _dates(pd, [p["date"] for p in predictions])}
+    columns.update(_forecast_columns(pd, [p["value"] for p in predictions], intervals))
+    frame = pd.DataFrame(columns)
+    frame.attrs.update(_model_attrs(result))
+    frame.attrs["accuracy"] = result.get("accuracy")
+    frame.attrs.update(
+        {
+            k: result[k]
+            for k in ("metric", "unit", "country", "history_from", "history_to", "generated_at")
+        }
+    )
+    return frame
+
+
+def batch_forecast_frame(result: Dict[str, Any], id_col: str, date_col: str) -> DataFrame:
+    """A :func:`forecast_batch` dict as one long frame: ``id_col``, ``date_col`` (datetime64[ns],
+    when the series had dates) or ``step``, ``forecast``, ``lo_80``, ``hi_80``, ...; ``attrs`` hold
+    ``models`` (id -> model name), ``accuracy`` (id -> the chosen model's validation accuracy) and
+    ``failures`` (the series that could not be forecast, with the error's code and message)."""
+    pd = _pandas()
+    parts = []
+    for f in result["forecasts"]:
+        part = series_forecast_frame(f)
+        part.attrs = {}
+        if "date" in part.columns:
+            part = part.rename(columns={"date": date_col})
+        part.insert(0, id_col, f["id"])
+        parts.append(part)
+    if parts:
+        frame = pd.concat(parts, ignore_index=True)
+    else:
+        frame = pd.DataFrame({id_col: pd.Series([], dtype=object)})
+    frame.attrs["models"] = {f["id"]: f["model"]["name"] for f in result["forecasts"]}
+    frame.attrs["accuracy"] = {
+        f["id"]: (f["validation"]["candidates"][0]["accuracy"] if f["validation"] else None)
+        for f in result["forecasts"]
+    }
+    frame.attrs["failures"] = result["failures"]
+    return frame

@@ -1,7 +1,7 @@
 """Type stubs of the native module (Rust, pyo3). Import from ``halobuzz_analytics``."""
 
 import datetime
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from os import PathLike
 from typing import Any, final
@@ -23,6 +23,8 @@ __all__ = [
     "__version__",
     "_internal_errors",
     "_raise_for_test",
+    "forecast_batch",
+    "forecast_series",
     "metric_paths",
     "metrics",
     "snake_case",
@@ -50,6 +52,24 @@ def metric_paths() -> list[str]:
 
 def metrics() -> list[_Result]:
     """The metric catalog: ``id``, ``section``, ``unit``, ``kind``, ``description``, ``aliases``."""
+
+def forecast_series(
+    values: Iterable[float | None],
+    horizon: int,
+    season_length: float | Sequence[float] | None = None,
+    levels: Sequence[float] | None = None,
+    method: str | None = None,
+    validation_origins: int | None = None,
+    calibrate: bool | None = None,
+    fill: str | None = None,
+    dates: Iterable[_Date] | None = None,
+    id: str | None = None,
+) -> _Result:
+    """Forecasts one series: ``point``, ``intervals`` (``level``, ``lower``, ``upper``), ``dates``,
+    ``model``, ``validation``, ``calibration``, ``summary``, ``filled``, ``notes``."""
+
+def forecast_batch(series: Iterable[Mapping[str, Any]], threads: int | None = None) -> _Result:
+    """Forecasts many series in parallel: ``forecasts`` (in order) and ``failures``."""
 
 def snake_case(name: str) -> str:
     """The snake_case spelling of a camelCase field name or dotted path (``byOGTier`` -> ``by_og_tier``)."""
@@ -196,6 +216,47 @@ class Engine:
         country: str = "ALL",
     ) -> _Result:
         """The stored ``analyticscohorts`` documents of a range of cohort dates."""
+
+    def forecast(
+        self,
+        metric: str,
+        horizon: int | None = None,
+        country: str = "ALL",
+        start: _Date | None = None,
+        end: _Date | None = None,
+        season_length: float | Sequence[float] | None = None,
+        levels: Sequence[float] | None = None,
+        method: str | None = None,
+        validation_origins: int | None = None,
+        calibrate: bool | None = None,
+        store: bool = False,
+    ) -> _Result:
+        """Forecasts a catalog metric's daily series; ``store=True`` writes ``analyticsforecasts``."""
+
+    def forecast_frame(
+        self,
+        metric: str,
+        horizon: int | None = None,
+        country: str = "ALL",
+        start: _Date | None = None,
+        end: _Date | None = None,
+        season_length: float | Sequence[float] | None = None,
+        levels: Sequence[float] | None = None,
+        method: str | None = None,
+        validation_origins: int | None = None,
+        calibrate: bool | None = None,
+        store: bool = False,
+    ) -> _DataFrame:
+        """``forecast`` as a DataFrame: date, forecast, lo_80, hi_80, lo_95, hi_95; model in ``attrs``."""
+
+    def stored_forecasts(
+        self,
+        metric: str | None = None,
+        country: str | None = None,
+        start: _Date | None = None,
+        end: _Date | None = None,
+    ) -> list[_Result]:
+        """The stored ``analyticsforecasts`` documents, oldest history first."""
 
     def lifecycle(
         self,

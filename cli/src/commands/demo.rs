@@ -1,5 +1,5 @@
 //! `demo`: the main job end to end on generated data — generate a dataset with a revenue drop, load
-//! and check it, back-fill daily rollups, print the last 30 days' KPIs and revenue per day. The data
+//! and check it, back-fill daily rollups, print the last 30 days' KPIs and revenue per day, and forecast the next 14 days' revenue. The data
 //! goes to a private temporary directory (removed afterwards) unless `--out` names one, and user ids
 //! are pseudonymised with an ephemeral key of the process unless ANALYTICS_PSEUDONYM_KEY is set.
 
@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use clap::Args;
 use halobuzz_analytics::api::{
     self, BackfillRequest, CheckAlertsRequest, ConfigOptions, DataSource, Day, Decimalish,
-    FunnelRequest, GenerateRequest, KpiRequest, RetentionMatrixRequest, TimeSeriesRequest,
+    ForecastRequest, FunnelRequest, GenerateRequest, KpiRequest, RetentionMatrixRequest,
+    TimeSeriesRequest,
 };
 use halobuzz_analytics::calendar::{add_days, DateRange, Granularity};
 use halobuzz_analytics::generate::{write_directory, ExtJsonMode, GeneratorConfig, RevenueDrop};
@@ -207,6 +208,26 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
         outln!();
         out!("{}", indent(&to_json(&slack.payload)?));
     }
+
+    outln!("\n8. Revenue of the next 14 days, forecast from the data (80% band)\n");
+    let forecast = ForecastRequest {
+        metric: "revenue.total".parse()?,
+        horizon: Some(14),
+        country: CountryFilter::All,
+        from: None,
+        to: Some(Day(all.to)),
+        season_length: None,
+        store: false,
+        levels: None,
+        method: None,
+        validation_origins: None,
+        calibrate: None,
+    }
+    .run(&engine)?;
+    out!(
+        "{}",
+        indent(&render::metric_forecast_short(&forecast, 80.0))
+    );
     Ok(())
 }
 

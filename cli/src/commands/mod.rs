@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod backfill;
 pub mod cohorts;
 pub mod demo;
+pub mod forecast;
 pub mod funnel;
 pub mod generate;
 pub mod hosts;
@@ -61,6 +62,13 @@ impl DataArgs {
 pub struct EngineArgs {
     #[command(flatten)]
     pub source: DataArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+/// The engine's configuration flags (apart from the data's), for a command whose data is optional.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
     /// Reporting time zone, an IANA name (default: REPORTS_TZ or Australia/Sydney).
     #[arg(long, visible_alias = "tz")]
     pub timezone: Option<String>,
@@ -96,7 +104,7 @@ pub struct EngineArgs {
     pub now: Option<String>,
 }
 
-impl EngineArgs {
+impl ConfigArgs {
     /// The configuration options of the flags, over the process environment.
     pub fn options(&self) -> ConfigOptions {
         ConfigOptions {
@@ -114,10 +122,12 @@ impl EngineArgs {
             ..ConfigOptions::default()
         }
     }
+}
 
+impl EngineArgs {
     /// The engine: the options are checked before any data is read.
     pub fn open(&self) -> Result<Engine, Error> {
-        self.source.open(self.options())
+        self.source.open(self.config.options())
     }
 }
 
