@@ -269,6 +269,17 @@ impl SeriesForecastRequest {
         let (Some(first), Some(last)) = (dates.first(), dates.last()) else {
             return Ok((Vec::new(), None));
         };
+        if let Some(i) = (1..dates.len()).find(|&i| dates[i].0 <= dates[i - 1].0) {
+            return Err(Error::invalid_argument(
+                "dates",
+                format!(
+                    "date {i} ({}) does not come after date {} ({}); dates must increase",
+                    dates[i].0,
+                    i - 1,
+                    dates[i - 1].0
+                ),
+            ));
+        }
         let span = (last.0 - first.0).num_days();
         if span < 0 || span >= MAX_POINTS as i64 {
             return Err(Error::invalid_argument(

@@ -15,6 +15,28 @@ use crate::{Error, Result};
 
 /// The fewest days of history a metric forecast needs.
 pub const MIN_HISTORY_DAYS: usize = 3;
+/// Days without a non-zero value after which earlier history is left out: the metric was dormant (the
+/// platform, the country or the feature had not started yet), and a few stray early values followed
+/// by months of zeros would otherwise dominate the fit.
+pub const DORMANT_DAYS: usize = 28;
+
+/// Where the history starts: the first non-zero value that follows the start or a run of at least
+/// [`DORMANT_DAYS`] days without one, the last such value; `None` without any non-zero value.
+fn history_start(raw: &[Option<f64>]) -> Option<usize> {
+    let mut start = None;
+    let mut quiet = usize::MAX; // days since the last non-zero value (the start counts as a long run)
+    for (i, v) in raw.iter().enumerate() {
+        if v.is_some_and(|x| x != 0.0) {
+            if quiet >= DORMANT_DAYS {
+                start = Some(i);
+            }
+            quiet = 0;
+        } else {
+            quiet = quiet.saturating_add(1);
+        }
+    }
+    start
+}
 
 impl AnalyticsDoc for MetricForecast {
     const SPEC: DocSpec = DocSpec {
@@ -52,21 +74,18 @@ impl Engine {
     ) -> Result<MetricForecast> {
         let series = self.time_series(metric, history, Granularity::Day, country)?;
         let raw: Vec<Option<f64>> = series.points.iter().map(|p| p.value).collect();
-        let start = raw
-            .iter()
-            .position(|v| v.is_some_and(|x| x != 0.0))
-            .ok_or_else(|| {
-                Error::invalid_argument(
-                    "metric",
-                    format!(
-                        "{} has no non-zero value from {} to {} ({}): nothing to forecast",
-                        metric.id,
-                        history.from,
-                        history.to,
-                        country.key()
-                    ),
-                )
-            })?;
+        let start = history_start(&raw).ok_or_else(|| {
+            Error::invalid_argument(
+                "metric",
+                format!(
+                    "{} has no non-zero value from {} to {} ({}): nothing to forecast",
+                    metric.id,
+                    history.from,
+                    history.to,
+                    country.key()
+                ),
+            )
+        })?;
         let raw = &raw[start..];
         if raw.len() < MIN_HISTORY_DAYS {
             return Err(Error::invalid_argument(
@@ -94,7 +113,9 @@ impl Engine {
         let mut notes = Vec::new();
         if start > 0 {
             notes.push(format!(
-                "history starts on {first_day}, the first day with a non-zero value"
+                "history starts on {first_day}: the first non-zero value after {} or more days \
+                 without one (or the first at all)",
+                DORMANT_DAYS
             ));
         }
         if filled > 0 {
@@ -240,4 +261,26 @@ fn clamp(metric: &Metric, f: &mut crate::forecast::Forecast) -> bool {
         i.upper.iter_mut().for_each(&mut c);
     }
     changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_starts_after_the_last_dormant_stretch() {
+        let z = |n: usize| vec![Some(0.0); n];
+        let mut raw = z(5);
+        raw.push(Some(3.0)); // index 5: the first non-zero value
+        raw.extend(z(27));
+        raw.push(Some(1.0)); // 27 quiet days: not dormant
+        assert_eq!(history_start(&raw), Some(5));
+        raw.extend(vec![None; 28]);
+        raw.push(Some(2.0)); // after 28 days without a value: the history restarts here
+        let restart = raw.len() - 1;
+        raw.push(Some(0.0));
+        assert_eq!(history_start(&raw), Some(restart));
+        assert_eq!(history_start(&z(10)), None);
+        assert_eq!(history_start(&[]), None);
+    }
 }

@@ -8,6 +8,9 @@ use crate::{Error, Result};
 pub const MAX_POINTS: usize = 1_000_000;
 /// The longest horizon a forecast or backtest accepts.
 pub const MAX_HORIZON: usize = 10_000;
+/// The largest magnitude of a value: beyond it squares and sums of squares overflow, and no model
+/// computes anything meaningful (no business series comes near).
+pub const MAX_ABS_VALUE: f64 = 1e100;
 /// The most interval levels one forecast carries.
 pub const MAX_LEVELS: usize = 16;
 
@@ -68,6 +71,15 @@ pub(crate) fn check_series(name: &'static str, series: &[f64], min_len: usize) -
         return Err(Error::invalid_argument(
             name,
             format!("value {i} is {}; every value must be finite", series[i]),
+        ));
+    }
+    if let Some(i) = series.iter().position(|v| v.abs() > MAX_ABS_VALUE) {
+        return Err(Error::invalid_argument(
+            name,
+            format!(
+                "value {i} is {:e}; values beyond ±{MAX_ABS_VALUE:e} cannot be forecast (their squares overflow)",
+                series[i]
+            ),
         ));
     }
     Ok(())
