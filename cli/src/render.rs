@@ -61,7 +61,7 @@ fn fmt_num(x: f64, unit: &str) -> String {
 }
 
 /// Thousands separators for readability.
-fn group(int: &str) -> String {
+pub(crate) fn group(int: &str) -> String {
     let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

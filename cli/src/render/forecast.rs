@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use halobuzz_analytics::api::forecast::{ModelReport, PredictionBound};
 use halobuzz_analytics::api::{ForecastBatchResponse, MetricForecast, SeriesForecastResponse};
 use halobuzz_analytics::forecast::accuracy::Accuracy;
-use halobuzz_analytics::forecast::auto::Validation;
+use halobuzz_analytics::forecast::auto::{LevelCalibration, Validation};
 use halobuzz_analytics::forecast::summary::SeriesSummary;
 
 use super::{cell, clipped};
@@ -17,7 +17,12 @@ fn num(x: f64) -> String {
     if !x.is_finite() {
         "—".to_owned()
     } else if x.abs() < 1e15 {
-        super::fmt_num((x * 100.0).round() / 100.0, "")
+        // Always two decimals, so that the columns line up (fmt_num drops a zero fraction).
+        let s = format!("{x:.2}");
+        match s.split_once('.') {
+            Some((int, frac)) => format!("{}.{frac}", super::group(int)),
+            None => s,
+        }
     } else {
         // Rounding to cents would overflow near f64::MAX; such values read better in e-notation.
         format!("{x:.6e}")
@@ -70,6 +75,7 @@ fn about(
     out: &mut String,
     model: &ModelReport,
     validation: Option<&Validation>,
+    calibration: &[LevelCalibration],
     summary: &SeriesSummary,
     notes: &[String],
 ) {
@@ -94,11 +100,22 @@ fn about(
         Some((v, chosen)) => {
             let _ = writeln!(
                 out,
-                "  validation ({} origin(s) × {} steps): {}",
+                "  validation ({} origin(s) × {} steps, the model's own intervals): {}",
                 v.origins,
                 v.horizon,
                 accuracy(&chosen.accuracy)
             );
+            if !calibration.is_empty() {
+                let factors: Vec<String> = calibration
+                    .iter()
+                    .map(|c| format!("{}% ×{:.2}", level(c.level), c.factor))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "  calibration (half-widths scaled to the validation errors): {}",
+                    factors.join(", ")
+                );
+            }
             if v.candidates.len() > 1 {
                 let all: Vec<String> = v
                     .candidates
@@ -185,6 +202,7 @@ pub fn series_forecast(f: &SeriesForecastResponse) -> String {
         &mut out,
         &f.model,
         f.validation.as_ref(),
+        &f.calibration,
         &f.summary,
         &f.notes,
     );
@@ -259,6 +277,7 @@ pub fn metric_forecast(f: &MetricForecast) -> String {
         &mut out,
         &f.model,
         f.validation.as_ref(),
+        &f.calibration,
         &f.summary,
         &f.notes,
     );
@@ -289,7 +308,15 @@ pub fn metric_forecast_short(f: &MetricForecast, level: f64) -> String {
     out.push_str(&table("date", &[level], &rows));
     let _ = writeln!(out, "  model: {}", cell(&f.model.name));
     if let Some(a) = &f.accuracy {
-        let _ = writeln!(out, "  validation: {}", accuracy(a));
+        let _ = writeln!(out, "  validation (before calibration): {}", accuracy(a));
+    }
+    if let Some(c) = f.calibration.iter().find(|c| c.level == level) {
+        let _ = writeln!(
+            out,
+            "  the {}% band is the model's scaled ×{:.2} to the validation errors",
+            super::forecast::level(level),
+            c.factor
+        );
     }
     out
 }

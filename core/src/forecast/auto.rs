@@ -301,12 +301,30 @@ pub fn forecast(values: &[f64], options: &Options) -> Result<SeriesForecast> {
         .copied()
         .filter(|&p| p > 1)
         .collect();
-    let periods = mstl::usable_periods(&asked, n);
+    let mut periods = mstl::usable_periods(&asked, n);
     for p in asked.iter().filter(|p| !periods.contains(p)) {
         notes.push(format!(
             "season length {p} ignored: {n} values are fewer than two full seasons ({})",
             2 * p
         ));
+    }
+    // `auto` only chooses what it could validate: a season that leaves no room for the validation
+    // origins after two full cycles (365 on two years of days) would make every candidate
+    // unvalidated, so it is left out (asked for by name, MSTL keeps it).
+    let k = options.validation_origins;
+    if options.method == Method::Auto && k > 0 {
+        let (kept, dropped): (Vec<usize>, Vec<usize>) =
+            periods.iter().partition(|&&p| n >= 2 * p + 1 + k);
+        if !kept.is_empty() {
+            for p in &dropped {
+                notes.push(format!(
+                    "season length {p} not used: validating {k} origin(s) after two full seasons needs \
+                     more than {} values",
+                    2 * p + k
+                ));
+            }
+            periods = kept;
+        }
     }
     let season = periods.first().copied().unwrap_or(1);
     let (h, levels) = (options.horizon, options.levels.as_slice());
