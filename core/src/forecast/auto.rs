@@ -670,10 +670,23 @@ fn validate(
             windows,
         })
     };
-    let mut runs: Vec<Option<CandidateRun>> = fitted
-        .iter()
-        .map(|(method, model)| run(model, *method, &[]))
-        .collect();
+    let mut runs: Vec<Option<CandidateRun>> = Vec::with_capacity(fitted.len());
+    for (method, model) in fitted {
+        // The combination's points are the mean of its members' points, which were just validated:
+        // averaging them saves re-running the members (an MSTL decomposition per origin).
+        let reused = match model {
+            FittedModel::Combination { models } => {
+                combine_runs(&runs, fitted, models).map(|windows| CandidateRun {
+                    method: *method,
+                    name: model.name(),
+                    accuracy: pooled_accuracy(values, &windows, n - k * hv, hv, season),
+                    windows,
+                })
+            }
+            _ => None,
+        };
+        runs.push(reused.or_else(|| run(model, *method, &[])));
+    }
     let key = |r: &Option<CandidateRun>| {
         r.as_ref()
             .and_then(|c| c.accuracy.mase.or(c.accuracy.mae))
@@ -701,6 +714,32 @@ fn validate(
         runs,
         best,
     }))
+}
+
+/// The validation windows of a combination from its members' runs (points only), when every member
+/// was validated as a candidate of its own.
+fn combine_runs(
+    runs: &[Option<CandidateRun>],
+    fitted: &[(Method, FittedModel)],
+    members: &[FittedModel],
+) -> Option<Vec<(Vec<f64>, Forecast)>> {
+    let member_runs: Vec<&CandidateRun> = members
+        .iter()
+        .map(|m| {
+            let i = fitted.iter().position(|(_, f)| f == m)?;
+            runs.get(i)?.as_ref()
+        })
+        .collect::<Option<_>>()?;
+    let first = member_runs.first()?;
+    Some(
+        (0..first.windows.len())
+            .map(|w| {
+                let forecasts: Vec<Forecast> =
+                    member_runs.iter().map(|r| r.windows[w].1.clone()).collect();
+                (first.windows[w].0.clone(), mean_forecast(&forecasts))
+            })
+            .collect(),
+    )
 }
 
 /// The fewest values a model's validation refit needs.
