@@ -5,6 +5,7 @@ pub(crate) mod alerts;
 mod cohorts;
 mod funnels;
 mod hosts;
+mod pipeline;
 mod rollups;
 
 use std::collections::HashSet;

@@ -32,12 +32,12 @@ const PROVISIONAL: u32 = 1 << 31;
 
 /// What a pass reads, shared by its jobs.
 #[derive(Clone, Copy)]
-pub(super) struct Pass<'a> {
-    pub(super) store: &'a dyn Store,
-    pub(super) numbering: &'a Numbering,
-    pub(super) dir: &'a UserDirectory,
-    pub(super) cal: &'a Calendar,
-    pub(super) days: DateRange,
+pub(crate) struct Pass<'a> {
+    pub(crate) store: &'a dyn Store,
+    pub(crate) numbering: &'a Numbering,
+    pub(crate) dir: &'a UserDirectory,
+    pub(crate) cal: &'a Calendar,
+    pub(crate) days: DateRange,
 }
 
 /// One read of a pass, in the order jobs are merged (the order a sequential pass read them in).
@@ -161,6 +161,7 @@ impl Job {
             fresh: Vec::new(),
             error: None,
             out: BTreeMap::new(),
+            rounds: Vec::new(),
         };
         let mut rounds = BTreeSet::new();
         acc.read(self.query(), |acc, day, p| match (p, day) {
@@ -190,7 +191,7 @@ type Spec = (
 type RoundRefs = BTreeSet<(String, NaiveDate, Option<Country>)>;
 
 /// The facts one job gathered.
-pub(super) struct Accumulator<'a> {
+pub(crate) struct Accumulator<'a> {
     pass: Pass<'a>,
     job: Job,
     /// Numbers of the user ids this job met (most ids recur: one dictionary lookup each).
@@ -200,9 +201,19 @@ pub(super) struct Accumulator<'a> {
     /// The first failure; the pass fails with it.
     error: Option<Error>,
     out: BTreeMap<(NaiveDate, CountryFilter), Facts>,
+    /// The rounds the stakes referenced and found, with their durations, in round id order: numbered
+    /// by [`Accumulator::finish`], so that a job can be read apart from the others (on another thread,
+    /// ahead of earlier days) while rounds are still numbered in the order a sequential pass numbers
+    /// them.
+    rounds: Vec<(String, NaiveDate, Option<Country>, f64)>,
 }
 
 impl<'a> Accumulator<'a> {
+    /// The pass this job read for.
+    pub(crate) fn pass(&self) -> Pass<'a> {
+        self.pass
+    }
+
     /// Visits the partials of `spec` over the pass's days, grouped per local day (so the server needs no
     /// time-zone arithmetic: a day is an instant range). `on` gets the day of a group (a record has its
     /// own date).
@@ -524,28 +535,38 @@ impl<'a> Accumulator<'a> {
         }
     }
 
-    /// The durations of the rounds the stakes referenced, numbered in round id order (so the numbers
-    /// do not depend on the order the store returned the stakes in).
+    /// The durations of the rounds the stakes referenced (rounds not in `gamerounds` are dropped);
+    /// they are numbered when the job is finished.
     fn rounds(&mut self, refs: RoundRefs) -> Result<()> {
         if refs.is_empty() {
             return Ok(());
         }
-        let pass = self.pass;
         let ids: Vec<&str> = {
             let mut ids: Vec<&str> = refs.iter().map(|(r, _, _)| r.as_str()).collect();
             ids.dedup();
             ids
         };
         let mut durations: FxHashMap<String, f64> = FxHashMap::default();
-        pass.store.game_rounds(&ids, &mut |r| {
+        self.pass.store.game_rounds(&ids, &mut |r| {
             durations.insert(r.round_id.clone(), r.duration_sec);
         })?;
-        let mut numbers: FxHashMap<&str, u32> = FxHashMap::default();
-        for (round, day, country) in &refs {
-            let Some(d) = durations.get(round).copied() else {
-                continue;
-            };
-            let n = match numbers.get(round.as_str()) {
+        self.rounds = refs
+            .into_iter()
+            .filter_map(|(round, day, country)| {
+                let d = durations.get(&round).copied()?;
+                Some((round, day, country, d))
+            })
+            .collect();
+        Ok(())
+    }
+
+    /// Numbers the rounds of [`Accumulator::rounds`], in round id order (so the numbers do not depend
+    /// on the order the store returned the stakes in), and adds them to the facts.
+    fn number_rounds(&mut self) -> Result<()> {
+        let pass = self.pass;
+        let mut numbers: FxHashMap<String, u32> = FxHashMap::default();
+        for (round, day, country, d) in std::mem::take(&mut self.rounds) {
+            let n = match numbers.get(&round) {
                 Some(n) => *n,
                 None => {
                     let id: Arc<str> = round.as_str().into();
@@ -554,7 +575,7 @@ impl<'a> Accumulator<'a> {
                     n
                 }
             };
-            self.add_on(*day, *country, |f| *f.rounds.entry(n) = d);
+            self.add_on(day, country, |f| *f.rounds.entry(n) = d);
         }
         Ok(())
     }
@@ -562,10 +583,11 @@ impl<'a> Accumulator<'a> {
     /// The job's facts, with every provisional number replaced by the dictionary's (new ids are
     /// numbered in id order, so the numbers do not depend on the order the store returned them in),
     /// normalized for merging.
-    pub(super) fn finish(self) -> Result<BTreeMap<(NaiveDate, CountryFilter), Facts>> {
-        if let Some(e) = self.error {
+    pub(super) fn finish(mut self) -> Result<BTreeMap<(NaiveDate, CountryFilter), Facts>> {
+        if let Some(e) = self.error.take() {
             return Err(e);
         }
+        self.number_rounds()?;
         let Pass {
             store, numbering, ..
         } = self.pass;

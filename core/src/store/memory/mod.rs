@@ -396,6 +396,10 @@ impl Store for InMemoryStore {
         Ok(self.quality.clone())
     }
 
+    fn reads_in_process(&self) -> bool {
+        true
+    }
+
     fn put_documents(&self, spec: &DocSpec, docs: &[(DocKey, SharedDoc)]) -> Result<()> {
         for (key, _) in docs {
             Self::check_key(spec, key)?;
