@@ -175,6 +175,8 @@ impl Job {
         if self == Job::Stakes {
             acc.rounds(rounds)?;
         }
+        // Folded here, on the thread that read: what numbering adds later (rounds, new ids) is little.
+        acc.out.values_mut().for_each(Facts::normalize);
         Ok(acc)
     }
 }
@@ -267,6 +269,16 @@ impl<'a> Accumulator<'a> {
         n
     }
 
+    /// The number of user `id` and their `users.country` (`None` without a `users` document): one
+    /// probe of the directory for the users it has.
+    fn member(&mut self, id: &ObjectId) -> (u32, Option<Country>) {
+        match self.pass.dir.member(id) {
+            // A number in the provisional range is taken as unknown, as `user` takes it.
+            Some((n, country)) if n < PROVISIONAL => (n, country),
+            _ => (self.user(id), self.pass.dir.country(id)),
+        }
+    }
+
     /// Applies `f` to the facts of local day `day`, for `country` and for `ALL`.
     fn add_on(&mut self, day: NaiveDate, country: Option<Country>, f: impl Fn(&mut Facts)) {
         f(self.out.entry((day, CountryFilter::All)).or_default());
@@ -342,7 +354,7 @@ impl<'a> Accumulator<'a> {
     }
 
     fn signup(&mut self, day: NaiveDate, u: &User) {
-        let n = self.user(&u.id);
+        let (n, _) = self.member(&u.id);
         self.add_on(day, u.country, |f| {
             f.active.insert(n);
             f.signups.insert(n);
@@ -353,14 +365,14 @@ impl<'a> Accumulator<'a> {
         if !t.is_completed() {
             return;
         }
-        let country = t.country.or_else(|| self.pass.dir.country(&t.user_id));
+        let (n, of_user) = self.member(&t.user_id);
+        let country = t.country.or(of_user);
         let method = method_index(t.payment_method);
         let mut of = false;
         // METRICS.md Conventions: `amount` in NPR/USD, else `metadata.amountPaid` in its currency.
         let money = t.money().map(|(m, cur)| (times(m, docs, &mut of), cur));
         let coins = t.coins().map(|c| times(c, docs, &mut of));
         let fees = times(t.fees, docs, &mut of);
-        let n = self.user(&t.user_id);
         self.add_on(day, country, |f| {
             f.overflow |= of;
             if t.kind != TransactionType::GiftReceived {
@@ -432,12 +444,12 @@ impl<'a> Accumulator<'a> {
 
     /// `docs` streams like `s`; `first`: the host's first stream ever is among them.
     fn stream(&mut self, day: NaiveDate, s: &Livestream, docs: u64, first: bool) {
-        let country = s.country.or_else(|| self.pass.dir.country(&s.host_id));
+        let (n, of_user) = self.member(&s.host_id);
+        let country = s.country.or(of_user);
         let mut of = false;
         let secs = times(seconds(s.duration_sec), docs, &mut of);
         let viewers = times(s.total_viewers, docs, &mut of);
         let coins = times(s.total_coins, docs, &mut of);
-        let n = self.user(&s.host_id);
         self.add_on(day, country, |f| {
             f.overflow |= of;
             let of = &mut f.overflow;
@@ -457,10 +469,9 @@ impl<'a> Accumulator<'a> {
     }
 
     fn message(&mut self, day: NaiveDate, m: &Message, docs: u64) {
-        let n = self.user(&m.user_id);
-        let sent = if m.is_deleted { 0 } else { docs };
         // Messages have no country of their own: their author's.
-        let country = self.pass.dir.country(&m.user_id);
+        let (n, country) = self.member(&m.user_id);
+        let sent = if m.is_deleted { 0 } else { docs };
         self.add_on(day, country, |f| {
             f.active.insert(n);
             add(&mut f.messages_sent, sent, &mut f.overflow);
@@ -471,11 +482,11 @@ impl<'a> Accumulator<'a> {
     }
 
     fn stake(&mut self, day: NaiveDate, s: &GameStake, docs: u64, rounds: &mut RoundRefs) {
-        let country = s.country.or_else(|| self.pass.dir.country(&s.user_id));
+        let (n, of_user) = self.member(&s.user_id);
+        let country = s.country.or(of_user);
         let mut of = false;
         let stakes = times(s.stake_amount, docs, &mut of);
         let wins = times(s.win_amount, docs, &mut of);
-        let n = self.user(&s.user_id);
         self.add_on(day, country, |f| {
             f.overflow |= of;
             f.active.insert(n);
@@ -509,12 +520,15 @@ impl<'a> Accumulator<'a> {
     }
 
     fn event(&mut self, day: NaiveDate, e: &AnalyticsEvent, docs: u64) {
-        let country = e
-            .country
-            .or_else(|| e.user_id.as_ref().and_then(|u| self.pass.dir.country(u)));
+        let member = e.user_id.map(|u| self.member(&u));
+        let n = member.map(|(n, _)| n);
+        let country = e.country.or(member.and_then(|(_, c)| c));
         let mut of = false;
-        let secs = times(seconds(e.duration_sec.unwrap_or(0.0)), docs, &mut of);
-        let n = e.user_id.map(|u| self.user(&u));
+        // Only the seconds of a session's end are added up.
+        let secs = match e.event_name {
+            EventName::SessionEnd => times(seconds(e.duration_sec.unwrap_or(0.0)), docs, &mut of),
+            _ => Decimal::ZERO,
+        };
         self.add_on(day, country, |f| {
             f.overflow |= of;
             if let Some(n) = n {
