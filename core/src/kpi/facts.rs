@@ -492,7 +492,9 @@ pub(crate) fn seconds(s: f64) -> Decimal {
 /// what the text would say; anything else (negative zero included) is left to the text.
 fn seconds_quickly(s: f64) -> Option<Decimal> {
     const LIMIT: f64 = (1u64 << 40) as f64;
-    if !(s.abs() < LIMIT) || (s == 0.0 && s.is_sign_negative()) {
+    // NaN and infinities fail the first test.
+    let usual = s.abs() < LIMIT && !(s == 0.0 && s.is_sign_negative());
+    if !usual {
         return None;
     }
     if s.fract() == 0.0 {
