@@ -176,7 +176,10 @@ impl Job {
             acc.rounds(rounds)?;
         }
         // Folded here, on the thread that read: what numbering adds later (rounds, new ids) is little.
-        acc.out.values_mut().for_each(Facts::normalize);
+        for (facts, members) in acc.out.values_mut() {
+            members.fold_into(facts);
+            facts.normalize();
+        }
         Ok(acc)
     }
 }
@@ -202,7 +205,7 @@ pub(crate) struct Accumulator<'a> {
     fresh: Vec<ObjectId>,
     /// The first failure; the pass fails with it.
     error: Option<Error>,
-    out: BTreeMap<(NaiveDate, CountryFilter), Facts>,
+    out: BTreeMap<(NaiveDate, CountryFilter), (Facts, Members)>,
     /// The rounds the stakes referenced and found, with their durations, in round id order: numbered
     /// by [`Accumulator::finish`], so that a job can be read apart from the others (on another thread,
     /// ahead of earlier days) while rounds are still numbered in the order a sequential pass numbers
@@ -281,16 +284,28 @@ impl<'a> Accumulator<'a> {
 
     /// Applies `f` to the facts of local day `day`, for `country` and for `ALL`.
     fn add_on(&mut self, day: NaiveDate, country: Option<Country>, f: impl Fn(&mut Facts)) {
-        f(self.out.entry((day, CountryFilter::All)).or_default());
-        f(self
-            .out
-            .entry((day, CountryFilter::of(country)))
-            .or_default());
+        self.add_to(day, country, Sets::NONE, 0, f);
+    }
+
+    /// [`Accumulator::add_on`], and user `n` joins `sets` of both.
+    fn add_to(
+        &mut self,
+        day: NaiveDate,
+        country: Option<Country>,
+        sets: Sets,
+        n: u32,
+        f: impl Fn(&mut Facts),
+    ) {
+        for key in [(day, CountryFilter::All), (day, CountryFilter::of(country))] {
+            let (facts, members) = self.out.entry(key).or_default();
+            f(facts);
+            members.add(sets, n);
+        }
     }
 
     /// The `ALL` facts of local day `day` (what only `ALL` keeps: per-member facts, new hosts).
     fn all(&mut self, day: NaiveDate) -> &mut Facts {
-        self.out.entry((day, CountryFilter::All)).or_default()
+        &mut self.out.entry((day, CountryFilter::All)).or_default().0
     }
 
     /// Adds `docs` to one of user `n`'s counts of `day` (cohort engagement); more than 2³² of one
@@ -355,10 +370,7 @@ impl<'a> Accumulator<'a> {
 
     fn signup(&mut self, day: NaiveDate, u: &User) {
         let (n, _) = self.member(&u.id);
-        self.add_on(day, u.country, |f| {
-            f.active.insert(n);
-            f.signups.insert(n);
-        });
+        self.add_to(day, u.country, Sets::ACTIVE.and(Sets::SIGNUPS), n, |_| {});
     }
 
     fn transaction(&mut self, day: NaiveDate, t: &Transaction, docs: u64) {
@@ -373,11 +385,16 @@ impl<'a> Accumulator<'a> {
         let money = t.money().map(|(m, cur)| (times(m, docs, &mut of), cur));
         let coins = t.coins().map(|c| times(c, docs, &mut of));
         let fees = times(t.fees, docs, &mut of);
-        self.add_on(day, country, |f| {
+        let mut sets = match (t.kind, money) {
+            (TransactionType::Recharge, Some(_)) => Sets::PAYERS,
+            (k, Some(_)) if k.is_og_purchase() => Sets::PAYERS.and(Sets::OG_BUYERS),
+            _ => Sets::NONE,
+        };
+        if t.kind != TransactionType::GiftReceived {
+            sets = sets.and(Sets::ACTIVE);
+        }
+        self.add_to(day, country, sets, n, |f| {
             f.overflow |= of;
-            if t.kind != TransactionType::GiftReceived {
-                f.active.insert(n);
-            }
             match t.kind {
                 TransactionType::Recharge => {
                     add(&mut f.topup_count, docs, &mut f.overflow);
@@ -389,7 +406,6 @@ impl<'a> Accumulator<'a> {
                     if let Some((amount, cur)) = money {
                         f.coin_topups.add(amount, cur, &mut f.overflow);
                         f.by_payment_method[method].add(amount, cur, &mut f.overflow);
-                        f.payers.insert(n);
                     }
                 }
                 k if k.is_og_purchase() => {
@@ -398,8 +414,6 @@ impl<'a> Accumulator<'a> {
                         f.by_payment_method[method].add(amount, cur, &mut f.overflow);
                         let tier = t.og_tier.map_or(5, |n| usize::from(n) - 1);
                         f.by_og_tier[tier].add(amount, cur, &mut f.overflow);
-                        f.payers.insert(n);
-                        f.og_buyers.insert(n);
                     }
                 }
                 TransactionType::Refund => {
@@ -450,13 +464,12 @@ impl<'a> Accumulator<'a> {
         let secs = times(seconds(s.duration_sec), docs, &mut of);
         let viewers = times(s.total_viewers, docs, &mut of);
         let coins = times(s.total_coins, docs, &mut of);
-        self.add_on(day, country, |f| {
+        self.add_to(day, country, Sets::ACTIVE, n, |f| {
             f.overflow |= of;
             let of = &mut f.overflow;
             add(&mut f.streams, docs, of);
             add(&mut f.stream_seconds, secs, of);
             add(&mut f.stream_viewers, viewers, of);
-            f.active.insert(n);
             let h = f.hosts.entry(n);
             add(&mut h.revenue, coins, of);
             add(&mut h.streams, docs, of);
@@ -472,8 +485,7 @@ impl<'a> Accumulator<'a> {
         // Messages have no country of their own: their author's.
         let (n, country) = self.member(&m.user_id);
         let sent = if m.is_deleted { 0 } else { docs };
-        self.add_on(day, country, |f| {
-            f.active.insert(n);
+        self.add_to(day, country, Sets::ACTIVE, n, |f| {
             add(&mut f.messages_sent, sent, &mut f.overflow);
         });
         if sent > 0 {
@@ -487,10 +499,8 @@ impl<'a> Accumulator<'a> {
         let mut of = false;
         let stakes = times(s.stake_amount, docs, &mut of);
         let wins = times(s.win_amount, docs, &mut of);
-        self.add_on(day, country, |f| {
+        self.add_to(day, country, Sets::ACTIVE.and(Sets::PLAYERS), n, |f| {
             f.overflow |= of;
-            f.active.insert(n);
-            f.players.insert(n);
             add(&mut f.games_played, docs, &mut f.overflow);
             add(&mut f.stakes, stakes, &mut f.overflow);
             if s.result == StakeResult::Won {
@@ -529,11 +539,13 @@ impl<'a> Accumulator<'a> {
             EventName::SessionEnd => times(seconds(e.duration_sec.unwrap_or(0.0)), docs, &mut of),
             _ => Decimal::ZERO,
         };
-        self.add_on(day, country, |f| {
+        let sets = if n.is_some() {
+            Sets::ACTIVE
+        } else {
+            Sets::NONE
+        };
+        self.add_to(day, country, sets, n.unwrap_or(0), |f| {
             f.overflow |= of;
-            if let Some(n) = n {
-                f.active.insert(n);
-            }
             match e.event_name {
                 EventName::SessionEnd => {
                     add(&mut f.session_ends, docs, &mut f.overflow);
@@ -616,7 +628,7 @@ impl<'a> Accumulator<'a> {
         for (id, i) in order {
             numbers[i] = numbering.users.number(store, &id)?;
         }
-        let mut out = self.out;
+        let mut out: BTreeMap<_, Facts> = self.out.into_iter().map(|(k, (f, _))| (k, f)).collect();
         for f in out.values_mut() {
             if !numbers.is_empty() {
                 renumber(f, &numbers);
@@ -624,6 +636,65 @@ impl<'a> Accumulator<'a> {
             f.normalize();
         }
         Ok(out)
+    }
+}
+
+/// The distinct sets of [`Facts`] a document's user may join (a bit each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Sets(u8);
+
+impl Sets {
+    const NONE: Sets = Sets(0);
+    const ACTIVE: Sets = Sets(1);
+    const PAYERS: Sets = Sets(2);
+    const OG_BUYERS: Sets = Sets(4);
+    const PLAYERS: Sets = Sets(8);
+    const SIGNUPS: Sets = Sets(16);
+
+    const fn and(self, o: Sets) -> Sets {
+        Sets(self.0 | o.0)
+    }
+}
+
+/// The members a job's reads add to the sets of one `(day, country)`, as lists: appending and then
+/// sorting once costs a fraction of inserting into a compressed bitmap number by number (a day's
+/// documents come in time order, their users in no order).
+#[derive(Debug, Default)]
+pub(crate) struct Members([Vec<u32>; 5]);
+
+impl Members {
+    fn add(&mut self, sets: Sets, n: u32) {
+        for (bit, list) in self.0.iter_mut().enumerate() {
+            if sets.0 & (1 << bit) != 0 && list.last() != Some(&n) {
+                list.push(n);
+            }
+        }
+    }
+
+    /// Moves the members into the sets of `f` (in the order of [`Sets`]' bits).
+    fn fold_into(&mut self, f: &mut Facts) {
+        let sets = [
+            &mut f.active,
+            &mut f.payers,
+            &mut f.og_buyers,
+            &mut f.players,
+            &mut f.signups,
+        ];
+        for (list, set) in self.0.iter_mut().zip(sets) {
+            if list.is_empty() {
+                continue;
+            }
+            list.sort_unstable();
+            list.dedup();
+            let set: &mut RoaringBitmap = set.as_mut();
+            // Sorted and without repeats, so the sorted build cannot fail; inserting is the fallback.
+            match RoaringBitmap::from_sorted_iter(list.iter().copied()) {
+                Ok(built) if set.is_empty() => *set = built,
+                Ok(built) => *set |= built,
+                Err(_) => set.extend(list.iter().copied()),
+            }
+            list.clear();
+        }
     }
 }
 
