@@ -13,7 +13,8 @@ use halobuzz_analytics::calendar::DateRange;
 use halobuzz_analytics::clock::{Clock, ClockHandle, SteppingClock};
 use halobuzz_analytics::config::Config;
 use halobuzz_analytics::generate::{generate, GeneratorConfig};
-use halobuzz_analytics::store::InMemoryStoreBuilder;
+use halobuzz_analytics::store::{DocumentSink, InMemoryStoreBuilder};
+use halobuzz_analytics::Collection;
 use halobuzz_analytics::Engine;
 
 fn day(s: &str) -> NaiveDate {
@@ -373,6 +374,75 @@ fn a_parallel_backfill_equals_a_sequential_one() {
             let stored = p2.rollups_of_day(d).unwrap();
             assert!(stored.is_empty() || stored[0].country.key() == "ALL", "{d}");
         }
+    }
+}
+
+/// In memory, a backfill reads several days at once but numbers ids and rounds in date order: it
+/// stores exactly what rolling the days up one by one stores, number for number, with the same
+/// dictionary (ids without a `users` document and rounds are numbered by the rollups).
+#[test]
+fn an_in_memory_backfill_numbers_as_a_day_by_day_one() {
+    let at = "2026-06-01T00:00:00Z";
+    // Messages of ids without a `users` document, on days both before and after one another's.
+    let fresh = || {
+        let gen = GeneratorConfig {
+            users: 150,
+            days: 14,
+            start: Some(day("2026-03-29")),
+            ..GeneratorConfig::default()
+        };
+        let mut builder = InMemoryStoreBuilder::new();
+        generate(&gen, &mut builder, &mut |_, _| {}).unwrap();
+        for (i, at) in ["2026-04-08", "2026-03-30", "2026-04-02", "2026-04-08"]
+            .iter()
+            .enumerate()
+        {
+            for who in [7u8, 3, 250 - i as u8] {
+                let message = bson::doc! {
+                    "_id": bson::oid::ObjectId::new(),
+                    "userId": bson::oid::ObjectId::from_bytes([who; 12]),
+                    "roomId": bson::oid::ObjectId::new(),
+                    "createdAt": bson::DateTime::from_chrono(instant(&format!("{at}T03:00:00Z"))),
+                };
+                builder.accept(Collection::Messages, message).unwrap();
+            }
+        }
+        let config = Config {
+            clock: ClockHandle::shared(Arc::new(SteppingClock::new(instant(at)))),
+            ..Config::default()
+                .with_ephemeral_pseudonym_key()
+                .with_usd_to_npr("133.5")
+                .unwrap()
+        };
+        Engine::new(Arc::new(builder.build()), config)
+    };
+    let r = DateRange::new(day("2026-03-29"), day("2026-04-11")).unwrap();
+    let one_by_one = fresh();
+    for d in r.iter() {
+        one_by_one.rollup_day(d).unwrap();
+    }
+    let whole = fresh();
+    let s = whole.backfill(r, false, &mut go_on).unwrap();
+    assert_eq!(s.computed, 14);
+    for d in r.iter() {
+        let (a, b) = (
+            one_by_one.rollups_of_day(d).unwrap(),
+            whole.rollups_of_day(d).unwrap(),
+        );
+        assert_eq!(a.len(), b.len(), "{d}");
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!((x.country, &x.facts), (y.country, &y.facts), "{d}");
+        }
+    }
+    let (n1, n2) = (one_by_one.numbering(), whole.numbering());
+    assert!(!n1.rounds.is_empty() && n1.users.len() == 150 + 6);
+    assert_eq!(
+        (n1.users.len(), n1.rounds.len()),
+        (n2.users.len(), n2.rounds.len())
+    );
+    for n in 0..(n1.users.len() as u32 + 8192) {
+        assert_eq!(n1.users.key_here(n), n2.users.key_here(n), "user {n}");
+        assert_eq!(n1.rounds.key_here(n), n2.rounds.key_here(n), "round {n}");
     }
 }
 

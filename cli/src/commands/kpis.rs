@@ -6,7 +6,7 @@ use halobuzz_analytics::api::KpiRequest;
 use halobuzz_analytics::Error;
 use serde_json::json;
 
-use super::{decode, roll_up_for_report, to_json, EngineArgs, RangeArgs};
+use super::{decode, leave, roll_up_for_report, to_json, EngineArgs, RangeArgs};
 use crate::render;
 
 /// The flags of `kpis`.
@@ -47,5 +47,6 @@ pub fn run(args: KpisArgs) -> Result<(), Error> {
     } else {
         out!("{}", render::report(&report));
     }
+    leave(engine);
     Ok(())
 }

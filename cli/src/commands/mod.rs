@@ -194,6 +194,15 @@ pub fn write_rollups(path: &Path, rollups: &[DailyRollup]) -> Result<(), Error> 
     Ok(())
 }
 
+/// Ends a command's use of its engine. An in-memory store is not freed: the process exits right
+/// after and the system takes its memory back at once, where freeing the records one by one would
+/// delay the exit by tens of milliseconds per million documents. A database store is closed as usual.
+pub fn leave(engine: Engine) {
+    if engine.store().reads_in_process() {
+        std::mem::forget(engine);
+    }
+}
+
 /// `value` as indented JSON.
 pub fn to_json(value: &impl serde::Serialize) -> Result<String, Error> {
     serde_json::to_string_pretty(value).map_err(|e| Error::encode("the result as JSON", e))

@@ -7,7 +7,7 @@ use halobuzz_analytics::calendar::DateRange;
 use halobuzz_analytics::Error;
 use serde_json::json;
 
-use super::{decode, roll_up_for_report, to_json, EngineArgs, RangeArgs};
+use super::{decode, leave, roll_up_for_report, to_json, EngineArgs, RangeArgs};
 use crate::render;
 
 /// The flags of `timeseries`.
@@ -64,5 +64,6 @@ pub fn run(args: TimeseriesArgs) -> Result<(), Error> {
         (true, many) => outln!("{}", to_json(&many)?),
         (false, many) => many.iter().for_each(|s| out!("{}", render::series(s))),
     }
+    leave(engine);
     Ok(())
 }

@@ -6,6 +6,7 @@ mod cohorts;
 mod forecasts;
 mod funnels;
 mod hosts;
+mod pipeline;
 mod rollups;
 
 use std::collections::HashSet;

@@ -13,9 +13,10 @@ use chrono::{Duration, NaiveDate};
 
 use super::{BackfillProgress, BackfillSummary, Engine, Progress};
 use crate::calendar::{add_days, DateRange};
+use crate::kpi::partials::{Accumulator, Pass};
 use crate::kpi::persist::{markers, publish_day, read_rollups};
-use crate::kpi::rollup::{accumulate, into_rollups, FactsByDay};
-use crate::kpi::{CountryFilter, DailyRollup};
+use crate::kpi::rollup::{into_rollups, read_all, settle, FactsByDay};
+use crate::kpi::{CountryFilter, DailyRollup, UserDirectory};
 use crate::{Error, Result};
 
 /// The earliest day the engine reports on (DATA.md: dates before 2000-01-01 are invalid).
@@ -25,7 +26,7 @@ pub const FIRST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
 };
 
 /// Releases a claimed day when dropped (also when the computation fails or panics).
-struct Claim<'a> {
+pub(super) struct Claim<'a> {
     engine: &'a Engine,
     date: NaiveDate,
 }
@@ -101,7 +102,7 @@ impl Engine {
     }
 
     /// Claims `date` for this thread, waiting while another thread of this engine computes it.
-    fn claim(&self, date: NaiveDate) -> Claim<'_> {
+    pub(super) fn claim(&self, date: NaiveDate) -> Claim<'_> {
         let mut set = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
         while set.contains(&date) {
             set = self.landed.wait(set).unwrap_or_else(|e| e.into_inner());
@@ -136,13 +137,30 @@ impl Engine {
 
     fn compute_and_publish(&self, date: NaiveDate) -> Result<Vec<DailyRollup>> {
         let dir = self.directory()?;
-        let facts = accumulate(
-            self.store.as_ref(),
-            &self.numbering,
-            &dir,
-            &self.config.calendar,
-            DateRange::day(date),
-        )?;
+        let pass = self.pass(&dir, date);
+        let parts = read_all(pass, self.store.read_concurrency())?;
+        self.publish_read(pass, parts)
+    }
+
+    /// The pass that rolls up `date`.
+    pub(super) fn pass<'a>(&'a self, dir: &'a UserDirectory, date: NaiveDate) -> Pass<'a> {
+        Pass {
+            store: self.store.as_ref(),
+            numbering: &self.numbering,
+            dir,
+            cal: &self.config.calendar,
+            days: DateRange::day(date),
+        }
+    }
+
+    /// Numbers, merges and publishes the reads of one day's pass; returns its rollups, `ALL` first.
+    pub(super) fn publish_read<'a>(
+        &'a self,
+        pass: Pass<'a>,
+        parts: Vec<Accumulator<'a>>,
+    ) -> Result<Vec<DailyRollup>> {
+        let date = pass.days.from;
+        let facts = settle(pass, parts)?;
         let now = self.config.clock.now();
         let mut rollups = into_rollups(facts, &self.config.app_id, &self.config.calendar, now);
         rollups.sort_by_key(|r| (r.country != CountryFilter::All, r.country));
@@ -158,7 +176,7 @@ impl Engine {
     }
 
     /// The days of `range` whose published rollups are current (same time zone and layout).
-    fn rolled_up_days(&self, range: DateRange) -> Result<Vec<NaiveDate>> {
+    pub(super) fn rolled_up_days(&self, range: DateRange) -> Result<Vec<NaiveDate>> {
         let tz = self.config.calendar.tz().name();
         Ok(markers(
             self.store.as_ref(),
@@ -224,6 +242,15 @@ impl Engine {
             cancelled: false,
         };
         let workers = self.config.backfill_concurrency.max(1) as usize;
+        if self.store.reads_in_process() && summary.days > 1 {
+            let days: Vec<NaiveDate> = range.iter().collect();
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let workers = workers
+                .max(cores)
+                .min(crate::config::BACKFILL_CONCURRENCY_LIMIT as usize);
+            self.backfill_in_process(&days, force, &done, workers, progress, &mut summary)?;
+            return Ok(summary);
+        }
         if workers > 1 && summary.days > 1 {
             let days: Vec<NaiveDate> = range.iter().collect();
             self.backfill_parallel(&days, force, &done, workers, progress, &mut summary)?;

@@ -80,6 +80,9 @@ pub struct UserInfo {
 #[derive(Debug, Clone, Default)]
 pub struct UserDirectory {
     users: HashMap<ObjectId, UserInfo>,
+    /// The number and `users.country` of every user with a document: what a rollup asks of each
+    /// document's user, in one probe.
+    members: FxHashMap<ObjectId, (u32, Option<Country>)>,
     first_stream: HashMap<ObjectId, DateTime<Utc>>,
     /// Numbers of users with a `users` document.
     known: RoaringBitmap,
@@ -120,11 +123,13 @@ impl UserDirectory {
             );
         })?;
         numbering.users.number_all(store, order.iter())?;
+        dir.members.reserve(order.len());
         for id in &order {
             let (Some(n), Some(u)) = (numbering.users.get(id), dir.users.get(id)) else {
                 continue;
             };
             dir.known.insert(n);
+            dir.members.insert(*id, (n, u.country));
             if let Some(c) = u.country.filter(Country::is_recognised) {
                 dir.recognised.insert(n);
                 dir.by_country.entry(c).or_default().insert(n);
@@ -161,6 +166,11 @@ impl UserDirectory {
     /// `users.country` of a user (`None`: unknown user or no country).
     pub fn country(&self, id: &ObjectId) -> Option<Country> {
         self.users.get(id).and_then(|u| u.country)
+    }
+
+    /// The number and `users.country` of a user with a `users` document.
+    pub fn member(&self, id: &ObjectId) -> Option<(u32, Option<Country>)> {
+        self.members.get(id).copied()
     }
 
     /// The instant of a host's first stream ever, in any country.

@@ -32,12 +32,12 @@ const PROVISIONAL: u32 = 1 << 31;
 
 /// What a pass reads, shared by its jobs.
 #[derive(Clone, Copy)]
-pub(super) struct Pass<'a> {
-    pub(super) store: &'a dyn Store,
-    pub(super) numbering: &'a Numbering,
-    pub(super) dir: &'a UserDirectory,
-    pub(super) cal: &'a Calendar,
-    pub(super) days: DateRange,
+pub(crate) struct Pass<'a> {
+    pub(crate) store: &'a dyn Store,
+    pub(crate) numbering: &'a Numbering,
+    pub(crate) dir: &'a UserDirectory,
+    pub(crate) cal: &'a Calendar,
+    pub(crate) days: DateRange,
 }
 
 /// One read of a pass, in the order jobs are merged (the order a sequential pass read them in).
@@ -161,6 +161,7 @@ impl Job {
             fresh: Vec::new(),
             error: None,
             out: BTreeMap::new(),
+            rounds: Vec::new(),
         };
         let mut rounds = BTreeSet::new();
         acc.read(self.query(), |acc, day, p| match (p, day) {
@@ -173,6 +174,11 @@ impl Job {
         })?;
         if self == Job::Stakes {
             acc.rounds(rounds)?;
+        }
+        // Folded here, on the thread that read: what numbering adds later (rounds, new ids) is little.
+        for (facts, members) in acc.out.values_mut() {
+            members.fold_into(facts);
+            facts.normalize();
         }
         Ok(acc)
     }
@@ -190,7 +196,7 @@ type Spec = (
 type RoundRefs = BTreeSet<(String, NaiveDate, Option<Country>)>;
 
 /// The facts one job gathered.
-pub(super) struct Accumulator<'a> {
+pub(crate) struct Accumulator<'a> {
     pass: Pass<'a>,
     job: Job,
     /// Numbers of the user ids this job met (most ids recur: one dictionary lookup each).
@@ -199,10 +205,20 @@ pub(super) struct Accumulator<'a> {
     fresh: Vec<ObjectId>,
     /// The first failure; the pass fails with it.
     error: Option<Error>,
-    out: BTreeMap<(NaiveDate, CountryFilter), Facts>,
+    out: BTreeMap<(NaiveDate, CountryFilter), (Facts, Members)>,
+    /// The rounds the stakes referenced and found, with their durations, in round id order: numbered
+    /// by [`Accumulator::finish`], so that a job can be read apart from the others (on another thread,
+    /// ahead of earlier days) while rounds are still numbered in the order a sequential pass numbers
+    /// them.
+    rounds: Vec<(String, NaiveDate, Option<Country>, f64)>,
 }
 
 impl<'a> Accumulator<'a> {
+    /// The pass this job read for.
+    pub(crate) fn pass(&self) -> Pass<'a> {
+        self.pass
+    }
+
     /// Visits the partials of `spec` over the pass's days, grouped per local day (so the server needs no
     /// time-zone arithmetic: a day is an instant range). `on` gets the day of a group (a record has its
     /// own date).
@@ -256,18 +272,40 @@ impl<'a> Accumulator<'a> {
         n
     }
 
+    /// The number of user `id` and their `users.country` (`None` without a `users` document): one
+    /// probe of the directory for the users it has.
+    fn member(&mut self, id: &ObjectId) -> (u32, Option<Country>) {
+        match self.pass.dir.member(id) {
+            // A number in the provisional range is taken as unknown, as `user` takes it.
+            Some((n, country)) if n < PROVISIONAL => (n, country),
+            _ => (self.user(id), self.pass.dir.country(id)),
+        }
+    }
+
     /// Applies `f` to the facts of local day `day`, for `country` and for `ALL`.
     fn add_on(&mut self, day: NaiveDate, country: Option<Country>, f: impl Fn(&mut Facts)) {
-        f(self.out.entry((day, CountryFilter::All)).or_default());
-        f(self
-            .out
-            .entry((day, CountryFilter::of(country)))
-            .or_default());
+        self.add_to(day, country, Sets::NONE, 0, f);
+    }
+
+    /// [`Accumulator::add_on`], and user `n` joins `sets` of both.
+    fn add_to(
+        &mut self,
+        day: NaiveDate,
+        country: Option<Country>,
+        sets: Sets,
+        n: u32,
+        f: impl Fn(&mut Facts),
+    ) {
+        for key in [(day, CountryFilter::All), (day, CountryFilter::of(country))] {
+            let (facts, members) = self.out.entry(key).or_default();
+            f(facts);
+            members.add(sets, n);
+        }
     }
 
     /// The `ALL` facts of local day `day` (what only `ALL` keeps: per-member facts, new hosts).
     fn all(&mut self, day: NaiveDate) -> &mut Facts {
-        self.out.entry((day, CountryFilter::All)).or_default()
+        &mut self.out.entry((day, CountryFilter::All)).or_default().0
     }
 
     /// Adds `docs` to one of user `n`'s counts of `day` (cohort engagement); more than 2³² of one
@@ -331,30 +369,32 @@ impl<'a> Accumulator<'a> {
     }
 
     fn signup(&mut self, day: NaiveDate, u: &User) {
-        let n = self.user(&u.id);
-        self.add_on(day, u.country, |f| {
-            f.active.insert(n);
-            f.signups.insert(n);
-        });
+        let (n, _) = self.member(&u.id);
+        self.add_to(day, u.country, Sets::ACTIVE.and(Sets::SIGNUPS), n, |_| {});
     }
 
     fn transaction(&mut self, day: NaiveDate, t: &Transaction, docs: u64) {
         if !t.is_completed() {
             return;
         }
-        let country = t.country.or_else(|| self.pass.dir.country(&t.user_id));
+        let (n, of_user) = self.member(&t.user_id);
+        let country = t.country.or(of_user);
         let method = method_index(t.payment_method);
         let mut of = false;
         // METRICS.md Conventions: `amount` in NPR/USD, else `metadata.amountPaid` in its currency.
         let money = t.money().map(|(m, cur)| (times(m, docs, &mut of), cur));
         let coins = t.coins().map(|c| times(c, docs, &mut of));
         let fees = times(t.fees, docs, &mut of);
-        let n = self.user(&t.user_id);
-        self.add_on(day, country, |f| {
+        let mut sets = match (t.kind, money) {
+            (TransactionType::Recharge, Some(_)) => Sets::PAYERS,
+            (k, Some(_)) if k.is_og_purchase() => Sets::PAYERS.and(Sets::OG_BUYERS),
+            _ => Sets::NONE,
+        };
+        if t.kind != TransactionType::GiftReceived {
+            sets = sets.and(Sets::ACTIVE);
+        }
+        self.add_to(day, country, sets, n, |f| {
             f.overflow |= of;
-            if t.kind != TransactionType::GiftReceived {
-                f.active.insert(n);
-            }
             match t.kind {
                 TransactionType::Recharge => {
                     add(&mut f.topup_count, docs, &mut f.overflow);
@@ -366,7 +406,6 @@ impl<'a> Accumulator<'a> {
                     if let Some((amount, cur)) = money {
                         f.coin_topups.add(amount, cur, &mut f.overflow);
                         f.by_payment_method[method].add(amount, cur, &mut f.overflow);
-                        f.payers.insert(n);
                     }
                 }
                 k if k.is_og_purchase() => {
@@ -375,8 +414,6 @@ impl<'a> Accumulator<'a> {
                         f.by_payment_method[method].add(amount, cur, &mut f.overflow);
                         let tier = t.og_tier.map_or(5, |n| usize::from(n) - 1);
                         f.by_og_tier[tier].add(amount, cur, &mut f.overflow);
-                        f.payers.insert(n);
-                        f.og_buyers.insert(n);
                     }
                 }
                 TransactionType::Refund => {
@@ -421,19 +458,18 @@ impl<'a> Accumulator<'a> {
 
     /// `docs` streams like `s`; `first`: the host's first stream ever is among them.
     fn stream(&mut self, day: NaiveDate, s: &Livestream, docs: u64, first: bool) {
-        let country = s.country.or_else(|| self.pass.dir.country(&s.host_id));
+        let (n, of_user) = self.member(&s.host_id);
+        let country = s.country.or(of_user);
         let mut of = false;
         let secs = times(seconds(s.duration_sec), docs, &mut of);
         let viewers = times(s.total_viewers, docs, &mut of);
         let coins = times(s.total_coins, docs, &mut of);
-        let n = self.user(&s.host_id);
-        self.add_on(day, country, |f| {
+        self.add_to(day, country, Sets::ACTIVE, n, |f| {
             f.overflow |= of;
             let of = &mut f.overflow;
             add(&mut f.streams, docs, of);
             add(&mut f.stream_seconds, secs, of);
             add(&mut f.stream_viewers, viewers, of);
-            f.active.insert(n);
             let h = f.hosts.entry(n);
             add(&mut h.revenue, coins, of);
             add(&mut h.streams, docs, of);
@@ -446,12 +482,10 @@ impl<'a> Accumulator<'a> {
     }
 
     fn message(&mut self, day: NaiveDate, m: &Message, docs: u64) {
-        let n = self.user(&m.user_id);
-        let sent = if m.is_deleted { 0 } else { docs };
         // Messages have no country of their own: their author's.
-        let country = self.pass.dir.country(&m.user_id);
-        self.add_on(day, country, |f| {
-            f.active.insert(n);
+        let (n, country) = self.member(&m.user_id);
+        let sent = if m.is_deleted { 0 } else { docs };
+        self.add_to(day, country, Sets::ACTIVE, n, |f| {
             add(&mut f.messages_sent, sent, &mut f.overflow);
         });
         if sent > 0 {
@@ -460,15 +494,13 @@ impl<'a> Accumulator<'a> {
     }
 
     fn stake(&mut self, day: NaiveDate, s: &GameStake, docs: u64, rounds: &mut RoundRefs) {
-        let country = s.country.or_else(|| self.pass.dir.country(&s.user_id));
+        let (n, of_user) = self.member(&s.user_id);
+        let country = s.country.or(of_user);
         let mut of = false;
         let stakes = times(s.stake_amount, docs, &mut of);
         let wins = times(s.win_amount, docs, &mut of);
-        let n = self.user(&s.user_id);
-        self.add_on(day, country, |f| {
+        self.add_to(day, country, Sets::ACTIVE.and(Sets::PLAYERS), n, |f| {
             f.overflow |= of;
-            f.active.insert(n);
-            f.players.insert(n);
             add(&mut f.games_played, docs, &mut f.overflow);
             add(&mut f.stakes, stakes, &mut f.overflow);
             if s.result == StakeResult::Won {
@@ -498,17 +530,22 @@ impl<'a> Accumulator<'a> {
     }
 
     fn event(&mut self, day: NaiveDate, e: &AnalyticsEvent, docs: u64) {
-        let country = e
-            .country
-            .or_else(|| e.user_id.as_ref().and_then(|u| self.pass.dir.country(u)));
+        let member = e.user_id.map(|u| self.member(&u));
+        let n = member.map(|(n, _)| n);
+        let country = e.country.or(member.and_then(|(_, c)| c));
         let mut of = false;
-        let secs = times(seconds(e.duration_sec.unwrap_or(0.0)), docs, &mut of);
-        let n = e.user_id.map(|u| self.user(&u));
-        self.add_on(day, country, |f| {
+        // Only the seconds of a session's end are added up.
+        let secs = match e.event_name {
+            EventName::SessionEnd => times(seconds(e.duration_sec.unwrap_or(0.0)), docs, &mut of),
+            _ => Decimal::ZERO,
+        };
+        let sets = if n.is_some() {
+            Sets::ACTIVE
+        } else {
+            Sets::NONE
+        };
+        self.add_to(day, country, sets, n.unwrap_or(0), |f| {
             f.overflow |= of;
-            if let Some(n) = n {
-                f.active.insert(n);
-            }
             match e.event_name {
                 EventName::SessionEnd => {
                     add(&mut f.session_ends, docs, &mut f.overflow);
@@ -524,28 +561,38 @@ impl<'a> Accumulator<'a> {
         }
     }
 
-    /// The durations of the rounds the stakes referenced, numbered in round id order (so the numbers
-    /// do not depend on the order the store returned the stakes in).
+    /// The durations of the rounds the stakes referenced (rounds not in `gamerounds` are dropped);
+    /// they are numbered when the job is finished.
     fn rounds(&mut self, refs: RoundRefs) -> Result<()> {
         if refs.is_empty() {
             return Ok(());
         }
-        let pass = self.pass;
         let ids: Vec<&str> = {
             let mut ids: Vec<&str> = refs.iter().map(|(r, _, _)| r.as_str()).collect();
             ids.dedup();
             ids
         };
         let mut durations: FxHashMap<String, f64> = FxHashMap::default();
-        pass.store.game_rounds(&ids, &mut |r| {
+        self.pass.store.game_rounds(&ids, &mut |r| {
             durations.insert(r.round_id.clone(), r.duration_sec);
         })?;
-        let mut numbers: FxHashMap<&str, u32> = FxHashMap::default();
-        for (round, day, country) in &refs {
-            let Some(d) = durations.get(round).copied() else {
-                continue;
-            };
-            let n = match numbers.get(round.as_str()) {
+        self.rounds = refs
+            .into_iter()
+            .filter_map(|(round, day, country)| {
+                let d = durations.get(&round).copied()?;
+                Some((round, day, country, d))
+            })
+            .collect();
+        Ok(())
+    }
+
+    /// Numbers the rounds of [`Accumulator::rounds`], in round id order (so the numbers do not depend
+    /// on the order the store returned the stakes in), and adds them to the facts.
+    fn number_rounds(&mut self) -> Result<()> {
+        let pass = self.pass;
+        let mut numbers: FxHashMap<String, u32> = FxHashMap::default();
+        for (round, day, country, d) in std::mem::take(&mut self.rounds) {
+            let n = match numbers.get(&round) {
                 Some(n) => *n,
                 None => {
                     let id: Arc<str> = round.as_str().into();
@@ -554,7 +601,7 @@ impl<'a> Accumulator<'a> {
                     n
                 }
             };
-            self.add_on(*day, *country, |f| *f.rounds.entry(n) = d);
+            self.add_on(day, country, |f| *f.rounds.entry(n) = d);
         }
         Ok(())
     }
@@ -562,10 +609,11 @@ impl<'a> Accumulator<'a> {
     /// The job's facts, with every provisional number replaced by the dictionary's (new ids are
     /// numbered in id order, so the numbers do not depend on the order the store returned them in),
     /// normalized for merging.
-    pub(super) fn finish(self) -> Result<BTreeMap<(NaiveDate, CountryFilter), Facts>> {
-        if let Some(e) = self.error {
+    pub(super) fn finish(mut self) -> Result<BTreeMap<(NaiveDate, CountryFilter), Facts>> {
+        if let Some(e) = self.error.take() {
             return Err(e);
         }
+        self.number_rounds()?;
         let Pass {
             store, numbering, ..
         } = self.pass;
@@ -580,7 +628,7 @@ impl<'a> Accumulator<'a> {
         for (id, i) in order {
             numbers[i] = numbering.users.number(store, &id)?;
         }
-        let mut out = self.out;
+        let mut out: BTreeMap<_, Facts> = self.out.into_iter().map(|(k, (f, _))| (k, f)).collect();
         for f in out.values_mut() {
             if !numbers.is_empty() {
                 renumber(f, &numbers);
@@ -588,6 +636,65 @@ impl<'a> Accumulator<'a> {
             f.normalize();
         }
         Ok(out)
+    }
+}
+
+/// The distinct sets of [`Facts`] a document's user may join (a bit each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Sets(u8);
+
+impl Sets {
+    const NONE: Sets = Sets(0);
+    const ACTIVE: Sets = Sets(1);
+    const PAYERS: Sets = Sets(2);
+    const OG_BUYERS: Sets = Sets(4);
+    const PLAYERS: Sets = Sets(8);
+    const SIGNUPS: Sets = Sets(16);
+
+    const fn and(self, o: Sets) -> Sets {
+        Sets(self.0 | o.0)
+    }
+}
+
+/// The members a job's reads add to the sets of one `(day, country)`, as lists: appending and then
+/// sorting once costs a fraction of inserting into a compressed bitmap number by number (a day's
+/// documents come in time order, their users in no order).
+#[derive(Debug, Default)]
+pub(crate) struct Members([Vec<u32>; 5]);
+
+impl Members {
+    fn add(&mut self, sets: Sets, n: u32) {
+        for (bit, list) in self.0.iter_mut().enumerate() {
+            if sets.0 & (1 << bit) != 0 && list.last() != Some(&n) {
+                list.push(n);
+            }
+        }
+    }
+
+    /// Moves the members into the sets of `f` (in the order of [`Sets`]' bits).
+    fn fold_into(&mut self, f: &mut Facts) {
+        let sets = [
+            &mut f.active,
+            &mut f.payers,
+            &mut f.og_buyers,
+            &mut f.players,
+            &mut f.signups,
+        ];
+        for (list, set) in self.0.iter_mut().zip(sets) {
+            if list.is_empty() {
+                continue;
+            }
+            list.sort_unstable();
+            list.dedup();
+            let set: &mut RoaringBitmap = set.as_mut();
+            // Sorted and without repeats, so the sorted build cannot fail; inserting is the fallback.
+            match RoaringBitmap::from_sorted_iter(list.iter().copied()) {
+                Ok(built) if set.is_empty() => *set = built,
+                Ok(built) => *set |= built,
+                Err(_) => set.extend(list.iter().copied()),
+            }
+            list.clear();
+        }
     }
 }
 

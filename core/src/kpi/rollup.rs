@@ -6,7 +6,6 @@
 //! to which metric (METRICS.md): which country it belongs to, whether it makes its user active, which
 //! sums and sets it feeds. Range KPIs ([`super::compute`]) only merge facts.
 
-use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -83,28 +82,41 @@ pub(crate) fn accumulate(
 }
 
 /// [`accumulate`] on at most `threads` threads (1: on the calling thread, one job after the other).
-pub(super) fn accumulate_with(pass: Pass<'_>, threads: usize) -> Result<FactsByDay> {
-    let parts = run_jobs(pass, threads)?;
-    let mut out: BTreeMap<(NaiveDate, CountryFilter), Facts> = pass
+pub(crate) fn accumulate_with(pass: Pass<'_>, threads: usize) -> Result<FactsByDay> {
+    settle(pass, read_all(pass, threads)?)
+}
+
+/// The reads of a pass: every job's partial facts, in job order, with the ids and rounds the
+/// dictionaries do not know yet left provisional. Reading numbers nothing, so the reads of several
+/// days may run at once (and ahead of one another) while [`settle`] numbers in day order: the result
+/// is then the sequential pass's, number for number.
+pub(crate) fn read_all(pass: Pass<'_>, threads: usize) -> Result<Vec<Accumulator<'_>>> {
+    run_jobs(pass, threads)
+}
+
+/// The facts of a pass from its reads ([`read_all`]): new ids and rounds numbered (in job order, and
+/// in id order within a job) and written, the jobs' facts merged per day and country.
+pub(crate) fn settle<'a>(pass: Pass<'a>, parts: Vec<Accumulator<'a>>) -> Result<FactsByDay> {
+    let mut out: BTreeMap<(NaiveDate, CountryFilter), Vec<Facts>> = pass
         .days
         .iter()
-        .map(|d| ((d, CountryFilter::All), Facts::default()))
+        .map(|d| ((d, CountryFilter::All), Vec::new()))
         .collect();
     for part in parts {
         for (key, facts) in part.finish()? {
-            match out.entry(key) {
-                Entry::Vacant(e) => {
-                    e.insert(facts);
-                }
-                Entry::Occupied(mut e) => e.get_mut().merge(&facts),
-            }
+            out.entry(key).or_default().push(facts);
         }
     }
     // Numbers handed out in this pass are written before any fact holding them can be stored; one
     // that lost to another process's number for the same id is replaced in the sets.
     pass.numbering.commit(pass.store)?;
     out.into_iter()
-        .map(|((day, country), mut f)| {
+        .map(|((day, country), parts)| {
+            // One merge of every job's facts, rather than one per job: each set is united once.
+            let mut f = match <[Facts; 1]>::try_from(parts) {
+                Ok([one]) => one,
+                Err(parts) => Facts::merge_all(&parts),
+            };
             f.remap(pass.numbering);
             f.normalize();
             f.check(|| format!("the facts of {day} for {country}"))?;

@@ -94,6 +94,9 @@ impl<'de> Deserialize<'de> for Bitmap {
     }
 }
 
+/// Up to this many parts, [`Keyed::merge_all`] sorts their pairs rather than hashing them.
+const FEW_PARTS: usize = 8;
+
 /// A set of numbers with a value each. The values sit beside their numbers in number order (walking
 /// a slice is several times faster than walking the bitmap); the bitmap serves set operations.
 /// Values are added one number at a time into a staging map, folded in by [`Keyed::normalize`].
@@ -179,6 +182,10 @@ impl<T: Clone + Default> Keyed<T> {
     where
         T: 'a,
     {
+        let parts: Vec<&Keyed<T>> = parts.into_iter().collect();
+        if parts.len() <= FEW_PARTS {
+            return Keyed::merge_few(&parts, combine);
+        }
         let mut map: FxHashMap<u32, T> = FxHashMap::default();
         for p in parts {
             map.reserve(p.values.len());
@@ -197,6 +204,25 @@ impl<T: Clone + Default> Keyed<T> {
         };
         k.normalize();
         k
+    }
+
+    /// [`Keyed::merge_all`] of a few parts (a day's jobs): their pairs, each part already in number
+    /// order, sorted stably by number (the parts' order kept among equal numbers) and folded.
+    fn merge_few(parts: &[&Keyed<T>], mut combine: impl FnMut(&mut T, &T)) -> Keyed<T> {
+        let mut pairs: Vec<(u32, &T)> =
+            Vec::with_capacity(parts.iter().map(|p| p.values.len()).sum());
+        for p in parts {
+            pairs.extend(p.iter());
+        }
+        pairs.sort_by_key(|(n, _)| *n);
+        let mut values: Vec<(u32, T)> = Vec::with_capacity(pairs.len());
+        for (n, v) in pairs {
+            match values.last_mut() {
+                Some((last, into)) if *last == n => combine(into, v),
+                _ => values.push((n, v.clone())),
+            }
+        }
+        Keyed::from_sorted(values)
     }
 
     /// Pairs sorted by number, each number once.

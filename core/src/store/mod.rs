@@ -228,6 +228,14 @@ pub trait Store: Send + Sync {
         DEFAULT_READ_CONCURRENCY
     }
 
+    /// Whether reading is work done on this process's cores (an in-memory store) rather than queries
+    /// a server answers. A backfill of such a store spreads whole days over the cores, each day's
+    /// collections read one after the other: a day's reads are too unequal (its events are about half
+    /// of its documents) to keep the cores busy one day at a time.
+    fn reads_in_process(&self) -> bool {
+        false
+    }
+
     /// Inserts or replaces each document by its key in `spec.collection`, creating the collection's
     /// unique index on `spec.key_fields` first if needed.
     fn put_documents(&self, spec: &DocSpec, docs: &[(DocKey, SharedDoc)]) -> Result<()>;

@@ -230,6 +230,12 @@ impl<'a, D: DocView + ?Sized> Reader<'a, D> {
         if t.is_empty() || t.chars().nth(MAX_PLATFORM_CHARS).is_some() {
             return None;
         }
+        // The usual values ("android", "ios", "web") are already what lower-casing makes of them.
+        if t.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-.".contains(&b))
+        {
+            return Some(shared_platform(t));
+        }
         let lower = t.to_lowercase();
         let fits =
             lower.chars().count() <= MAX_PLATFORM_CHARS && !lower.chars().any(char::is_control);
@@ -496,3 +502,28 @@ impl std::fmt::Write for StackText {
         Ok(())
     }
 }
+
+/// `platform` as a shared string: the few values a thread meets are kept (up to
+/// [`SHARED_PLATFORMS`]), so most events take a reference instead of allocating a copy.
+fn shared_platform(platform: &str) -> std::sync::Arc<str> {
+    use std::cell::RefCell;
+    use std::sync::Arc;
+    thread_local! {
+        static SEEN: RefCell<Vec<Arc<str>>> = const { RefCell::new(Vec::new()) };
+    }
+    let shared = SEEN.try_with(|seen| {
+        let mut seen = seen.try_borrow_mut().ok()?;
+        if let Some(p) = seen.iter().find(|p| ***p == *platform) {
+            return Some(p.clone());
+        }
+        let p: Arc<str> = platform.into();
+        if seen.len() < SHARED_PLATFORMS {
+            seen.push(p.clone());
+        }
+        Some(p)
+    });
+    shared.ok().flatten().unwrap_or_else(|| platform.into())
+}
+
+/// How many platform values each thread keeps shared.
+const SHARED_PLATFORMS: usize = 16;

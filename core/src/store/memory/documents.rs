@@ -1,5 +1,6 @@
 //! The analytics documents of one collection in the in-memory store, bounded by eviction of the oldest.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::store::{Condition, DocKey, KeyValue, SharedDoc};
@@ -24,6 +25,23 @@ impl DocTable {
         self.next += 1;
         self.order.push_back((n, key.clone()));
         self.by_key.insert(key, (n, doc));
+    }
+
+    /// Inserts unless the key is taken: whether it was inserted. Only an `evictable` collection
+    /// remembers the order of insertion (what eviction walks).
+    pub(super) fn insert_new(&mut self, key: &DocKey, doc: &SharedDoc, evictable: bool) -> bool {
+        match self.by_key.entry(key.clone()) {
+            Entry::Occupied(_) => false,
+            Entry::Vacant(slot) => {
+                let n = self.next;
+                self.next += 1;
+                if evictable {
+                    self.order.push_back((n, key.clone()));
+                }
+                slot.insert((n, doc.clone()));
+                true
+            }
+        }
     }
 
     /// The documents whose keys satisfy `resolved` (conditions by key position), in key order. Keys

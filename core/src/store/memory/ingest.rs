@@ -115,26 +115,47 @@ pub(crate) fn nests_deeper_than(text: &[u8], max: usize) -> bool {
 /// The keys read so far in one collection: 12-byte ObjectIds (every collection but `gamerounds`), or
 /// `roundId`s, probed with hashes the workers computed ([`KeyRef::hash`]). Kept only while the
 /// collection is read ([`CollectionIngest::finish_reading`]).
+///
+/// mongoexport writes a collection in its natural order, which is nearly always the order of its
+/// ObjectIds (they start with their creation second): an id above every id before it is new without a
+/// probe, and is only appended to `rising`. Ids out of that order are looked up in `rising` (sorted)
+/// and kept in the hash table; a file mostly out of order moves `rising` into the table once and probes
+/// from then on, so no order of input costs more than a binary search beyond the probe.
 #[derive(Debug, Default)]
 struct SeenKeys {
+    /// Ids each above every id before it, so ascending.
+    rising: Vec<[u8; 12]>,
+    /// Ids that came out of order since `rising` was last moved into `ids`.
+    out_of_order: usize,
+    /// Whether ids are only probed (the input was mostly out of order).
+    probe_only: bool,
     ids: HashTable<[u8; 12]>,
     texts: HashTable<Box<str>>,
 }
+
+/// Ids out of order that `rising` tolerates: a fixed allowance, plus one in eight.
+const OUT_OF_ORDER_ALLOWANCE: usize = 1024;
 
 impl SeenKeys {
     /// Takes a key with its hash: whether it is new (and now seen).
     fn insert(&mut self, key: KeyRef<'_>, hash: u64) -> bool {
         match key {
-            KeyRef::Id(id) => match self
-                .ids
-                .entry(hash, |k| *k == id, |k| KeyRef::Id(*k).hash())
-            {
-                Entry::Occupied(_) => false,
-                Entry::Vacant(v) => {
-                    v.insert(id);
-                    true
+            KeyRef::Id(id) => {
+                if !self.probe_only {
+                    if self.rising.last().is_none_or(|last| id > *last) {
+                        self.rising.push(id);
+                        return true;
+                    }
+                    if self.rising.binary_search(&id).is_ok() {
+                        return false;
+                    }
+                    self.out_of_order += 1;
+                    if self.out_of_order > OUT_OF_ORDER_ALLOWANCE + self.rising.len() / 8 {
+                        self.stop_rising();
+                    }
                 }
-            },
+                self.insert_id(id, hash)
+            }
             KeyRef::Text(t) => {
                 match self
                     .texts
@@ -150,11 +171,35 @@ impl SeenKeys {
         }
     }
 
+    fn insert_id(&mut self, id: [u8; 12], hash: u64) -> bool {
+        match self
+            .ids
+            .entry(hash, |k| *k == id, |k| KeyRef::Id(*k).hash())
+        {
+            Entry::Occupied(_) => false,
+            Entry::Vacant(v) => {
+                v.insert(id);
+                true
+            }
+        }
+    }
+
+    /// Moves the ids of `rising` into the hash table: from now on every id is probed.
+    fn stop_rising(&mut self) {
+        self.probe_only = true;
+        let rising = std::mem::take(&mut self.rising);
+        self.ids.reserve(rising.len(), |k| KeyRef::Id(*k).hash());
+        for id in rising {
+            self.insert_id(id, KeyRef::Id(id).hash());
+        }
+    }
+
     fn reserve(&mut self, collection: Collection, additional: usize) {
         if collection == Collection::Gamerounds {
             self.texts.reserve(additional, |k| KeyRef::Text(k).hash());
         } else {
-            self.ids.reserve(additional, |k| KeyRef::Id(*k).hash());
+            // Room for ids in order; the table grows with the ids that are not.
+            self.rising.reserve_exact(additional);
         }
     }
 }
@@ -376,5 +421,50 @@ pub(crate) fn parse_extended_json(text: &str) -> std::result::Result<Document, S
             other.element_type()
         )),
         Err(e) => Err(format!("not valid Extended JSON: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whatever the order of the ids (ascending, with stragglers, descending, shuffled), the first of
+    /// each is new and every later one a duplicate, as a plain set says.
+    #[test]
+    fn seen_keys_agree_with_a_set_in_any_order() {
+        let id = |n: u64| {
+            let mut b = [0u8; 12];
+            b[4..].copy_from_slice(&n.to_be_bytes());
+            b
+        };
+        let mut state = 7u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            state >> 33
+        };
+        let ascending: Vec<u64> = (0..20_000).map(|n| n * 3).collect();
+        let mut stragglers = ascending.clone();
+        for i in (0..stragglers.len()).step_by(97) {
+            stragglers.swap(i, (i + 500) % 20_000);
+        }
+        let descending: Vec<u64> = ascending.iter().rev().copied().collect();
+        let shuffled: Vec<u64> = (0..20_000).map(|_| next() % 30_000).collect();
+        for order in [ascending, stragglers, descending, shuffled] {
+            // Every order read twice over, with repeats inside.
+            let input: Vec<u64> = order
+                .iter()
+                .chain(order.iter().step_by(7))
+                .copied()
+                .collect();
+            let mut seen = SeenKeys::default();
+            seen.reserve(Collection::Messages, 100);
+            let mut reference = std::collections::HashSet::new();
+            for n in input {
+                let key = KeyRef::Id(id(n));
+                assert_eq!(seen.insert(key, key.hash()), reference.insert(n), "{n}");
+            }
+        }
     }
 }

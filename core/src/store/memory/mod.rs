@@ -396,6 +396,10 @@ impl Store for InMemoryStore {
         Ok(self.quality.clone())
     }
 
+    fn reads_in_process(&self) -> bool {
+        true
+    }
+
     fn put_documents(&self, spec: &DocSpec, docs: &[(DocKey, SharedDoc)]) -> Result<()> {
         for (key, _) in docs {
             Self::check_key(spec, key)?;
@@ -420,10 +424,8 @@ impl Store for InMemoryStore {
         let collection = all.entry(spec.collection).or_default();
         let mut taken = Vec::new();
         for (i, (key, doc)) in docs.iter().enumerate() {
-            if collection.by_key.contains_key(key) {
+            if !collection.insert_new(key, doc, spec.evictable) {
                 taken.push(i);
-            } else {
-                collection.insert(key.clone(), doc.clone());
             }
         }
         if spec.evictable {
