@@ -39,6 +39,7 @@ pub mod model;
 pub mod naming;
 pub mod privacy;
 pub mod quality;
+pub mod report;
 pub mod store;
 
 pub use engine::{BackfillProgress, BackfillSummary, Engine, Progress};
