@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use super::day::Day;
 use crate::calendar::add_days;
 use crate::forecast::accuracy::Accuracy;
-use crate::forecast::auto::{self, FittedModel, LevelCalibration, Method, Options, Validation};
+use crate::forecast::auto::{
+    self, FittedModel, LevelCalibration, Method, Options, SeriesForecast, Validation,
+};
 use crate::forecast::fill::{fill, Fill};
 use crate::forecast::summary::SeriesSummary;
 use crate::forecast::types::{Interval, MAX_POINTS};
@@ -146,7 +148,7 @@ pub struct ModelReport {
     pub method: Method,
     /// The model's name, e.g. `MSTL(7)+ETS(A,Ad,N)`.
     pub name: String,
-    /// `analytic`, `simulated`, `combined` or `conformal` (widened by validation).
+    /// `analytic`, `approximate` (delta method), `combined` or `conformal` (scaled to validation).
     pub interval_method: String,
     /// The season lengths used.
     pub season_lengths: Vec<usize>,
@@ -180,6 +182,19 @@ pub struct SeriesForecastResponse {
     pub filled: usize,
     /// Fallbacks and other things a reader should know.
     pub notes: Vec<String>,
+}
+
+impl ModelReport {
+    /// The model part of a forecast.
+    pub fn of(fc: &SeriesForecast) -> Self {
+        ModelReport {
+            method: fc.method,
+            name: fc.model_name.clone(),
+            interval_method: fc.interval_method.clone(),
+            season_lengths: fc.season_lengths.clone(),
+            fitted: fc.model.clone(),
+        }
+    }
 }
 
 impl SeriesForecastRequest {
@@ -219,19 +234,14 @@ impl SeriesForecastRequest {
                 .map(|k| add_days(last, k))
                 .collect()
         });
+        let model = ModelReport::of(&fc);
         Ok(SeriesForecastResponse {
             id: self.id.clone(),
             horizon: self.horizon,
             dates,
             point: fc.forecast.point,
             intervals: fc.forecast.intervals,
-            model: ModelReport {
-                method: fc.method,
-                name: fc.model_name,
-                interval_method: fc.interval_method,
-                season_lengths: fc.season_lengths,
-                fitted: fc.model,
-            },
+            model,
             validation: fc.validation,
             calibration: fc.calibration,
             summary: fc.summary,
@@ -325,11 +335,10 @@ fn prepare(raw: &[Option<f64>], how: Fill) -> Result<(Vec<f64>, usize, Vec<Strin
     })?;
     let mut notes = Vec::new();
     if filled > 0 {
-        let how = match how {
-            Fill::Zero => "as 0",
-            Fill::Interpolate => "by linear interpolation",
-        };
-        notes.push(format!("{filled} missing value(s) filled {how}"));
+        notes.push(format!(
+            "{filled} missing value(s) filled {}",
+            how.describe()
+        ));
     }
     Ok((values, filled, notes))
 }

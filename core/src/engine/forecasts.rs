@@ -121,11 +121,7 @@ impl Engine {
         if filled > 0 {
             notes.push(format!(
                 "{filled} day(s) without a value filled {}",
-                if how == Fill::Zero {
-                    "as 0"
-                } else {
-                    "by linear interpolation"
-                }
+                how.describe()
             ));
         }
         if clamp(metric, &mut fc.forecast) {
@@ -168,13 +164,7 @@ impl Engine {
             timezone: self.config.calendar.tz().name().to_string(),
             predictions,
             model_type: fc.model_name.clone(),
-            model: ModelReport {
-                method: fc.method,
-                name: fc.model_name,
-                interval_method: fc.interval_method,
-                season_lengths: fc.season_lengths,
-                fitted: fc.model,
-            },
+            model: ModelReport::of(&fc),
             accuracy,
             validation: fc.validation,
             calibration: fc.calibration,

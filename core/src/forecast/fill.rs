@@ -16,6 +16,16 @@ pub enum Fill {
     Zero,
 }
 
+impl Fill {
+    /// How a note says values were filled: `as 0`, `by linear interpolation`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Fill::Zero => "as 0",
+            Fill::Interpolate => "by linear interpolation",
+        }
+    }
+}
+
 /// `values` with every `None` filled, and how many were. `None` when no value is known (nothing to
 /// fill from) under [`Fill::Interpolate`].
 pub fn fill(values: &[Option<f64>], how: Fill) -> Option<(Vec<f64>, usize)> {

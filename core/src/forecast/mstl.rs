@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ets::{self, FittedEts, IntervalMethod, SeasonType};
+use super::ets::{self, FittedEts, SeasonType};
 use super::types::{check_horizon, check_levels, check_series, Forecast};
 use crate::{Error, Result};
 
@@ -65,12 +65,7 @@ pub fn fit(values: &[f64], periods: &[usize]) -> Result<FittedMstl> {
     }
     let (seasonal, adjusted, remainder) = decompose(values, &usable)?;
     let trend_model = ets::auto_ets_among(&adjusted, 1, is_trend_candidate)?;
-    let n = values.len();
-    let last_cycles = usable
-        .iter()
-        .zip(&seasonal)
-        .map(|(&p, s)| (0..p).map(|k| s[n - p + k]).collect())
-        .collect();
+    let last_cycles = last_cycles(&usable, &seasonal);
     let seasonal_strength = seasonal.iter().map(|s| strength(s, &remainder)).collect();
     Ok(FittedMstl {
         periods: usable,
@@ -87,6 +82,16 @@ fn is_trend_candidate(spec: &ets::EtsSpec) -> bool {
     spec.season == SeasonType::None
         && spec.error == ets::ErrorType::Additive
         && (spec.trend == ets::TrendType::None || spec.damped)
+}
+
+/// Each seasonal component's last cycle (the components are as long as the series, at least two
+/// cycles: `usable_periods`).
+fn last_cycles(periods: &[usize], seasonal: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    periods
+        .iter()
+        .zip(seasonal)
+        .map(|(&p, s)| s[s.len() - p..].to_vec())
+        .collect()
 }
 
 /// The seasonal components (one per period), the seasonally adjusted series and the remainder.
@@ -155,10 +160,7 @@ impl FittedMstl {
     /// How the intervals are computed: the trend model's analytic intervals, or their delta-method
     /// approximation for a multiplicative-error trend model.
     pub fn interval_method(&self) -> &'static str {
-        match self.trend_model.interval_method() {
-            IntervalMethod::Analytic => "analytic",
-            IntervalMethod::Simulated => "approximate",
-        }
+        self.trend_model.approximate_interval_name()
     }
 
     /// The model's name, e.g. `MSTL(7,365)+ETS(A,Ad,N)`.
@@ -184,15 +186,9 @@ impl FittedMstl {
         }
         let (seasonal, adjusted, _) = decompose(values, &usable)?;
         let trend_model = self.trend_model.with_params_on(&adjusted)?;
-        let n = values.len();
-        let last_cycles = usable
-            .iter()
-            .zip(&seasonal)
-            .map(|(&p, s)| (0..p).map(|k| s[n - p + k]).collect())
-            .collect();
         Ok(FittedMstl {
+            last_cycles: last_cycles(&usable, &seasonal),
             periods: usable,
-            last_cycles,
             seasonal_strength: self.seasonal_strength.clone(),
             trend_model,
         })

@@ -413,10 +413,7 @@ fn finish(
 fn interval_method(model: &FittedModel) -> &'static str {
     match model {
         FittedModel::Mstl(m) => m.interval_method(),
-        FittedModel::Ets(e) => match e.interval_method() {
-            ets::IntervalMethod::Analytic => "analytic",
-            ets::IntervalMethod::Simulated => "approximate",
-        },
+        FittedModel::Ets(e) => e.approximate_interval_name(),
         FittedModel::Baseline(_) => "analytic",
         FittedModel::Combination { .. } => "combined",
     }

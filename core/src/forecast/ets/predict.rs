@@ -105,6 +105,15 @@ impl FittedEts {
         })
     }
 
+    /// How [`forecast_approximate`](Self::forecast_approximate) computes this model's intervals:
+    /// `analytic`, or `approximate` (the delta method) for a model whose exact intervals are simulated.
+    pub fn approximate_interval_name(&self) -> &'static str {
+        match self.interval_method() {
+            IntervalMethod::Analytic => "analytic",
+            IntervalMethod::Simulated => "approximate",
+        }
+    }
+
     /// How [`forecast`](Self::forecast) computes this model's intervals.
     pub fn interval_method(&self) -> IntervalMethod {
         if self.spec.error == ErrorType::Additive && self.spec.season != SeasonType::Multiplicative
