@@ -1,6 +1,10 @@
-//! Reports (issue 15, in progress): the periods a report covers, each compared with its previous
-//! period. The document renderers (PDF, XLSX, CSV/JSON) build on these.
+//! Reports (issue 15): the periods a report covers ([`period`]), what a report says ([`content`],
+//! assembled by the engine), how values print ([`format`]), and the renderers that lay the content
+//! out as PDF, XLSX, CSV or JSON.
 
+pub mod content;
+pub mod format;
 pub mod period;
 
+pub use content::{ReportContent, NO_DATA};
 pub use period::{ReportPeriod, ResolvedPeriod};
