@@ -3,6 +3,7 @@
 //! out as PDF, XLSX, CSV or JSON.
 
 pub mod content;
+pub mod fixture;
 pub mod format;
 pub mod period;
 
