@@ -14,7 +14,7 @@ pub(crate) struct Decomposition {
 
 /// R's `nextodd`.
 fn next_odd(x: usize) -> usize {
-    if x % 2 == 0 {
+    if x.is_multiple_of(2) {
         x + 1
     } else {
         x

@@ -213,8 +213,8 @@ pub fn sample() -> ReportContent {
                     rates: vec![
                         Some(42.0 - w as f64),
                         Some(30.0 - w as f64 * 0.8),
-                        (w < 5).then(|| 24.0 - w as f64 * 0.5),
-                        (w < 3).then(|| 17.5 - w as f64 * 0.4),
+                        (w < 5).then_some(24.0 - w as f64 * 0.5),
+                        (w < 3).then_some(17.5 - w as f64 * 0.4),
                     ],
                 })
                 .collect(),

@@ -287,7 +287,7 @@ fn decompose_seasonal(x: &[f64], m: usize, kind: SeasonType) -> Vec<f64> {
     let mut counts = vec![0usize; m];
     for t in half..n.saturating_sub(half) {
         // The centred moving average: a 2×m average for even m, a plain m-average for odd m.
-        let centre = if m % 2 == 0 {
+        let centre = if m.is_multiple_of(2) {
             let inner: f64 = x[t + 1 - half..t + half].iter().sum();
             (inner + 0.5 * (x[t - half] + x[t + half])) / m as f64
         } else {
