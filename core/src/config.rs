@@ -79,6 +79,10 @@ pub struct Config {
     /// fixed or stepping clock in tests and simulations). Never serialised.
     #[serde(skip)]
     pub clock: ClockHandle,
+    /// Where stored reports' files are written (`REPORTS_STORAGE_DIR`); without it, reports are
+    /// produced as bytes but not stored.
+    #[serde(default)]
+    pub reports_dir: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Config {
@@ -94,6 +98,7 @@ impl std::fmt::Debug for Config {
             .field("settle_minutes", &self.settle_minutes)
             .field("backfill_concurrency", &self.backfill_concurrency)
             .field("clock", &self.clock)
+            .field("reports_dir", &self.reports_dir)
             .finish_non_exhaustive()
     }
 }
@@ -131,6 +136,7 @@ impl Default for Config {
             settle_minutes: default_settle_minutes(),
             backfill_concurrency: default_backfill_concurrency(),
             clock: ClockHandle::default(),
+            reports_dir: None,
         }
     }
 }
@@ -156,7 +162,7 @@ impl Config {
     }
 
     /// Reads the variables of the previous service: `REPORTS_TZ`, `ANALYTICS_APP_ID`, `USD_TO_NPR`,
-    /// `ANALYTICS_PSEUDONYM_KEY`,
+    /// `ANALYTICS_PSEUDONYM_KEY`, `REPORTS_STORAGE_DIR`,
     /// `ALERT_DROP_PCT`, `ALERT_PAYER_DROP_PCT`, `ALERT_ABUSE_THRESHOLD`, `ALERT_INFRA_THRESHOLD`,
     /// `ALERT_CHURN_THRESHOLD`, `ALERT_ENGAGEMENT_DROP_PCT`. Unset or empty variables keep the defaults;
     /// a malformed one is an error naming it.
@@ -171,6 +177,9 @@ impl Config {
         }
         if let Some(key) = get("ANALYTICS_PSEUDONYM_KEY") {
             c.pseudonym_key = Some(key.to_owned());
+        }
+        if let Some(dir) = get("REPORTS_STORAGE_DIR") {
+            c.reports_dir = Some(dir.into());
         }
         if let Some(rate) = get("USD_TO_NPR") {
             c.usd_to_npr = Some(parse_rate(rate)?);

@@ -42,7 +42,9 @@ pub mod quality;
 pub mod report;
 pub mod store;
 
-pub use engine::{BackfillProgress, BackfillSummary, Engine, Progress};
+pub use engine::{
+    BackfillProgress, BackfillSummary, Engine, GeneratedReport, Progress, ReportFilter,
+};
 pub use error::{Error, ErrorCategory, Result};
 pub use model::Collection;
 pub use quality::{InvalidReason, QualityReport};

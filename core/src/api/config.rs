@@ -100,6 +100,9 @@ pub struct ConfigOptions {
     /// are over, and the bound of valid dates, are then decided as of it. For tests, replays and
     /// reproducible runs; the system clock otherwise.
     pub now: Option<String>,
+    /// Where stored reports' files are written (`REPORTS_STORAGE_DIR`).
+    #[serde(default)]
+    pub reports_dir: Option<String>,
 }
 
 impl std::fmt::Debug for ConfigOptions {
@@ -195,6 +198,12 @@ impl ConfigOptions {
                 ));
             }
             c.backfill_concurrency = n;
+        }
+        if let Some(dir) = self.reports_dir {
+            if dir.trim().is_empty() {
+                return Err(Error::invalid_argument("reportsDir", "must not be empty"));
+            }
+            c.reports_dir = Some(dir.into());
         }
         if let Some(now) = self.now {
             let at = chrono::DateTime::parse_from_rfc3339(now.trim())

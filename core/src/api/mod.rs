@@ -27,6 +27,7 @@ pub mod funnel;
 pub mod hosts;
 pub mod kpi;
 pub mod open;
+pub mod report;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -54,6 +55,7 @@ pub use kpi::{
 pub use open::{
     open, open_generated, open_store, DataSource, GenerateRequest, Generated, RevenueDropRequest,
 };
+pub use report::{PeriodKind, ReportInfo, ReportRequest, ReportsRequest};
 
 use crate::naming::{kebab_case, snake_case};
 use crate::{Error, Result};

@@ -7,6 +7,8 @@ mod forecasts;
 mod funnels;
 mod hosts;
 mod pipeline;
+mod reports;
+pub use reports::{GeneratedReport, ReportFilter, MAX_REPORT_LIST};
 mod rollups;
 
 use std::collections::HashSet;
