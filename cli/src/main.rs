@@ -33,7 +33,7 @@ use halobuzz_analytics::{Error, ErrorCategory};
 
 use commands::{
     alerts, backfill, cohorts, demo, forecast, funnel, generate, hosts, kpis, metrics, quality,
-    rollup, timeseries,
+    report, rollup, timeseries,
 };
 
 /// How errors and exit statuses look; shown at the end of every `--help`.
@@ -82,6 +82,10 @@ enum Command {
     /// validation accuracy.
     #[command(after_help = AFTER_HELP)]
     Forecast(forecast::ForecastArgs),
+    /// A period's report (daily, weekly, monthly, custom) as PDF, XLSX, CSV or JSON, optionally stored
+    /// with its analyticsreports record; --list and --fetch read stored reports back.
+    #[command(after_help = AFTER_HELP)]
+    Report(report::ReportArgs),
     /// Alert rules: check (raise, update, resolve), explain, list, ack and resolve alerts.
     #[command(after_help = AFTER_HELP)]
     Alerts(alerts::AlertsArgs),
@@ -159,6 +163,7 @@ fn run(command: Command) -> Result<(), Error> {
         Command::Hosts(args) => hosts::run(args),
         Command::Forecast(args) => forecast::run(args),
         Command::Alerts(args) => alerts::run(args),
+        Command::Report(args) => report::run(args),
         Command::Backfill(args) => backfill::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Quality(args) => quality::run(args),

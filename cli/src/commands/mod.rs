@@ -15,6 +15,7 @@ pub mod hosts;
 pub mod kpis;
 pub mod metrics;
 pub mod quality;
+pub mod report;
 pub mod rollup;
 pub mod timeseries;
 
@@ -102,6 +103,9 @@ pub struct ConfigArgs {
     /// over and which dates are valid are decided as of it (default: the system clock).
     #[arg(long, value_name = "RFC3339")]
     pub now: Option<String>,
+    /// Where stored reports' files are written (default: REPORTS_STORAGE_DIR).
+    #[arg(long, value_name = "DIR")]
+    pub reports_dir: Option<String>,
 }
 
 impl ConfigArgs {
@@ -119,6 +123,7 @@ impl ConfigArgs {
             settle_minutes: self.settle_minutes,
             backfill_concurrency: self.backfill_concurrency,
             now: self.now.clone(),
+            reports_dir: self.reports_dir.clone(),
             ..ConfigOptions::default()
         }
     }
