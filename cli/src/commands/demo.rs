@@ -1,5 +1,6 @@
 //! `demo`: the main job end to end on generated data — generate a dataset with a revenue drop, load
-//! and check it, back-fill daily rollups, print the last 30 days' KPIs and revenue per day, and forecast the next 14 days' revenue. The data
+//! and check it, back-fill daily rollups, print the last 30 days' KPIs and revenue per day, forecast the next 14 days' revenue, and write
+//! the last complete month's report as PDF, XLSX and CSV. The data
 //! goes to a private temporary directory (removed afterwards) unless `--out` names one, and user ids
 //! are pseudonymised with an ephemeral key of the process unless ANALYTICS_PSEUDONYM_KEY is set.
 
@@ -8,12 +9,13 @@ use std::path::PathBuf;
 use clap::Args;
 use halobuzz_analytics::api::{
     self, BackfillRequest, CheckAlertsRequest, ConfigOptions, DataSource, Day, Decimalish,
-    ForecastRequest, FunnelRequest, GenerateRequest, KpiRequest, RetentionMatrixRequest,
-    TimeSeriesRequest,
+    ForecastRequest, FunnelRequest, GenerateRequest, KpiRequest, PeriodKind, ReportRequest,
+    RetentionMatrixRequest, TimeSeriesRequest,
 };
 use halobuzz_analytics::calendar::{add_days, DateRange, Granularity};
 use halobuzz_analytics::generate::{write_directory, ExtJsonMode, GeneratorConfig, RevenueDrop};
 use halobuzz_analytics::kpi::CountryFilter;
+use halobuzz_analytics::report::ReportFormat;
 use halobuzz_analytics::Error;
 
 use super::to_json;
@@ -35,6 +37,10 @@ pub struct DemoArgs {
     /// Random seed.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Write the demo's reports (PDF, XLSX, CSV) here (default: a new folder under the system's
+    /// temporary directory, kept after the demo).
+    #[arg(long, value_name = "DIR")]
+    reports_out: Option<PathBuf>,
 }
 
 /// The demo's exchange rate (METRICS.md: no built-in default in production paths; the demo sets one).
@@ -47,6 +53,7 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
         users,
         days,
         seed,
+        reports_out,
     } = args;
     let temp;
     let dir = match out {
@@ -228,6 +235,48 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
         "{}",
         indent(&render::metric_forecast_short(&forecast, 80.0))
     );
+
+    let at = Day(add_days(all.to, 1));
+    let month = ReportRequest {
+        at: Some(at),
+        ..ReportRequest::new(PeriodKind::Monthly, ReportFormat::Pdf)
+    }
+    .resolve(&engine)?;
+    outln!(
+        "\n9. The monthly report of {} … {} (against {} … {}) as PDF, XLSX and CSV\n",
+        month.range.from,
+        month.range.to,
+        month.previous.from,
+        month.previous.to
+    );
+    let reports_dir = match reports_out {
+        Some(d) => d,
+        None => tempfile::Builder::new()
+            .prefix("halobuzz-demo-reports-")
+            .tempdir()
+            .map_err(|source| Error::Write {
+                path: std::env::temp_dir(),
+                source,
+            })?
+            .keep(),
+    };
+    std::fs::create_dir_all(&reports_dir).map_err(|source| Error::Write {
+        path: reports_dir.clone(),
+        source,
+    })?;
+    for format in [ReportFormat::Pdf, ReportFormat::Xlsx, ReportFormat::Csv] {
+        let report = ReportRequest {
+            at: Some(at),
+            ..ReportRequest::new(PeriodKind::Monthly, format)
+        }
+        .run(&engine)?;
+        let path = reports_dir.join(&report.file_name);
+        std::fs::write(&path, &report.bytes).map_err(|source| Error::Write {
+            path: path.clone(),
+            source,
+        })?;
+        outln!("   {:>9} bytes  {}", report.bytes.len(), path.display());
+    }
     Ok(())
 }
 
