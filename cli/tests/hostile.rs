@@ -135,7 +135,7 @@ fn push(args: &mut Vec<String>, flag: String, value: &Value) {
 }
 
 /// The configuration keys the engine commands have flags for.
-const CONFIG_FLAGS: [&str; 9] = [
+const CONFIG_FLAGS: [&str; 10] = [
     "usdToNpr",
     "pseudonymKey",
     "now",
@@ -145,6 +145,7 @@ const CONFIG_FLAGS: [&str; 9] = [
     "settleMinutes",
     "ephemeralPseudonymKey",
     "revealUserIds",
+    "reportsDir",
 ];
 
 /// The operations of the corpus the command line has no command for (the bindings' alert-rule
@@ -259,6 +260,16 @@ fn command_line(case: &Value, data: &str) -> (Vec<String>, bool) {
         "storedForecasts" => (
             vec!["forecast", "--stored", "--json"],
             &["metric", "country", "from", "to"],
+            &[],
+        ),
+        "report" => (
+            vec!["report", "--json", "--out", "/dev/null"],
+            &["period", "from", "to", "at", "format", "country", "store"],
+            &[],
+        ),
+        "reports" => (
+            vec!["report", "--list", "--json"],
+            &["format", "from", "to"],
             &[],
         ),
         "open" => (

@@ -15,7 +15,8 @@ use halobuzz_analytics::api::{
     RetentionMatrixRequest, StoredCohortsRequest, TimeSeriesRequest,
 };
 use halobuzz_analytics::api::{
-    ForecastBatchRequest, ForecastRequest, SeriesForecastRequest, StoredForecastsRequest,
+    ForecastBatchRequest, ForecastRequest, ReportRequest, ReportsRequest, SeriesForecastRequest,
+    StoredForecastsRequest,
 };
 use halobuzz_analytics::Error;
 use serde_json::{json, Value};
@@ -167,6 +168,12 @@ fn run(case: &Value) -> Result<(), Error> {
                 .run(&engine)
                 .map(drop)
         }
+        "report" => api::decode::<ReportRequest>("options", args, NameStyle::Camel)?
+            .run(&engine)
+            .map(drop),
+        "reports" => api::decode::<ReportsRequest>("filter", args, NameStyle::Camel)?
+            .run(&engine)
+            .map(drop),
         other => panic!("unknown operation {other}"),
     }
 }
