@@ -16,6 +16,7 @@ pub mod kpis;
 pub mod metrics;
 pub mod quality;
 pub mod rollup;
+pub mod schedule;
 pub mod timeseries;
 
 use std::io::Write as _;

@@ -67,7 +67,10 @@ pub fn due_jobs(state: &SchedulerState, now: DateTime<Utc>) -> Vec<DueRun> {
         if !job.enabled {
             continue;
         }
-        let from = job.cursor.unwrap_or(job.since).max(job.since);
+        // Instances after the cursor; without one, from `since` on, inclusive (a job registered at
+        // 03:00 runs its 03:00 instance: instances are whole minutes, so one second before is "at").
+        let registered = job.since - Duration::seconds(1);
+        let from = job.cursor.map_or(registered, |c| c.max(registered));
         if from >= now {
             continue;
         }
