@@ -42,8 +42,10 @@ fn local(t: DateTime<Utc>) -> String {
 /// jobs and next-run tables).
 fn empty_engine(start: &str) -> (Engine, Arc<SteppingClock>) {
     let clock = Arc::new(SteppingClock::new(utc(start)));
-    let mut config = Config::default();
-    config.clock = ClockHandle::shared(clock.clone());
+    let config = Config {
+        clock: ClockHandle::shared(clock.clone()),
+        ..Config::default()
+    };
     let store = Arc::new(InMemoryStoreBuilder::new().build());
     (Engine::new(store, config), clock)
 }
