@@ -33,7 +33,7 @@ use halobuzz_analytics::{Error, ErrorCategory};
 
 use commands::{
     alerts, backfill, cohorts, demo, forecast, funnel, generate, hosts, kpis, metrics, quality,
-    report, rollup, timeseries,
+    report, rollup, schedule, timeseries,
 };
 
 /// How errors and exit statuses look; shown at the end of every `--help`.
@@ -102,6 +102,9 @@ enum Command {
     /// The main job: generate a dataset, check it, back-fill rollups, print the last 30 days' KPIs.
     #[command(after_help = AFTER_HELP)]
     Demo(demo::DemoArgs),
+    /// The scheduler of recurring jobs: status, next runs, one pass (run-due) or a daemon.
+    #[command(after_help = AFTER_HELP)]
+    Schedule(schedule::ScheduleArgs),
     /// Check a mongoexport directory or a MongoDB database and print its data-quality report.
     #[command(after_help = AFTER_HELP)]
     Quality(quality::QualityArgs),
@@ -166,6 +169,7 @@ fn run(command: Command) -> Result<(), Error> {
         Command::Report(args) => report::run(args),
         Command::Backfill(args) => backfill::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Schedule(args) => schedule::run(args),
         Command::Quality(args) => quality::run(args),
         Command::Metrics(args) => metrics::run(args),
     }

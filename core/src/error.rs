@@ -82,6 +82,15 @@ pub enum Error {
         /// Which total.
         what: String,
     },
+    /// A capability this build of the engine does not have yet (a scheduled job whose work is not
+    /// available, such as reports before they are merged).
+    #[error("{what} is not available: {reason}")]
+    Unsupported {
+        /// What was asked for.
+        what: String,
+        /// Why it is not available and what to do instead.
+        reason: String,
+    },
     /// A bug: an invariant of the engine did not hold, or a panic was caught at a binding's edge.
     #[error("internal error in halobuzz-analytics (a bug; please report it with the arguments used): {0}")]
     Internal(String),
@@ -154,6 +163,7 @@ impl Error {
             Error::Encode { .. } => "ENCODE_FAILED",
             Error::Storage { .. } => "STORAGE_ERROR",
             Error::Overflow { .. } => "OVERFLOW",
+            Error::Unsupported { .. } => "UNSUPPORTED",
             Error::Internal(_) => "INTERNAL_ERROR",
         }
     }
@@ -161,7 +171,9 @@ impl Error {
     /// The category of the error (decided here once for every front end).
     pub fn category(&self) -> ErrorCategory {
         match self {
-            Error::InvalidArgument { .. } => ErrorCategory::InvalidInput,
+            Error::InvalidArgument { .. } | Error::Unsupported { .. } => {
+                ErrorCategory::InvalidInput
+            }
             Error::Read { .. }
             | Error::AmbiguousDataFile { .. }
             | Error::NotADataDirectory(_)

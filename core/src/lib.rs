@@ -18,6 +18,7 @@
 //! - [`anomaly`]: seasonal hybrid ESD and the robust z-score on a series.
 //! - [`kpi`]: daily rollups, range KPI reports and time series.
 //! - [`calendar`]: days, weeks and months in the reporting time zone.
+//! - [`schedule`]: the scheduler of recurring jobs, driven by the host, on the engine's clock.
 
 pub mod alert;
 pub mod anomaly;
@@ -40,6 +41,7 @@ pub mod naming;
 pub mod privacy;
 pub mod quality;
 pub mod report;
+pub mod schedule;
 pub mod store;
 
 pub use engine::{

@@ -18,6 +18,8 @@ mod edge_cases;
 mod numbers;
 #[path = "mongo/pushdown.rs"]
 mod pushdown;
+#[path = "mongo/reports.rs"]
+mod reports;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};

@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod quality;
 pub mod report;
 pub mod rollup;
+pub mod schedule;
 pub mod timeseries;
 
 use std::io::Write as _;

@@ -12,7 +12,8 @@
 //!   lifecycle;
 //! - [`funnel`]: built-in signup funnels and custom event funnels.
 //! - [`hosts`]: host performance;
-//! - [`forecast`]: forecasts of any series, many series, and catalog metrics.
+//! - [`forecast`]: forecasts of any series, many series, and catalog metrics;
+//! - [`schedule`]: the scheduler's options, next runs, passes and run history.
 //!
 //! Names: requests and responses are camelCase (JSON, JavaScript); a front end whose language spells
 //! names otherwise (Python's snake_case, the CLI's kebab-case flags) passes its [`NameStyle`] to
@@ -28,6 +29,7 @@ pub mod hosts;
 pub mod kpi;
 pub mod open;
 pub mod report;
+pub mod schedule;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -56,6 +58,10 @@ pub use open::{
     open, open_generated, open_store, DataSource, GenerateRequest, Generated, RevenueDropRequest,
 };
 pub use report::{PeriodKind, ReportInfo, ReportRequest, ReportsRequest};
+pub use schedule::{
+    JobOptions, NextRunsRequest, NextRunsResponse, RunDueRequest, RunHistoryRequest,
+    SchedulerOptions,
+};
 
 use crate::naming::{kebab_case, snake_case};
 use crate::{Error, Result};
