@@ -6,6 +6,10 @@ pub mod content;
 pub mod fixture;
 pub mod format;
 pub mod period;
+pub mod tabular;
+pub mod xlsx;
 
 pub use content::{ReportContent, NO_DATA};
 pub use period::{ReportPeriod, ResolvedPeriod};
+pub use tabular::{render_csv, render_json};
+pub use xlsx::render_xlsx;
