@@ -16,8 +16,8 @@
 //!   zero).
 //!
 //! A missing value is the text "no data" ([`NO_DATA`](super::NO_DATA)) in its cell; a table without
-//! rows says "no data" under its header and has no chart. Header rows are frozen and columns fitted. The layout is
-//! described in `docs/reports-tables.md`.
+//! rows says "no data" under its header and has no chart. Header rows are frozen and columns fitted.
+//! The layout is described in `docs/reports-tables.md`.
 
 mod cells;
 mod sheets;
