@@ -5,7 +5,9 @@
 #
 # Usage: bindings-python/scripts/test.sh [pytest arguments...]
 # Environment: PYTHON (interpreter for the virtualenv, default python3), HALOBUZZ_PY_VENV (virtualenv,
-# default bindings-python/.venv), HALOBUZZ_PY_RELEASE=1 to build the extension with --release.
+# default bindings-python/.venv), HALOBUZZ_PY_RELEASE=1 to build the extension with --release,
+# HALOBUZZ_PY_PREPARE_ONLY=1 to stop once the virtualenv has the requirements (scripts/test-all does
+# this first: the Rust report tests read the XLSX back with its openpyxl).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,6 +27,9 @@ fi
 py="$venv/bin/python"
 # Already satisfied requirements are not downloaded again.
 "$py" -m pip install --quiet --disable-pip-version-check -r "$here/requirements-dev.txt"
+if [[ "${HALOBUZZ_PY_PREPARE_ONLY:-0}" == "1" ]]; then
+    exit 0
+fi
 
 echo "== Python binding: build =="
 # The CLI is the reference the tests compare against (its JSON output on the same data).

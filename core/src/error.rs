@@ -91,6 +91,17 @@ pub enum Error {
         /// Why it is not available and what to do instead.
         reason: String,
     },
+    /// A report could not be rendered in a file format.
+    #[error("cannot render the report as {format}: {reason}")]
+    Render {
+        /// `xlsx`, `csv`, `json`, …
+        format: &'static str,
+        /// The renderer's reason.
+        reason: String,
+        /// The renderer's error, when there is one.
+        #[source]
+        source: Option<BoxError>,
+    },
     /// A bug: an invariant of the engine did not hold, or a panic was caught at a binding's edge.
     #[error("internal error in halobuzz-analytics (a bug; please report it with the arguments used): {0}")]
     Internal(String),
@@ -164,6 +175,7 @@ impl Error {
             Error::Storage { .. } => "STORAGE_ERROR",
             Error::Overflow { .. } => "OVERFLOW",
             Error::Unsupported { .. } => "UNSUPPORTED",
+            Error::Render { .. } => "RENDER_FAILED",
             Error::Internal(_) => "INTERNAL_ERROR",
         }
     }
@@ -181,7 +193,7 @@ impl Error {
             Error::Write { .. } | Error::Encode { .. } | Error::Storage { .. } => {
                 ErrorCategory::Storage
             }
-            Error::Internal(_) => ErrorCategory::Internal,
+            Error::Render { .. } | Error::Internal(_) => ErrorCategory::Internal,
         }
     }
 
@@ -214,6 +226,18 @@ impl Error {
     {
         Error::Encode {
             what: what.into(),
+            reason: source.to_string(),
+            source: Some(Box::new(source)),
+        }
+    }
+
+    /// A rendering failure of the report as `format`, caused by `source`.
+    pub fn render<E>(format: &'static str, source: E) -> Self
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        Error::Render {
+            format,
             reason: source.to_string(),
             source: Some(Box::new(source)),
         }

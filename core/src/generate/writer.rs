@@ -27,7 +27,8 @@ pub enum ExtJsonMode {
 /// One open collection file.
 enum Output {
     Plain(BufWriter<File>),
-    Gzip(GzEncoder<BufWriter<File>>),
+    // Boxed: with flate2's zlib-rs backend (which the XLSX writer's zip enables) the encoder is large.
+    Gzip(Box<GzEncoder<BufWriter<File>>>),
 }
 
 impl Output {
@@ -119,7 +120,7 @@ impl DirectoryWriter {
             let file = create_own(&path)?;
             let buffered = BufWriter::with_capacity(256 * 1024, file);
             let output = if options.gzip {
-                Output::Gzip(GzEncoder::new(buffered, Compression::fast()))
+                Output::Gzip(Box::new(GzEncoder::new(buffered, Compression::fast())))
             } else {
                 Output::Plain(buffered)
             };

@@ -1,6 +1,6 @@
 //! Reports (issue 15): the periods a report covers ([`period`]), what a report says ([`content`],
 //! assembled by the engine), how values print ([`format`]), and the renderers that lay the content
-//! out as PDF, XLSX, CSV or JSON.
+//! out as PDF, XLSX ([`xlsx`]), CSV or JSON ([`tabular`]).
 
 pub mod content;
 pub mod fixture;
@@ -9,19 +9,24 @@ pub mod labels;
 pub mod period;
 pub mod record;
 pub mod summary;
+pub mod tabular;
+pub mod xlsx;
 
 pub use content::{ReportContent, NO_DATA};
 pub use period::{ReportPeriod, ResolvedPeriod};
 pub use record::{ReportFormat, ReportRecord};
+pub use tabular::{render_csv, render_json};
+pub use xlsx::render_xlsx;
 
 /// `content` in `format`.
 pub fn render(content: &ReportContent, format: ReportFormat) -> crate::Result<Vec<u8>> {
     match format {
-        ReportFormat::Json => serde_json::to_vec_pretty(content)
-            .map_err(|e| crate::Error::encode("the report as JSON", e)),
-        other => Err(crate::Error::invalid_argument(
+        ReportFormat::Json => render_json(content),
+        ReportFormat::Csv => render_csv(content),
+        ReportFormat::Xlsx => render_xlsx(content),
+        ReportFormat::Pdf => Err(crate::Error::invalid_argument(
             "format",
-            format!("{} reports are not built yet", other.extension()),
+            "pdf reports are not built yet",
         )),
     }
 }
