@@ -342,6 +342,36 @@ fn xlsx_opens_with_openpyxl_with_the_engines_values_and_formats() {
     check_with_openpyxl(&sample());
 }
 
+/// The same check on a report the engine assembled from generated platform data (its KPI values,
+/// daily series, cohorts and forecast), not only on the fixture.
+#[test]
+fn xlsx_of_an_engine_report_opens_with_openpyxl() {
+    use halobuzz_analytics::api::{self, ConfigOptions, Decimalish, GenerateRequest, NameStyle};
+    let options = ConfigOptions {
+        usd_to_npr: Some(Decimalish::Text("133.5".into())),
+        ephemeral_pseudonym_key: true,
+        now: Some("2026-05-04T02:00:00Z".into()),
+        ..ConfigOptions::default()
+    };
+    let gen = GenerateRequest {
+        users: Some(400),
+        days: Some(60),
+        seed: Some(3),
+        start: Some("2026-03-01".parse().expect("date")),
+        ..GenerateRequest::default()
+    };
+    let engine = api::open_generated(gen, options).expect("engine").engine;
+    let request: api::ReportRequest = api::decode(
+        "report",
+        json!({"period": "monthly", "format": "xlsx"}),
+        NameStyle::Camel,
+    )
+    .expect("request");
+    let content = request.content(&engine).expect("content");
+    assert!(content.daily.has_data() && content.forecast.is_some());
+    check_with_openpyxl(&content);
+}
+
 #[test]
 fn xlsx_without_data_opens_with_openpyxl() {
     check_with_openpyxl(&sample_without_data());
