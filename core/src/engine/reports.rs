@@ -37,6 +37,8 @@ pub const DAILY_METRICS: &[&str] = &[
 ];
 /// Days of the revenue forecast a report shows.
 pub const FORECAST_DAYS: usize = 14;
+/// Days of history the revenue forecast is fitted on (at most).
+const FORECAST_HISTORY_DAYS: i64 = 730;
 /// Days of history shown before the forecast.
 const FORECAST_HISTORY_SHOWN: i64 = 28;
 /// Weeks of signup cohorts in the retention heat map.
@@ -287,11 +289,17 @@ impl Engine {
         country: CountryFilter,
     ) -> Result<Option<ForecastBlock>> {
         let metric = MetricId(Metric::parse("revenue.total")?);
+        // Two years of history, but not before the first signup: earlier days hold no revenue, and
+        // on a database each of them would be rolled up (empty) before the forecast could start.
+        let mut from = add_days(range.to, 1 - FORECAST_HISTORY_DAYS);
+        if let Some(first) = self.directory()?.first_signup_day() {
+            from = from.max(first.min(range.to));
+        }
         let request = ForecastRequest {
             metric,
             horizon: Some(FORECAST_DAYS),
             country,
-            from: None,
+            from: Some(Day(from)),
             to: Some(Day(range.to)),
             season_length: Some(SeasonLengths::Many(vec![7.0])),
             store: false,

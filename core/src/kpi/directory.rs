@@ -220,6 +220,12 @@ impl UserDirectory {
             .filter(|d| *d != NO_SIGNUP)
     }
 
+    /// The earliest local signup day of any user with a document.
+    pub fn first_signup_day(&self) -> Option<chrono::NaiveDate> {
+        let first = self.signup_day.iter().filter(|d| **d != NO_SIGNUP).min()?;
+        chrono::NaiveDate::from_num_days_from_ce_opt(*first)
+    }
+
     /// Number of users.
     pub fn len(&self) -> usize {
         self.users.len()
