@@ -37,8 +37,9 @@ pub const DAILY_METRICS: &[&str] = &[
 ];
 /// Days of the revenue forecast a report shows.
 pub const FORECAST_DAYS: usize = 14;
-/// Days of history the revenue forecast is fitted on (at most).
-const FORECAST_HISTORY_DAYS: i64 = 730;
+/// Days of history the revenue forecast is fitted on (at most): 26 weeks, enough for the weekly
+/// season a 14-day forecast needs; yearly patterns need the forecast operation's longer history.
+const FORECAST_HISTORY_DAYS: i64 = 182;
 /// Days of history shown before the forecast.
 const FORECAST_HISTORY_SHOWN: i64 = 28;
 /// Weeks of signup cohorts in the retention heat map.
@@ -289,8 +290,8 @@ impl Engine {
         country: CountryFilter,
     ) -> Result<Option<ForecastBlock>> {
         let metric = MetricId(Metric::parse("revenue.total")?);
-        // Two years of history, but not before the first signup: earlier days hold no revenue, and
-        // on a database each of them would be rolled up (empty) before the forecast could start.
+        // Not before the first signup either: earlier days hold no revenue, and on a database each of
+        // them would be rolled up (empty) before the forecast could start.
         let mut from = add_days(range.to, 1 - FORECAST_HISTORY_DAYS);
         if let Some(first) = self.directory()?.first_signup_day() {
             from = from.max(first.min(range.to));
