@@ -17,6 +17,7 @@ use halobuzz_analytics::api::{
 use halobuzz_analytics::api::{
     ForecastBatchRequest, ForecastRequest, SeriesForecastRequest, StoredForecastsRequest,
 };
+use halobuzz_analytics::api::{ReportRequest, ReportsRequest};
 use halobuzz_analytics::Error;
 use serde_json::{json, Value};
 
@@ -167,6 +168,15 @@ fn run(case: &Value) -> Result<(), Error> {
                 .run(&engine)
                 .map(drop)
         }
+        "report" => api::decode::<ReportRequest>("options", args, NameStyle::Camel)?
+            .run(&engine)
+            .map(drop),
+        "reports" => api::decode::<ReportsRequest>("filter", args, NameStyle::Camel)?
+            .run(&engine)
+            .map(drop),
+        "reportFile" => engine
+            .report_file(args["id"].as_str().unwrap_or_default())
+            .map(drop),
         other => panic!("unknown operation {other}"),
     }
 }
