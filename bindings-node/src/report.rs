@@ -10,8 +10,10 @@ use std::path::PathBuf;
 
 use halobuzz_analytics::api::{ReportInfo, ReportRequest, ReportsRequest};
 use halobuzz_analytics::Error as CoreError;
-use napi::bindgen_prelude::{AsyncTask, Buffer, Either, JsObjectValue, Object, Unknown};
-use napi::{Env, Task};
+use napi::bindgen_prelude::{
+    AsyncTask, Buffer, Either, FromNapiValue, JsObjectValue, Object, Unknown,
+};
+use napi::{Env, JsValue, Task};
 use napi_derive::napi;
 use serde::Serialize;
 

@@ -108,7 +108,9 @@ pub(crate) fn config_dict<'py>(py: Python<'py>, c: &Config) -> PyResult<Bound<'p
     d.set_item("backfill_concurrency", c.backfill_concurrency)?;
     d.set_item(
         "reports_dir",
-        c.reports_dir.as_ref().map(|p| p.to_string_lossy().into_owned()),
+        c.reports_dir
+            .as_ref()
+            .map(|p| p.to_string_lossy().into_owned()),
     )?;
     Ok(d.into_any())
 }

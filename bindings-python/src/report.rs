@@ -43,7 +43,10 @@ fn report_request(
 
 /// The request with its period resolved against `engine` (no data is read), so that a refused period
 /// is raised at once, naming the Python parameter (`start` for the request's `from`).
-fn resolved(engine: &halobuzz_analytics::Engine, request: ReportRequest) -> PyResult<ReportRequest> {
+fn resolved(
+    engine: &halobuzz_analytics::Engine,
+    request: ReportRequest,
+) -> PyResult<ReportRequest> {
     request.resolve(engine).map_err(|e| raise(e, RANGE))?;
     Ok(request)
 }

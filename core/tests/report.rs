@@ -248,7 +248,9 @@ fn stored_reports_are_listed_and_fetched_with_their_checksum() {
     let named = out.path().join("r.json");
     assert_eq!(g.write_to(&named).unwrap(), named);
     assert_eq!(std::fs::read(&named).unwrap(), g.bytes);
-    let err = g.write_to(out.path().join("no/such/dir/r.json")).unwrap_err();
+    let err = g
+        .write_to(out.path().join("no/such/dir/r.json"))
+        .unwrap_err();
     assert_eq!(err.code(), "WRITE_FAILED");
     let filtered: ReportsRequest =
         api::decode("reports", json!({"period": "monthly"}), NameStyle::Camel).unwrap();
