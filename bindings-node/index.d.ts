@@ -1175,7 +1175,8 @@ export interface ReportInfo {
 
 /** `Engine.report`: the file and what it is. */
 export interface GeneratedReport extends ReportInfo {
-  data: Buffer
+  /** The file: a Node `Buffer` (a `Uint8Array`). */
+  data: Uint8Array
 }
 
 /** `Engine.writeReport`: what was written, and where. */
@@ -1187,7 +1188,8 @@ export interface WrittenReport extends ReportInfo {
 /** `Engine.reportFile`: a stored report's record and file. */
 export interface StoredReport {
   record: ReportRecord
-  data: Buffer
+  /** The file: a Node `Buffer` (a `Uint8Array`). */
+  data: Uint8Array
 }
 
 /** One metric of a report's KPI table, in the period and in the period before. */
