@@ -1139,6 +1139,144 @@ export interface MetricForecast {
   notes: Array<string>
 }
 
+/** A report's format. */
+export type ReportFormat = 'pdf' | 'xlsx' | 'csv' | 'json'
+
+/** An `analyticsreports` record: one produced report file. */
+export interface ReportRecord {
+  appId: string
+  /** Derived from what the report covers: producing the same report again replaces it. */
+  id: string
+  period: 'daily' | 'weekly' | 'monthly' | 'custom'
+  format: ReportFormat
+  from: string
+  to: string
+  country: CountryKey
+  /** `halobuzz-<period>-<from>-<to>.<ext>` (`-<country>` before the extension for one country). */
+  fileName: string
+  /** Bytes. */
+  size: number
+  /** SHA-256 of the file, lowercase hex. */
+  checksum: string
+  /** An instant (the engine's clock). */
+  createdAt: string
+}
+
+/** What `Engine.report` says about the file besides its bytes. */
+export interface ReportInfo {
+  fileName: string
+  /** `application/pdf`, `application/json`, … */
+  mimeType: string
+  /** Whether the file was written to `reportsDir` and recorded. */
+  stored: boolean
+  /** The record (as stored, or as it would be stored). */
+  record: ReportRecord
+}
+
+/** `Engine.report`: the file and what it is. */
+export interface GeneratedReport extends ReportInfo {
+  /** The file: a Node `Buffer` (a `Uint8Array`). */
+  data: Uint8Array
+}
+
+/** `Engine.writeReport`: what was written, and where. */
+export interface WrittenReport extends ReportInfo {
+  /** The file written. */
+  path: string
+}
+
+/** `Engine.reportFile`: a stored report's record and file. */
+export interface StoredReport {
+  record: ReportRecord
+  /** The file: a Node `Buffer` (a `Uint8Array`). */
+  data: Uint8Array
+}
+
+/** One metric of a report's KPI table, in the period and in the period before. */
+export interface ReportKpiRow {
+  metric: string
+  label: string
+  unit: MetricUnit
+  value: number | null
+  previous: number | null
+  /** % change; null without both values or with a zero `previous`. */
+  changePct: number | null
+  higherIsBetter: boolean
+}
+
+/** A report's KPI table of one section. */
+export interface ReportKpiSection {
+  section: MetricSection
+  title: string
+  rows: Array<ReportKpiRow>
+}
+
+/** One metric's daily values in a report. */
+export interface ReportDailyColumn {
+  metric: string
+  label: string
+  unit: MetricUnit
+  /** One per day of `dates`. */
+  values: Array<number | null>
+  /** One per day of `previousDates`. */
+  previous: Array<number | null>
+}
+
+/** A report's open alert. */
+export interface ReportAlertRow {
+  severity: Severity
+  status: 'active' | 'acknowledged' | 'pending'
+  title: string
+  metric: string
+  country: CountryKey
+  current: number | null
+  baseline: number | null
+  deviationPct: number | null
+  /** An instant. */
+  since: string
+  rootCause: string | null
+}
+
+/** `Engine.reportContent`: everything a report shows, as data (the JSON format's content). */
+export interface ReportContent {
+  title: string
+  period: 'daily' | 'weekly' | 'monthly' | 'custom'
+  from: string
+  to: string
+  previousFrom: string
+  previousTo: string
+  /** The local day the period was resolved as of. */
+  asOf: string
+  /** An instant (the engine's clock). */
+  generatedAt: string
+  /** `YYYY-MM-DD HH:MM ±HH:MM` in `timezone`. */
+  generatedLocal: string
+  timezone: string
+  country: CountryKey
+  currency: string
+  /** What changed and why, one paragraph. */
+  summary: string
+  sections: Array<ReportKpiSection>
+  daily: { dates: Array<string>; previousDates: Array<string>; columns: Array<ReportDailyColumn> }
+  /** NPR per payment method, largest first. */
+  paymentMethods: Array<{ key: string; label: string; value: number }>
+  topCreators: Array<{ rank: number; hostId: string; username: string | null; revenueCoins: number; streams: number; viewers: number }>
+  cohorts: { granularity: 'week' | 'month'; days: Array<number>; rows: Array<{ cohort: string; size: number; rates: Array<number | null> }> }
+  alerts: Array<ReportAlertRow>
+  forecast: {
+    metric: string
+    unit: MetricUnit
+    model: string
+    mase: number | null
+    level: number
+    /** `[date, value]` pairs of the days shown before the forecast. */
+    history: Array<[string, number]>
+    points: Array<{ date: string; value: number; lower: number; upper: number }>
+    total: number
+  } | null
+  notes: Array<string>
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -1323,6 +1461,39 @@ export declare class Engine {
    * country?, from?, to? }` filter by metric, country and the last day of history.
    */
   storedForecasts(query?: StoredForecastsQuery | undefined | null): Promise<Array<MetricForecast>>
+  /**
+   * Produces the report of a period (`{ period, from?, to?, at?, format?, country?, store? }`):
+   * `period` is `daily` (the day before `at`), `weekly` (the last Monday–Sunday week ended before
+   * `at`), `monthly` (the last calendar month ended before `at`) or `custom` (`from`…`to`); `at`
+   * defaults to today by the engine's clock. `format` is `pdf` (default), `xlsx`, `csv` or `json`.
+   * With `store: true` the file is also written to the configured `reportsDir` and recorded in
+   * `analyticsreports`. Resolves to `{ fileName, mimeType, stored, record, data }`, `data` the file
+   * as a `Buffer`.
+   */
+  report(options: ReportOptions): Promise<GeneratedReport>
+  /**
+   * Produces a report as `report` does and writes it to `path`: that file, or, when `path` is an
+   * existing directory, the report's own file name in it (`halobuzz-<period>-<from>-<to>.<ext>`).
+   * Resolves to `{ fileName, mimeType, stored, record, path }`, `path` the file written.
+   */
+  writeReport(options: ReportOptions, path: string): Promise<WrittenReport>
+  /**
+   * What the report of a period shows, as data (the same options as `report`; `format` and `store`
+   * are accepted and ignored): KPI sections against the previous period, daily series, payment
+   * methods, top creators, cohorts, open alerts, the revenue forecast, the written summary.
+   */
+  reportContent(options: ReportOptions): Promise<ReportContent>
+  /**
+   * The stored reports' records, newest first: `{ id?, period?, format?, from?, to?, limit? }`
+   * filter by id, period kind, format and the days covered (at most `limit`, default 100).
+   */
+  reports(filter?: ReportFilter | undefined | null): Promise<Array<ReportRecord>>
+  /**
+   * A stored report: `{ record, data }`, `data` its file as a `Buffer`, checked against the record's
+   * size and checksum (a file changed since rejects with `STORAGE_ERROR`; an unknown id with
+   * `INVALID_ARGUMENT`).
+   */
+  reportFile(id: string): Promise<StoredReport>
 }
 
 /** Which stored alerts `alerts()` returns; every field optional. */
@@ -1434,8 +1605,9 @@ export interface EngineConfig {
   /**
    * Read the previous analytics service's variables from the process environment first (default
    * `false`): `REPORTS_TZ`, `ANALYTICS_APP_ID`, `USD_TO_NPR`, `ANALYTICS_PSEUDONYM_KEY`,
-   * `ALERT_DROP_PCT`, `ALERT_PAYER_DROP_PCT`, `ALERT_ABUSE_THRESHOLD`, `ALERT_INFRA_THRESHOLD`,
-   * `ALERT_CHURN_THRESHOLD`, `ALERT_ENGAGEMENT_DROP_PCT`; unset or empty ones keep the defaults.
+   * `REPORTS_STORAGE_DIR`, `ALERT_DROP_PCT`, `ALERT_PAYER_DROP_PCT`, `ALERT_ABUSE_THRESHOLD`,
+   * `ALERT_INFRA_THRESHOLD`, `ALERT_CHURN_THRESHOLD`, `ALERT_ENGAGEMENT_DROP_PCT`; unset or empty ones
+   * keep the defaults.
    */
   readEnv?: boolean
   /** The same variables given explicitly, e.g. `process.env` (read after `readEnv`, if both). */
@@ -1481,6 +1653,11 @@ export interface EngineConfig {
    * reproducible runs; the system clock otherwise.
    */
   now?: string
+  /**
+   * The directory stored reports' files are written to (`report({ store: true })`;
+   * `REPORTS_STORAGE_DIR`). Without it, reports are produced but cannot be stored.
+   */
+  reportsDir?: string
 }
 
 /** The instant of an alert explanation (`evaluateAlerts`). */
@@ -1711,6 +1888,46 @@ export interface OpenOptions {
 export interface RecentBackfillQuery {
   /** Days, ending with the last settled one (1 … `maxRangeDays`). */
   days: number
+}
+
+/** Which stored reports `reports()` lists; every field optional (core `ReportsRequest`). */
+export interface ReportFilter {
+  /** Only this record. */
+  id?: string
+  /** Only this period kind (`daily`, `weekly`, `monthly`, `custom`). */
+  period?: string
+  /** Only this format. */
+  format?: ReportFormat
+  /** Only reports covering a day on or after this one, `'YYYY-MM-DD'`. */
+  from?: string
+  /** Only reports covering a day on or before this one, `'YYYY-MM-DD'`. */
+  to?: string
+  /** At most this many, newest first (1–10,000; default 100). */
+  limit?: number
+}
+
+/** A period's report (`report`, `writeReport`, `reportContent`; core `ReportRequest`). */
+export interface ReportOptions {
+  /**
+   * `daily` (the day before `at`), `weekly` (the last Monday–Sunday week ended before `at`),
+   * `monthly` (the last calendar month ended before `at`) or `custom` (`from` … `to`).
+   */
+  period: 'daily' | 'weekly' | 'monthly' | 'custom'
+  /** First day of a custom period, `'YYYY-MM-DD'` (custom periods only). */
+  from?: string
+  /** Last day of a custom period, inclusive, `'YYYY-MM-DD'` (custom periods only). */
+  to?: string
+  /**
+   * The local day the period is resolved as of, `'YYYY-MM-DD'` (default: today by the engine's
+   * clock).
+   */
+  at?: string
+  /** `pdf` (default), `xlsx`, `csv` or `json`. */
+  format?: ReportFormat
+  /** `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code. */
+  country?: string
+  /** Also write the file to `reportsDir` and its `analyticsreports` record (default `false`). */
+  store?: boolean
 }
 
 /** Signup cohorts × day N: the signup range, its cohort period and the days N. */

@@ -51,6 +51,9 @@ const OPERATIONS = {
   deliverAlertNotifications: (engine, args) => engine.deliverAlertNotifications(args, () => ({ outcome: 'sent' })),
   forecast: (engine, args) => engine.forecast(args),
   storedForecasts: (engine, args) => engine.storedForecasts(args),
+  report: (engine, args) => engine.report(args),
+  reports: (engine, args) => engine.reports(args),
+  reportFile: (engine, args) => engine.reportFile(args.id),
 }
 
 /** Module functions by the corpus's operation names (they need no engine). */

@@ -3,7 +3,8 @@
 //! (`halobuzz_analytics::api`: `ConfigOptions`, `GenerateRequest`, `KpiRequest`, `TimeSeriesRequest`,
 //! `BackfillRequest`, `RetentionMatrixRequest`, `LifecycleRequest`, `CohortTableRequest`,
 //! `StoredCohortsRequest`, `FunnelRequest`, `HostPerformanceRequest`, `CheckAlertsRequest`,
-//! `EvaluateAlertsRequest`, `DeliverAlertsRequest`, `AlertFilter`, `ChannelConfig`; the alert rule, a
+//! `EvaluateAlertsRequest`, `DeliverAlertsRequest`, `AlertFilter`, `ChannelConfig`, `ReportRequest`,
+//! `ReportsRequest`; the alert rule, a
 //! tagged union, is written by hand in `results.d.ts`). They exist so that `napi build`
 //! writes the matching interfaces into `index.d.ts`;
 //! keep their fields in step with those requests (`__test__/types.test.mjs` checks a few).
@@ -18,8 +19,9 @@ use napi_derive::napi;
 pub struct EngineConfig {
     /// Read the previous analytics service's variables from the process environment first (default
     /// `false`): `REPORTS_TZ`, `ANALYTICS_APP_ID`, `USD_TO_NPR`, `ANALYTICS_PSEUDONYM_KEY`,
-    /// `ALERT_DROP_PCT`, `ALERT_PAYER_DROP_PCT`, `ALERT_ABUSE_THRESHOLD`, `ALERT_INFRA_THRESHOLD`,
-    /// `ALERT_CHURN_THRESHOLD`, `ALERT_ENGAGEMENT_DROP_PCT`; unset or empty ones keep the defaults.
+    /// `REPORTS_STORAGE_DIR`, `ALERT_DROP_PCT`, `ALERT_PAYER_DROP_PCT`, `ALERT_ABUSE_THRESHOLD`,
+    /// `ALERT_INFRA_THRESHOLD`, `ALERT_CHURN_THRESHOLD`, `ALERT_ENGAGEMENT_DROP_PCT`; unset or empty ones
+    /// keep the defaults.
     pub read_env: Option<bool>,
     /// The same variables given explicitly, e.g. `process.env` (read after `readEnv`, if both).
     #[napi(ts_type = "Record<string, string | undefined>")]
@@ -56,6 +58,9 @@ pub struct EngineConfig {
     /// are over, and the bound of valid dates, are then decided as of it. For tests, replays and
     /// reproducible runs; the system clock otherwise.
     pub now: Option<String>,
+    /// The directory stored reports' files are written to (`report({ store: true })`;
+    /// `REPORTS_STORAGE_DIR`). Without it, reports are produced but cannot be stored.
+    pub reports_dir: Option<String>,
 }
 
 /// Alert thresholds, in percent or events per clock hour.
@@ -444,4 +449,45 @@ pub struct StoredForecastsQuery {
     pub from: Option<String>,
     /// … and on or before this day.
     pub to: Option<String>,
+}
+
+/// A period's report (`report`, `writeReport`, `reportContent`; core `ReportRequest`).
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct ReportOptions {
+    /// `daily` (the day before `at`), `weekly` (the last Monday–Sunday week ended before `at`),
+    /// `monthly` (the last calendar month ended before `at`) or `custom` (`from` … `to`).
+    #[napi(ts_type = "'daily' | 'weekly' | 'monthly' | 'custom'")]
+    pub period: String,
+    /// First day of a custom period, `'YYYY-MM-DD'` (custom periods only).
+    pub from: Option<String>,
+    /// Last day of a custom period, inclusive, `'YYYY-MM-DD'` (custom periods only).
+    pub to: Option<String>,
+    /// The local day the period is resolved as of, `'YYYY-MM-DD'` (default: today by the engine's
+    /// clock).
+    pub at: Option<String>,
+    /// `pdf` (default), `xlsx`, `csv` or `json`.
+    #[napi(ts_type = "ReportFormat")]
+    pub format: Option<String>,
+    /// `ALL` (default), `UNKNOWN` or an ISO-3166 alpha-2 code.
+    pub country: Option<String>,
+    /// Also write the file to `reportsDir` and its `analyticsreports` record (default `false`).
+    pub store: Option<bool>,
+}
+
+/// Which stored reports `reports()` lists; every field optional (core `ReportsRequest`).
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct ReportFilter {
+    /// Only this record.
+    pub id: Option<String>,
+    /// Only this period kind (`daily`, `weekly`, `monthly`, `custom`).
+    pub period: Option<String>,
+    /// Only this format.
+    #[napi(ts_type = "ReportFormat")]
+    pub format: Option<String>,
+    /// Only reports covering a day on or after this one, `'YYYY-MM-DD'`.
+    pub from: Option<String>,
+    /// Only reports covering a day on or before this one, `'YYYY-MM-DD'`.
+    pub to: Option<String>,
+    /// At most this many, newest first (1–10,000; default 100).
+    pub limit: Option<u32>,
 }

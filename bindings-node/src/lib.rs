@@ -9,7 +9,7 @@
 //! and date rule is defined in the core.
 //!
 //! [`engine`] is the `Engine` class, [`metrics`] the catalog functions and [`forecast`] the forecasting
-//! functions (and `Engine`'s forecast methods); [`args`] translates
+//! functions (and `Engine`'s forecast methods), [`report`] `Engine`'s report methods; [`args`] translates
 //! arguments, [`progress`] delivers a backfill's progress to its callback, [`notifier`] calls the host's
 //! alert notifier, [`task`] runs calls on the
 //! libuv thread pool, [`error`] converts every error (once), and [`arguments`] declares the option
@@ -23,5 +23,6 @@ pub mod forecast;
 pub mod metrics;
 pub mod notifier;
 pub mod progress;
+pub mod report;
 pub mod task;
 pub mod testing;

@@ -1138,3 +1138,141 @@ export interface MetricForecast {
   filledDays: number
   notes: Array<string>
 }
+
+/** A report's format. */
+export type ReportFormat = 'pdf' | 'xlsx' | 'csv' | 'json'
+
+/** An `analyticsreports` record: one produced report file. */
+export interface ReportRecord {
+  appId: string
+  /** Derived from what the report covers: producing the same report again replaces it. */
+  id: string
+  period: 'daily' | 'weekly' | 'monthly' | 'custom'
+  format: ReportFormat
+  from: string
+  to: string
+  country: CountryKey
+  /** `halobuzz-<period>-<from>-<to>.<ext>` (`-<country>` before the extension for one country). */
+  fileName: string
+  /** Bytes. */
+  size: number
+  /** SHA-256 of the file, lowercase hex. */
+  checksum: string
+  /** An instant (the engine's clock). */
+  createdAt: string
+}
+
+/** What `Engine.report` says about the file besides its bytes. */
+export interface ReportInfo {
+  fileName: string
+  /** `application/pdf`, `application/json`, … */
+  mimeType: string
+  /** Whether the file was written to `reportsDir` and recorded. */
+  stored: boolean
+  /** The record (as stored, or as it would be stored). */
+  record: ReportRecord
+}
+
+/** `Engine.report`: the file and what it is. */
+export interface GeneratedReport extends ReportInfo {
+  /** The file: a Node `Buffer` (a `Uint8Array`). */
+  data: Uint8Array
+}
+
+/** `Engine.writeReport`: what was written, and where. */
+export interface WrittenReport extends ReportInfo {
+  /** The file written. */
+  path: string
+}
+
+/** `Engine.reportFile`: a stored report's record and file. */
+export interface StoredReport {
+  record: ReportRecord
+  /** The file: a Node `Buffer` (a `Uint8Array`). */
+  data: Uint8Array
+}
+
+/** One metric of a report's KPI table, in the period and in the period before. */
+export interface ReportKpiRow {
+  metric: string
+  label: string
+  unit: MetricUnit
+  value: number | null
+  previous: number | null
+  /** % change; null without both values or with a zero `previous`. */
+  changePct: number | null
+  higherIsBetter: boolean
+}
+
+/** A report's KPI table of one section. */
+export interface ReportKpiSection {
+  section: MetricSection
+  title: string
+  rows: Array<ReportKpiRow>
+}
+
+/** One metric's daily values in a report. */
+export interface ReportDailyColumn {
+  metric: string
+  label: string
+  unit: MetricUnit
+  /** One per day of `dates`. */
+  values: Array<number | null>
+  /** One per day of `previousDates`. */
+  previous: Array<number | null>
+}
+
+/** A report's open alert. */
+export interface ReportAlertRow {
+  severity: Severity
+  status: 'active' | 'acknowledged' | 'pending'
+  title: string
+  metric: string
+  country: CountryKey
+  current: number | null
+  baseline: number | null
+  deviationPct: number | null
+  /** An instant. */
+  since: string
+  rootCause: string | null
+}
+
+/** `Engine.reportContent`: everything a report shows, as data (the JSON format's content). */
+export interface ReportContent {
+  title: string
+  period: 'daily' | 'weekly' | 'monthly' | 'custom'
+  from: string
+  to: string
+  previousFrom: string
+  previousTo: string
+  /** The local day the period was resolved as of. */
+  asOf: string
+  /** An instant (the engine's clock). */
+  generatedAt: string
+  /** `YYYY-MM-DD HH:MM ±HH:MM` in `timezone`. */
+  generatedLocal: string
+  timezone: string
+  country: CountryKey
+  currency: string
+  /** What changed and why, one paragraph. */
+  summary: string
+  sections: Array<ReportKpiSection>
+  daily: { dates: Array<string>; previousDates: Array<string>; columns: Array<ReportDailyColumn> }
+  /** NPR per payment method, largest first. */
+  paymentMethods: Array<{ key: string; label: string; value: number }>
+  topCreators: Array<{ rank: number; hostId: string; username: string | null; revenueCoins: number; streams: number; viewers: number }>
+  cohorts: { granularity: 'week' | 'month'; days: Array<number>; rows: Array<{ cohort: string; size: number; rates: Array<number | null> }> }
+  alerts: Array<ReportAlertRow>
+  forecast: {
+    metric: string
+    unit: MetricUnit
+    model: string
+    mase: number | null
+    level: number
+    /** `[date, value]` pairs of the days shown before the forecast. */
+    history: Array<[string, number]>
+    points: Array<{ date: string; value: number; lower: number; upper: number }>
+    total: number
+  } | null
+  notes: Array<string>
+}

@@ -4,9 +4,12 @@
 //! The keywords are the fields of the core's `ConfigOptions` in snake_case; they are translated into
 //! its JSON form and read by `api::decode`, so defaults, the environment variables read with
 //! `read_env=True` (`REPORTS_TZ`, `ANALYTICS_APP_ID`, `USD_TO_NPR`, `ANALYTICS_PSEUDONYM_KEY`,
+//! `REPORTS_STORAGE_DIR`,
 //! `ANALYTICS_MAX_RANGE_DAYS`, `ANALYTICS_SETTLE_MINUTES`, `ALERT_*`), unknown `alerts` keys and every
 //! bound are the core's decisions, with its messages. `now` is the one value translated here: a
 //! timezone-aware `datetime` becomes its RFC 3339 text (`request::instant`).
+
+use std::path::PathBuf;
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -36,6 +39,7 @@ pub(crate) struct ConfigArgs<'py> {
     pub(crate) settle_minutes: Option<i128>,
     pub(crate) backfill_concurrency: Option<i128>,
     pub(crate) now: Option<Bound<'py, PyAny>>,
+    pub(crate) reports_dir: Option<PathBuf>,
 }
 
 impl ConfigArgs<'_> {
@@ -80,6 +84,13 @@ impl ConfigArgs<'_> {
         );
         let now = self.now.as_ref();
         put(&mut o, "now", now.map(|n| instant("now", n)).transpose()?);
+        put(
+            &mut o,
+            "reports_dir",
+            self.reports_dir
+                .as_ref()
+                .map(|d| Value::String(d.to_string_lossy().into_owned())),
+        );
         decode("config", o, SAME)
     }
 }
@@ -95,6 +106,12 @@ pub(crate) fn config_dict<'py>(py: Python<'py>, c: &Config) -> PyResult<Bound<'p
     d.set_item("max_range_days", c.max_range_days)?;
     d.set_item("settle_minutes", c.settle_minutes)?;
     d.set_item("backfill_concurrency", c.backfill_concurrency)?;
+    d.set_item(
+        "reports_dir",
+        c.reports_dir
+            .as_ref()
+            .map(|p| p.to_string_lossy().into_owned()),
+    )?;
     Ok(d.into_any())
 }
 

@@ -68,7 +68,7 @@ impl PyEngine {
     /// Invalid and duplicate documents are skipped and counted in :meth:`quality_report`.
     /// The configuration starts from the environment variables of the previous service
     /// (``REPORTS_TZ``, ``ANALYTICS_APP_ID``, ``USD_TO_NPR``, ``ANALYTICS_PSEUDONYM_KEY``,
-    /// ``ANALYTICS_MAX_RANGE_DAYS``, ``ANALYTICS_SETTLE_MINUTES``, ``ALERT_*``) unless
+    /// ``REPORTS_STORAGE_DIR``, ``ANALYTICS_MAX_RANGE_DAYS``, ``ANALYTICS_SETTLE_MINUTES``, ``ALERT_*``) unless
     /// ``read_env=False``; keyword arguments override them:
     ///
     /// - ``timezone``: IANA reporting time zone (default ``Australia/Sydney``);
@@ -93,6 +93,8 @@ impl PyEngine {
     ///   ``TypeError``): which days are over, and the latest date a request may name (today + 1 in the
     ///   reporting time zone), are then decided as of it, for reproducible runs; by default the
     ///   machine's clock.
+    /// - ``reports_dir``: the directory stored reports are written to (:meth:`report` with
+    ///   ``store=True``; ``REPORTS_STORAGE_DIR``); without it, reports are produced but not stored.
     ///
     /// Ranges must lie within 2000-01-01 and today + 1 and span at most ``max_range_days``; other
     /// ranges raise :class:`InvalidInputError`.
@@ -103,7 +105,8 @@ impl PyEngine {
     #[pyo3(signature = (
         path, *, database=None, read_env=true, timezone=None, app_id=None, usd_to_npr=None,
         pseudonym_key=None, ephemeral_pseudonym_key=false, reveal_user_ids=None, alerts=None,
-        max_range_days=None, settle_minutes=None, backfill_concurrency=None, now=None
+        max_range_days=None, settle_minutes=None, backfill_concurrency=None, now=None,
+        reports_dir=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn from_directory(
@@ -122,6 +125,7 @@ impl PyEngine {
         settle_minutes: Option<i128>,
         backfill_concurrency: Option<i128>,
         now: Option<Bound<'_, PyAny>>,
+        reports_dir: Option<PathBuf>,
     ) -> PyResult<Self> {
         let options = ConfigArgs {
             read_env,
@@ -136,6 +140,7 @@ impl PyEngine {
             settle_minutes,
             backfill_concurrency,
             now,
+            reports_dir,
         }
         .options()?;
         let source = data_source(&path, database.as_deref())?;
@@ -165,7 +170,8 @@ impl PyEngine {
         *, users=None, days=None, seed=None, start=None, revenue_drop=None, invalid_rate=None,
         duplicate_rate=None, read_env=true, timezone=None, app_id=None, usd_to_npr=None,
         pseudonym_key=None, ephemeral_pseudonym_key=false, reveal_user_ids=None, alerts=None,
-        max_range_days=None, settle_minutes=None, backfill_concurrency=None, now=None
+        max_range_days=None, settle_minutes=None, backfill_concurrency=None, now=None,
+        reports_dir=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn generate(
@@ -189,6 +195,7 @@ impl PyEngine {
         settle_minutes: Option<i128>,
         backfill_concurrency: Option<i128>,
         now: Option<Bound<'_, PyAny>>,
+        reports_dir: Option<PathBuf>,
     ) -> PyResult<Self> {
         let request = GeneratorArgs {
             users,
@@ -213,6 +220,7 @@ impl PyEngine {
             settle_minutes,
             backfill_concurrency,
             now,
+            reports_dir,
         }
         .options()?;
         let generated = compute(py, || api::open_generated(request, options))?;
@@ -220,8 +228,8 @@ impl PyEngine {
     }
 
     /// The configuration in effect: ``timezone``, ``app_id``, ``usd_to_npr`` (exact decimal text or
-    /// ``None``), ``alerts``, ``reveal_user_ids``, ``max_range_days``, ``settle_minutes`` and
-    /// ``backfill_concurrency``. The
+    /// ``None``), ``alerts``, ``reveal_user_ids``, ``max_range_days``, ``settle_minutes``,
+    /// ``backfill_concurrency`` and ``reports_dir`` (``None`` when not configured). The
     /// pseudonym key is never shown.
     #[getter]
     fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {

@@ -25,6 +25,7 @@ mod funnel;
 mod generate;
 mod hosts;
 mod kpi;
+mod report;
 mod request;
 mod run;
 

@@ -45,6 +45,7 @@ def test_config_from_keywords_and_environment(monkeypatch: pytest.MonkeyPatch) -
         "max_range_days": 400,
         "settle_minutes": 30,
         "backfill_concurrency": 2,
+        "reports_dir": None,
     }
     assert "s3cret" not in repr(e) + repr(e.config)
     assert repr(e) == "Engine(timezone=\"Asia/Kathmandu\", app_id=\"hb-test\", usd_to_npr=\"133.5\")"

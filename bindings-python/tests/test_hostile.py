@@ -67,6 +67,9 @@ METHODS = {
     "deliverAlertNotifications": "deliver_alert_notifications",
     "forecast": "forecast",
     "storedForecasts": "stored_forecasts",
+    "report": "report",
+    "reports": "reports",
+    "reportFile": "report_file",
 }
 # Operations of the corpus → module functions (they need no engine).
 FUNCTIONS = {"forecastSeries": "forecast_series", "forecastBatch": "forecast_batch"}

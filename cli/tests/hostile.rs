@@ -134,6 +134,9 @@ fn push(args: &mut Vec<String>, flag: String, value: &Value) {
     }
 }
 
+/// Where `report` writes in the hostile cases, which all fail before writing.
+const NULL_DEVICE: &str = if cfg!(windows) { "NUL" } else { "/dev/null" };
+
 /// The configuration keys the engine commands have flags for.
 const CONFIG_FLAGS: [&str; 10] = [
     "usdToNpr",
@@ -262,8 +265,9 @@ fn command_line(case: &Value, data: &str) -> (Vec<String>, bool) {
             &["metric", "country", "from", "to"],
             &[],
         ),
+        // A report is written to --out (no case gets that far).
         "report" => (
-            vec!["report", "--json", "--out", "/dev/null"],
+            vec!["report", "--json", "--out", NULL_DEVICE],
             &["period", "from", "to", "at", "format", "country", "store"],
             &[],
         ),
@@ -271,6 +275,11 @@ fn command_line(case: &Value, data: &str) -> (Vec<String>, bool) {
             vec!["report", "--list", "--json"],
             &["format", "from", "to"],
             &[],
+        ),
+        "reportFile" => (
+            vec!["report", "--json", "--out", NULL_DEVICE],
+            &["id"],
+            &[("id", "fetch")],
         ),
         "open" => (
             vec!["quality"],

@@ -174,6 +174,9 @@ fn run(case: &Value) -> Result<(), Error> {
         "reports" => api::decode::<ReportsRequest>("filter", args, NameStyle::Camel)?
             .run(&engine)
             .map(drop),
+        "reportFile" => engine
+            .report_file(args["id"].as_str().unwrap_or_default())
+            .map(drop),
         other => panic!("unknown operation {other}"),
     }
 }

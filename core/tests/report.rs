@@ -240,6 +240,18 @@ fn stored_reports_are_listed_and_fetched_with_their_checksum() {
     let err = e.report_file(&g.record.id).unwrap_err();
     assert!(err.to_string().contains("checksum"), "{err}");
     assert!(e.report_file("rpt_nope").is_err());
+    // Written to a directory: the report's own file name in it; to a file: that file.
+    let out = tempfile::tempdir().unwrap();
+    let written = g.write_to(out.path()).unwrap();
+    assert_eq!(written, out.path().join(&g.file_name));
+    assert_eq!(std::fs::read(&written).unwrap(), g.bytes);
+    let named = out.path().join("r.json");
+    assert_eq!(g.write_to(&named).unwrap(), named);
+    assert_eq!(std::fs::read(&named).unwrap(), g.bytes);
+    let err = g
+        .write_to(out.path().join("no/such/dir/r.json"))
+        .unwrap_err();
+    assert_eq!(err.code(), "WRITE_FAILED");
     let filtered: ReportsRequest =
         api::decode("reports", json!({"period": "monthly"}), NameStyle::Camel).unwrap();
     assert!(filtered.run(&e).unwrap().is_empty());

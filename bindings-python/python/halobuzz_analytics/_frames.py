@@ -529,3 +529,32 @@ def batch_forecast_frame(result: Dict[str, Any], id_col: str, date_col: str) -> 
     }
     frame.attrs["failures"] = result["failures"]
     return frame
+
+
+def report_kpi_frame(content: Dict[str, Any]) -> DataFrame:
+    """A report's KPI tables (``Engine.report_content``) as one frame: section, metric, label, unit,
+    value, previous, change_pct (float64, NaN for no data) and higher_is_better, in report order;
+    ``attrs`` hold the period, its days, the days compared with, the country and the summary."""
+    pd = _pandas()
+    rows = [(s["section"], r) for s in content["sections"] for r in s["rows"]]
+
+    def floats(key: str) -> Any:
+        return pd.Series([float("nan") if r[key] is None else float(r[key]) for _, r in rows], dtype="float64")
+
+    df = pd.DataFrame(
+        {
+            "section": pd.Series([s for s, _ in rows], dtype="object"),
+            "metric": pd.Series([r["metric"] for _, r in rows], dtype="object"),
+            "label": pd.Series([r["label"] for _, r in rows], dtype="object"),
+            "unit": pd.Series([r["unit"] for _, r in rows], dtype="object"),
+            "value": floats("value"),
+            "previous": floats("previous"),
+            "change_pct": floats("change_pct"),
+            "higher_is_better": pd.Series([bool(r["higher_is_better"]) for _, r in rows], dtype="bool"),
+        }
+    )
+    df.attrs = {
+        key: content[key]
+        for key in ("period", "from", "to", "previous_from", "previous_to", "country", "currency", "summary")
+    }
+    return df

@@ -101,6 +101,7 @@ class Engine:
         settle_minutes: int | None = None,
         backfill_concurrency: int | None = None,
         now: datetime.datetime | str | None = None,
+        reports_dir: str | PathLike[str] | None = None,
     ) -> Engine:
         """Loads a directory of mongoexport files, or connects to MongoDB for a ``mongodb://`` URI."""
 
@@ -126,6 +127,7 @@ class Engine:
         settle_minutes: int | None = None,
         backfill_concurrency: int | None = None,
         now: datetime.datetime | str | None = None,
+        reports_dir: str | PathLike[str] | None = None,
     ) -> Engine:
         """Generates a seeded synthetic dataset in memory."""
 
@@ -257,6 +259,70 @@ class Engine:
         end: _Date | None = None,
     ) -> list[_Result]:
         """The stored ``analyticsforecasts`` documents, oldest history first."""
+
+    def report(
+        self,
+        period: str,
+        *,
+        start: _Date | None = None,
+        end: _Date | None = None,
+        at: _Date | None = None,
+        format: str | None = None,
+        country: str | None = None,
+        store: bool = False,
+    ) -> _Result:
+        """A period's report: ``file_name``, ``mime_type``, ``stored``, ``record`` and ``data`` (bytes)."""
+
+    def write_report(
+        self,
+        path: str | PathLike[str],
+        period: str,
+        *,
+        start: _Date | None = None,
+        end: _Date | None = None,
+        at: _Date | None = None,
+        format: str | None = None,
+        country: str | None = None,
+        store: bool = False,
+    ) -> _Result:
+        """Writes a period's report to ``path`` (a file, or a directory for its own file name)."""
+
+    def report_content(
+        self,
+        period: str,
+        *,
+        start: _Date | None = None,
+        end: _Date | None = None,
+        at: _Date | None = None,
+        country: str | None = None,
+    ) -> _Result:
+        """What a period's report shows, as data."""
+
+    def report_frame(
+        self,
+        period: str,
+        *,
+        start: _Date | None = None,
+        end: _Date | None = None,
+        at: _Date | None = None,
+        country: str | None = None,
+    ) -> _DataFrame:
+        """A period's KPI tables as a DataFrame."""
+
+    def reports(
+        self,
+        *,
+        id: str | None = None,
+        period: str | None = None,
+        format: str | None = None,
+        start: _Date | None = None,
+        end: _Date | None = None,
+        limit: int | None = None,
+    ) -> list[_Result]:
+        """The stored reports' records, newest first."""
+
+    def report_file(self, id: str) -> tuple[_Result, bytes]:
+        """A stored report's record and file, checked against its checksum."""
 
     def lifecycle(
         self,

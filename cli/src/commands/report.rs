@@ -97,16 +97,7 @@ pub fn generate(
     let report = request.run(engine)?;
     let mut written = None;
     if let Some(out) = out {
-        let path = if out.is_dir() {
-            out.join(&report.file_name)
-        } else {
-            out.to_owned()
-        };
-        std::fs::write(&path, &report.bytes).map_err(|source| Error::Write {
-            path: path.clone(),
-            source,
-        })?;
-        written = Some(path);
+        written = Some(report.write_to(out)?);
     }
     if json {
         outln!("{}", to_json(&ReportInfo::from(&report))?);

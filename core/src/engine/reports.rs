@@ -64,6 +64,24 @@ pub struct GeneratedReport {
     pub stored: bool,
 }
 
+impl GeneratedReport {
+    /// Writes the file to `path`, or, when `path` is an existing directory, to the report's own file
+    /// name in it; returns the path written. The file is replaced if it exists.
+    pub fn write_to(&self, path: impl AsRef<std::path::Path>) -> Result<std::path::PathBuf> {
+        let path = path.as_ref();
+        let path = if path.is_dir() {
+            path.join(&self.file_name)
+        } else {
+            path.to_path_buf()
+        };
+        std::fs::write(&path, &self.bytes).map_err(|source| Error::Write {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(path)
+    }
+}
+
 impl Engine {
     /// Everything the report of `period` for `country` shows, computed now (by the engine's clock).
     pub fn report_content(
@@ -355,6 +373,10 @@ impl Engine {
         format: ReportFormat,
         store: bool,
     ) -> Result<GeneratedReport> {
+        // Refused before any work: a report that could not be stored is not computed.
+        if store {
+            self.reports_dir()?;
+        }
         let content = self.report_content(period, country)?;
         let bytes = render(&content, format)?;
         let key = country.key();
