@@ -82,6 +82,15 @@ pub enum Error {
         /// Which total.
         what: String,
     },
+    /// A report could not be rendered (a font the renderer embeds could not be read, the document
+    /// writer failed).
+    #[error("cannot render the {format} report: {reason}")]
+    Render {
+        /// `PDF`, `XLSX` …
+        format: &'static str,
+        /// What failed.
+        reason: String,
+    },
     /// A bug: an invariant of the engine did not hold, or a panic was caught at a binding's edge.
     #[error("internal error in halobuzz-analytics (a bug; please report it with the arguments used): {0}")]
     Internal(String),
@@ -154,6 +163,7 @@ impl Error {
             Error::Encode { .. } => "ENCODE_FAILED",
             Error::Storage { .. } => "STORAGE_ERROR",
             Error::Overflow { .. } => "OVERFLOW",
+            Error::Render { .. } => "RENDER_FAILED",
             Error::Internal(_) => "INTERNAL_ERROR",
         }
     }
@@ -169,7 +179,8 @@ impl Error {
             Error::Write { .. } | Error::Encode { .. } | Error::Storage { .. } => {
                 ErrorCategory::Storage
             }
-            Error::Internal(_) => ErrorCategory::Internal,
+            // The renderers draw any content: a failure is in the build (fonts) or a bug.
+            Error::Render { .. } | Error::Internal(_) => ErrorCategory::Internal,
         }
     }
 
@@ -204,6 +215,14 @@ impl Error {
             what: what.into(),
             reason: source.to_string(),
             source: Some(Box::new(source)),
+        }
+    }
+
+    /// A failure to render a PDF report.
+    pub fn render(reason: impl Into<String>) -> Self {
+        Error::Render {
+            format: "PDF",
+            reason: reason.into(),
         }
     }
 

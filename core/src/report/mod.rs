@@ -5,7 +5,9 @@
 pub mod content;
 pub mod fixture;
 pub mod format;
+pub mod pdf;
 pub mod period;
 
 pub use content::{ReportContent, NO_DATA};
+pub use pdf::render_pdf;
 pub use period::{ReportPeriod, ResolvedPeriod};
