@@ -264,8 +264,9 @@ impl<'f> Canvas<'f> {
         );
     }
 
-    /// The finished pages, each with its footer ("Page N of M" and the report's name).
-    pub fn finish(mut self, footer: &str) -> Vec<Vec<Op>> {
+    /// The finished pages, each with its footer, and the text layer that wrote them (whose glyph
+    /// forms the document needs) ("Page N of M" and the report's name).
+    pub fn finish(mut self, footer: &str) -> (Vec<Vec<Op>>, TextLayer) {
         let total = self.pages.len();
         let rule = rgb(0xde, 0xe2, 0xe6);
         for n in 0..total {
@@ -302,7 +303,7 @@ impl<'f> Canvas<'f> {
             );
             self.pages[n] = ops;
         }
-        self.pages
+        (self.pages, self.text)
     }
 }
 

@@ -9,6 +9,9 @@
 //!
 //! The backend's pixel is a tenth of a point, so plotters' integer coordinates lose nothing visible.
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use chrono::NaiveDate;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -42,6 +45,9 @@ pub struct ChartBox {
 struct PdfBackend<'c, 'f> {
     canvas: &'c mut Canvas<'f>,
     area: ChartBox,
+    /// The dash pattern of the lines drawn now (on, off; pt). plotters' own dashed series cuts a
+    /// line into one path per dash; a PDF dash pattern draws it as one path, whatever its length.
+    dash: Rc<Cell<Option<[f32; 2]>>>,
 }
 
 impl PdfBackend<'_, '_> {
@@ -128,8 +134,12 @@ impl DrawingBackend for PdfBackend<'_, '_> {
             return Ok(());
         }
         let points: Vec<(f32, f32)> = path.into_iter().map(|p| self.pt(p)).collect();
-        self.canvas
-            .line(&points, width_pt(style), &colour(style.color()), None);
+        self.canvas.line(
+            &points,
+            width_pt(style),
+            &colour(style.color()),
+            self.dash.get(),
+        );
         Ok(())
     }
 
@@ -177,10 +187,16 @@ impl DrawingBackend for PdfBackend<'_, '_> {
         pos: BackendCoord,
     ) -> DrawResult {
         let size = (style.size() as f32 / PX).max(1.0);
-        let line = self.canvas.shape(text, Weight::Regular, size);
-        let w = line.width(self.canvas.fonts);
         let (x, y) = self.pt(pos);
         let anchor = style.anchor();
+        // A label never runs off the chart: one anchored at its left end (a bar's value) is cut at
+        // the chart's right edge.
+        let room = match anchor.h_pos {
+            HPos::Left => (self.area.x + self.area.w - x).max(SMALL),
+            _ => self.area.w,
+        };
+        let line = super::canvas::fit(self.canvas.fonts, text, Weight::Regular, size, room);
+        let w = line.width(self.canvas.fonts);
         let left = match anchor.h_pos {
             HPos::Left => x,
             HPos::Center => x - w / 2.0,
@@ -293,20 +309,33 @@ fn thin<T: Copy>(points: &[T]) -> Vec<T> {
 }
 
 /// Consecutive runs of present values as (day index, value) lines: a day without data is a gap.
+/// Beyond [`MAX_POINTS`] days, days are averaged in equal buckets first (a bucket without any value
+/// is a gap), so that a long series is at most a few hundred segments.
 fn segments(values: &[Option<f64>], limit: usize) -> Vec<Vec<(f64, f64)>> {
+    let values = &values[..limit.min(values.len())];
+    let bucket = values.len().div_ceil(MAX_POINTS).max(1);
     let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
     let mut current = Vec::new();
-    for (i, v) in values.iter().take(limit).enumerate() {
-        match v.filter(|v| v.is_finite()) {
-            Some(v) => current.push((i as f64, v.clamp(-1e15, 1e15))),
-            None if !current.is_empty() => out.push(std::mem::take(&mut current)),
-            None => {}
+    for (b, chunk) in values.chunks(bucket).enumerate() {
+        let present: Vec<f64> = chunk
+            .iter()
+            .flatten()
+            .filter(|v| v.is_finite())
+            .map(|v| v.clamp(-1e15, 1e15))
+            .collect();
+        let x = (b * bucket) as f64 + (chunk.len() - 1) as f64 / 2.0;
+        if present.is_empty() {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+        } else {
+            current.push((x, present.iter().sum::<f64>() / present.len() as f64));
         }
     }
     if !current.is_empty() {
         out.push(current);
     }
-    out.into_iter().map(|s| thin(&s)).collect()
+    out
 }
 
 /// The day label of index `x` of `dates`: `Oct 5`.
@@ -324,8 +353,14 @@ fn day_label(dates: &[NaiveDate], x: f64) -> String {
 fn root<'c, 'f>(
     canvas: &'c mut Canvas<'f>,
     area: ChartBox,
+    dash: &Rc<Cell<Option<[f32; 2]>>>,
 ) -> DrawingArea<PdfBackend<'c, 'f>, Shift> {
-    PdfBackend { canvas, area }.into_drawing_area()
+    PdfBackend {
+        canvas,
+        area,
+        dash: Rc::clone(dash),
+    }
+    .into_drawing_area()
 }
 
 /// A daily line chart of a period (solid) over the previous period aligned by day (dashed), or a
@@ -345,7 +380,8 @@ pub fn daily_chart(
         canvas.no_data_box(area.x, area.top, area.w, area.h);
         return Ok(());
     };
-    let root = root(canvas, area);
+    let dash = Rc::new(Cell::new(None));
+    let root = root(canvas, area, &dash);
     let x_max = (n.max(2) - 1) as f64;
     let mut chart = ChartBuilder::on(&root)
         .margin_right((12.0 * PX) as i32)
@@ -366,19 +402,18 @@ pub fn daily_chart(
         .label_style(label_style())
         .bold_line_style(stroke(RGBColor(0xe9, 0xec, 0xef), 5))
         .light_line_style(TRANSPARENT)
+        // Labels 3 pt off the axes, so the y axis' lowest label never touches the first date.
+        .set_all_tick_mark_size((3.0 * PX) as i32)
         .axis_style(stroke(RGBColor(0xad, 0xb5, 0xbd), 6))
         .draw()
         .map_err(chart_error)?;
+    dash.set(Some([4.0, 3.0]));
     for segment in earlier {
         chart
-            .draw_series(DashedLineSeries::new(
-                segment,
-                (4.0 * PX) as i32,
-                (3.0 * PX) as i32,
-                stroke(PREVIOUS, 10),
-            ))
+            .draw_series(LineSeries::new(segment, stroke(PREVIOUS, 10)))
             .map_err(chart_error)?;
     }
+    dash.set(None);
     for segment in current {
         chart
             .draw_series(LineSeries::new(segment, stroke(CURRENT, 16)))
@@ -403,8 +438,13 @@ pub fn bar_chart(
     // Room at the right of the longest bar for its printed value.
     let hi = hi + (hi - lo) * 0.35;
     let k = bars.len();
-    let root = root(canvas, area);
-    let labels: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
+    // Labels are cut to the label area (plotters would let a long one run off the page).
+    let labels: Vec<String> = bars
+        .iter()
+        .map(|b| super::canvas::fit(canvas.fonts, &b.0, Weight::Regular, SMALL, 80.0).text)
+        .collect();
+    let dash = Rc::new(Cell::new(None));
+    let root = root(canvas, area, &dash);
     let mut chart = ChartBuilder::on(&root)
         .margin_right((8.0 * PX) as i32)
         .x_label_area_size((16.0 * PX) as i32)
@@ -433,6 +473,8 @@ pub fn bar_chart(
         .label_style(label_style())
         .bold_line_style(stroke(RGBColor(0xe9, 0xec, 0xef), 5))
         .light_line_style(TRANSPARENT)
+        // Labels 3 pt off the axes, so the y axis' lowest label never touches the first date.
+        .set_all_tick_mark_size((3.0 * PX) as i32)
         .axis_style(stroke(RGBColor(0xad, 0xb5, 0xbd), 6))
         .draw()
         .map_err(chart_error)?;
@@ -494,7 +536,8 @@ pub fn forecast_chart(
         return Ok(());
     };
     let (past, ahead) = (thin(&past), thin(&ahead));
-    let root = root(canvas, area);
+    let dash = Rc::new(Cell::new(None));
+    let root = root(canvas, area, &dash);
     let x_max = (dates.len().max(2) - 1) as f64;
     let mut chart = ChartBuilder::on(&root)
         .margin_right((12.0 * PX) as i32)
@@ -515,6 +558,8 @@ pub fn forecast_chart(
         .label_style(label_style())
         .bold_line_style(stroke(RGBColor(0xe9, 0xec, 0xef), 5))
         .light_line_style(TRANSPARENT)
+        // Labels 3 pt off the axes, so the y axis' lowest label never touches the first date.
+        .set_all_tick_mark_size((3.0 * PX) as i32)
         .axis_style(stroke(RGBColor(0xad, 0xb5, 0xbd), 6))
         .draw()
         .map_err(chart_error)?;
@@ -541,30 +586,37 @@ pub fn forecast_chart(
         .into_iter()
         .chain(ahead.iter().map(|p| (p.0, p.1)))
         .collect();
+    dash.set(Some([5.0, 3.0]));
     chart
-        .draw_series(DashedLineSeries::new(
-            line,
-            (5.0 * PX) as i32,
-            (3.0 * PX) as i32,
-            stroke(FORECAST, 16),
-        ))
+        .draw_series(LineSeries::new(line, stroke(FORECAST, 16)))
         .map_err(chart_error)?;
+    dash.set(None);
     root.present().map_err(chart_error)?;
     Ok(())
 }
 
-/// A legend line: a short line sample (dashed or solid) and a label per entry, left to right.
-pub fn legend(canvas: &mut Canvas<'_>, x: f32, baseline: f32, entries: &[(&str, RGBColor, bool)]) {
+/// How a legend entry shows its series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// A solid line.
+    Line,
+    /// A dashed line.
+    Dashed,
+    /// A shaded band.
+    Band,
+}
+
+/// A legend line: a sample of each series and its label, left to right.
+pub fn legend(canvas: &mut Canvas<'_>, x: f32, baseline: f32, entries: &[(&str, RGBColor, Mark)]) {
     let mut x = x;
-    for (label, c, dashed) in entries {
+    for (label, c, mark) in entries {
         let col = super::canvas::rgb(c.0, c.1, c.2);
         let mid = baseline - SMALL * 0.32;
-        canvas.line(
-            &[(x, mid), (x + 18.0, mid)],
-            1.6,
-            &col,
-            dashed.then_some([3.0, 2.0]),
-        );
+        match mark {
+            Mark::Line => canvas.line(&[(x, mid), (x + 18.0, mid)], 1.6, &col, None),
+            Mark::Dashed => canvas.line(&[(x, mid), (x + 18.0, mid)], 1.6, &col, Some([3.0, 2.0])),
+            Mark::Band => canvas.fill_rect(x, mid - 4.0, 18.0, 8.0, &col),
+        }
         x += 22.0;
         let line = super::canvas::fit(canvas.fonts, label, Weight::Regular, SMALL, 220.0);
         let w = line.width(canvas.fonts);

@@ -283,9 +283,11 @@ fn itemize(fonts: &Fonts, text: &str, weight: Weight) -> Vec<(FontKind, usize, u
         };
         let font = match (wanted, runs.last()) {
             (Some(f), _) => f,
-            // A common character stays in the current run when that font has it.
+            // A common character stays in the current run when that font has it; a symbol run
+            // is one symbol (the arrow of `▲ 12.3%`), what follows it is text again.
             (None, Some(&(f, _, _)))
-                if fonts.glyph(f, c).is_some() || matches!(c, '\u{200C}' | '\u{200D}') =>
+                if f != FontKind::Symbols
+                    && (fonts.glyph(f, c).is_some() || matches!(c, '\u{200C}' | '\u{200D}')) =>
             {
                 f
             }

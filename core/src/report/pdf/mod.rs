@@ -19,7 +19,7 @@ mod text;
 
 use std::sync::OnceLock;
 
-use printpdf::{Mm, ParsedFont, PdfDocument, PdfPage, PdfSaveOptions};
+use printpdf::{Mm, ParsedFont, PdfDocument, PdfPage, PdfSaveOptions, XObject};
 
 use super::ReportContent;
 use canvas::Canvas;
@@ -60,8 +60,14 @@ pub fn render_pdf(content: &ReportContent) -> crate::Result<Vec<u8>> {
     let mut canvas = Canvas::new(shaping, TextLayer::new(ids));
     sections::draw(&mut canvas, &content)?;
     let footer = format!("{} · {} to {}", content.title, content.from, content.to);
-    let pages = canvas
-        .finish(&footer)
+    let (pages, text) = canvas.finish(&footer);
+    for (id, form) in text.into_forms() {
+        doc.resources
+            .xobjects
+            .map
+            .insert(id, XObject::External(form));
+    }
+    let pages = pages
         .into_iter()
         .map(|ops| PdfPage::new(Mm(210.0), Mm(297.0), ops))
         .collect();

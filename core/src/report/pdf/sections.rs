@@ -8,7 +8,7 @@ use crate::report::format::{self, Tone};
 use crate::report::NO_DATA;
 
 use super::canvas::{grey, ink, rgb, wrap, Align, Canvas, BODY, CONTENT_W, MARGIN_X, SMALL};
-use super::chart::{self, ChartBox, CURRENT, FORECAST, PREVIOUS};
+use super::chart::{self, ChartBox, Mark, CURRENT, FORECAST, PREVIOUS};
 use super::fonts::Weight;
 use super::table::{table, Cell, Column, Row};
 
@@ -225,7 +225,10 @@ fn daily_charts(canvas: &mut Canvas<'_>, c: &ReportContent) -> crate::Result<()>
                     canvas,
                     b.x + 44.0,
                     b.top - 5.0,
-                    &[(&this, CURRENT, false), (&before, PREVIOUS, true)],
+                    &[
+                        (&this, CURRENT, Mark::Line),
+                        (&before, PREVIOUS, Mark::Dashed),
+                    ],
                 );
                 chart::daily_chart(canvas, b, &c.daily.dates, &col.values, &col.previous)?;
             }
@@ -522,9 +525,13 @@ fn forecast(canvas: &mut Canvas<'_>, c: &ReportContent) -> crate::Result<()> {
         b.x + 44.0,
         b.top - 5.0,
         &[
-            ("History", CURRENT, false),
-            ("Forecast", FORECAST, true),
-            (&band, plotters::style::RGBColor(0xf6, 0xd2, 0xb0), false),
+            ("History", CURRENT, Mark::Line),
+            ("Forecast", FORECAST, Mark::Dashed),
+            (
+                &band,
+                plotters::style::RGBColor(0xf8, 0xdf, 0xc7),
+                Mark::Band,
+            ),
         ],
     );
     let points: Vec<_> = f

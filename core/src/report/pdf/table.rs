@@ -99,6 +99,12 @@ pub fn table(canvas: &mut Canvas<'_>, x: f32, columns: &[Column], rows: &[Row], 
             .note
             .as_deref()
             .map(|n| {
+                // A note is a sentence, not a document: at most six lines of it are shown, so
+                // only their worth of characters is laid out.
+                let n = match n.char_indices().nth(1_000) {
+                    Some((i, _)) => &n[..i],
+                    None => n,
+                };
                 let lines = wrap(
                     canvas.fonts,
                     n,
@@ -106,7 +112,6 @@ pub fn table(canvas: &mut Canvas<'_>, x: f32, columns: &[Column], rows: &[Row], 
                     SMALL,
                     width - 2.0 * PAD - 10.0,
                 );
-                // A note is a sentence, not a document.
                 lines.into_iter().take(6).collect::<Vec<_>>()
             })
             .unwrap_or_default();

@@ -11,7 +11,8 @@
 //! - **simple runs** (a glyph per cluster, in order, each glyph id always standing for the same
 //!   string in this document): real text in the font, with ToUnicode built from those strings;
 //! - **complex runs** (Devanagari, or anything that breaks the above): the shaped glyphs are drawn as
-//!   filled outlines, exactly as the shaper placed them, and the original characters are written over
+//!   filled outlines, exactly as the shaper placed them (each glyph's outline is one form XObject,
+//!   drawn wherever the glyph occurs, so a repeated glyph costs a few bytes), and the original characters are written over
 //!   them as invisible text (render mode 3, the way OCR layers work) with their nominal glyphs in
 //!   logical order, stretched to the run's width so that selecting the text highlights the right
 //!   area. A nominal glyph maps to its one character, so every extractor reads the run exactly.
@@ -20,9 +21,11 @@
 
 use std::collections::HashMap;
 
+use std::fmt::Write as _;
+
 use printpdf::{
-    Codepoint, Color, DictItem, FontId, LinePoint, Op, PaintMode, PdfFontHandle, Point, Polygon,
-    PolygonRing, Pt, TextItem, TextRenderingMode, WindingOrder,
+    Codepoint, Color, DictItem, ExternalStream, ExternalXObject, FontId, Op, PdfFontHandle, Point,
+    Pt, TextItem, TextRenderingMode, XObjectId, XObjectTransform,
 };
 use rustybuzz::ttf_parser::{GlyphId, OutlineBuilder};
 
@@ -33,6 +36,9 @@ use super::fonts::{FontKind, Fonts, Run, ShapedLine};
 pub struct TextLayer {
     font_ids: Vec<FontId>,
     meaning: HashMap<(FontKind, u16), String>,
+    /// The outline form of each glyph drawn as outlines so far (`None`: an empty glyph).
+    glyph_forms: HashMap<(FontKind, u16), Option<XObjectId>>,
+    forms: Vec<(XObjectId, ExternalXObject)>,
 }
 
 impl TextLayer {
@@ -41,7 +47,55 @@ impl TextLayer {
         TextLayer {
             font_ids,
             meaning: HashMap::new(),
+            glyph_forms: HashMap::new(),
+            forms: Vec::new(),
         }
+    }
+
+    /// The glyph outline forms the pages use, to add to the document's resources.
+    pub fn into_forms(self) -> Vec<(XObjectId, ExternalXObject)> {
+        self.forms
+    }
+
+    /// The form of glyph `gid` of `font`, made on first use.
+    fn glyph_form(&mut self, fonts: &Fonts, font: FontKind, gid: u16) -> Option<XObjectId> {
+        if let Some(id) = self.glyph_forms.get(&(font, gid)) {
+            return id.clone();
+        }
+        let mut path = PathText::default();
+        let bbox = fonts.face(font).outline_glyph(GlyphId(gid), &mut path);
+        let form = bbox.filter(|_| !path.ops.is_empty()).map(|b| {
+            let id = XObjectId(format!("G{}_{gid}", font.index()));
+            let rect = [b.x_min, b.y_min, b.x_max, b.y_max]
+                .into_iter()
+                .map(|v| DictItem::Int(i64::from(v)))
+                .collect();
+            let dict = [
+                ("Type", DictItem::Name(b"XObject".to_vec())),
+                ("Subtype", DictItem::Name(b"Form".to_vec())),
+                ("BBox", DictItem::Array(rect)),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+            // No colour in the form: it fills with the colour set where it is drawn.
+            path.ops.push_str("f\n");
+            let stream = ExternalStream {
+                dict,
+                content: path.ops.into_bytes(),
+                compress: true,
+            };
+            let xobject = ExternalXObject {
+                stream,
+                width: None,
+                height: None,
+                dpi: None,
+            };
+            self.forms.push((id.clone(), xobject));
+            id
+        });
+        self.glyph_forms.insert((font, gid), form.clone());
+        form
     }
 
     fn handle(&self, font: FontKind) -> PdfFontHandle {
@@ -111,7 +165,7 @@ impl TextLayer {
                     ]);
                 }
                 _ => {
-                    draw_outlines(ops, fonts, run, line.size, pen, y, color);
+                    self.draw_outlines(ops, fonts, run, line.size, pen, y, color);
                     self.invisible(ops, fonts, line, run, pen, y, width);
                 }
             }
@@ -199,6 +253,39 @@ impl TextLayer {
             ops.push(Op::EndMarkedContentWithProperties);
         }
     }
+
+    /// Fills the shaped glyphs of `run` as outlines, at pen `x` on baseline `y`.
+    #[allow(clippy::too_many_arguments)]
+    fn draw_outlines(
+        &mut self,
+        ops: &mut Vec<Op>,
+        fonts: &Fonts,
+        run: &Run,
+        size: f32,
+        x: f32,
+        y: f32,
+        color: &Color,
+    ) {
+        let scale = size / fonts.upem(run.font);
+        ops.push(Op::SetFillColor { col: color.clone() });
+        let mut pen = 0i64;
+        for g in &run.glyphs {
+            if let Some(id) = self.glyph_form(fonts, run.font, g.gid) {
+                ops.push(Op::UseXobject {
+                    id,
+                    transform: XObjectTransform {
+                        translate_x: Some(Pt(x + (pen + i64::from(g.x_offset)) as f32 * scale)),
+                        translate_y: Some(Pt(y + g.y_offset as f32 * scale)),
+                        scale_x: Some(scale),
+                        scale_y: Some(scale),
+                        no_auto_scale: true,
+                        ..XObjectTransform::default()
+                    },
+                });
+            }
+            pen += i64::from(g.x_advance);
+        }
+    }
 }
 
 /// The glyphs of `run` with their strings and TJ adjustments when the run can be real text, `None`
@@ -245,81 +332,22 @@ pub fn actual_text(text: &str) -> DictItem {
     }
 }
 
-/// Fills the shaped glyphs of `run` as outlines.
-fn draw_outlines(
-    ops: &mut Vec<Op>,
-    fonts: &Fonts,
-    run: &Run,
-    size: f32,
-    x: f32,
-    y: f32,
-    color: &Color,
-) {
-    let face = fonts.face(run.font);
-    let scale = size / fonts.upem(run.font);
-    let mut outline = Outline {
-        rings: Vec::new(),
-        current: Vec::new(),
-        origin: (x, y),
-        scale,
-        last: (0.0, 0.0),
-    };
-    let mut pen = 0i64;
-    for g in &run.glyphs {
-        outline.origin = (
-            x + (pen + i64::from(g.x_offset)) as f32 * scale,
-            y + g.y_offset as f32 * scale,
-        );
-        face.outline_glyph(GlyphId(g.gid), &mut outline);
-        outline.close();
-        pen += i64::from(g.x_advance);
-    }
-    if outline.rings.is_empty() {
-        return;
-    }
-    ops.extend([
-        Op::SetFillColor { col: color.clone() },
-        Op::DrawPolygon {
-            polygon: Polygon {
-                rings: outline.rings,
-                mode: PaintMode::Fill,
-                winding_order: WindingOrder::NonZero,
-            },
-        },
-    ]);
-}
-
-/// Collects glyph contours as polygon rings in page coordinates (quadratic curves become cubic
-/// ones, which is all a PDF path has).
-struct Outline {
-    rings: Vec<PolygonRing>,
-    current: Vec<LinePoint>,
-    origin: (f32, f32),
-    scale: f32,
+/// A glyph outline as PDF path operators in font units (quadratic curves become cubic ones, which
+/// is all a PDF path has).
+#[derive(Default)]
+struct PathText {
+    ops: String,
     last: (f32, f32),
 }
 
-impl Outline {
-    fn point(&self, x: f32, y: f32, bezier: bool) -> LinePoint {
-        LinePoint {
-            p: Point {
-                x: Pt(self.origin.0 + x * self.scale),
-                y: Pt(self.origin.1 + y * self.scale),
-            },
-            bezier,
-        }
-    }
-}
-
-impl OutlineBuilder for Outline {
+impl OutlineBuilder for PathText {
     fn move_to(&mut self, x: f32, y: f32) {
-        self.close();
-        self.current.push(self.point(x, y, false));
+        let _ = writeln!(self.ops, "{x} {y} m");
         self.last = (x, y);
     }
 
     fn line_to(&mut self, x: f32, y: f32) {
-        self.current.push(self.point(x, y, false));
+        let _ = writeln!(self.ops, "{x} {y} l");
         self.last = (x, y);
     }
 
@@ -331,17 +359,19 @@ impl OutlineBuilder for Outline {
     }
 
     fn curve_to(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, x: f32, y: f32) {
-        self.current.push(self.point(x1, y1, true));
-        self.current.push(self.point(x2, y2, true));
-        self.current.push(self.point(x, y, false));
+        let r = |v: f32| (v * 10.0).round() / 10.0;
+        let _ = writeln!(
+            self.ops,
+            "{} {} {} {} {x} {y} c",
+            r(x1),
+            r(y1),
+            r(x2),
+            r(y2)
+        );
         self.last = (x, y);
     }
 
     fn close(&mut self) {
-        if !self.current.is_empty() {
-            self.rings.push(PolygonRing {
-                points: std::mem::take(&mut self.current),
-            });
-        }
+        self.ops.push_str("h\n");
     }
 }
