@@ -221,9 +221,9 @@ fn parse_pgm(bytes: &[u8]) -> (usize, usize, Vec<u8>) {
         }
         fields.push(
             std::str::from_utf8(&bytes[start..i])
-                .unwrap()
-                .parse::<usize>()
-                .unwrap(),
+                .ok()
+                .and_then(|f| f.parse::<usize>().ok())
+                .expect("a PGM header number"),
         );
     }
     assert_eq!(&bytes[..2], b"P5");

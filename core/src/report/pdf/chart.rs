@@ -301,7 +301,7 @@ fn thin<T: Copy>(points: &[T]) -> Vec<T> {
     let step = points.len().div_ceil(MAX_POINTS);
     let mut out: Vec<T> = points.iter().step_by(step).copied().collect();
     if let Some(last) = points.last() {
-        if (points.len() - 1) % step != 0 {
+        if !(points.len() - 1).is_multiple_of(step) {
             out.push(*last);
         }
     }
