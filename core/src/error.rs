@@ -193,6 +193,7 @@ impl Error {
             Error::Write { .. } | Error::Encode { .. } | Error::Storage { .. } => {
                 ErrorCategory::Storage
             }
+            // The renderers draw any content: a failure is in the build (fonts) or a bug.
             Error::Render { .. } | Error::Internal(_) => ErrorCategory::Internal,
         }
     }
@@ -240,6 +241,16 @@ impl Error {
             format,
             reason: source.to_string(),
             source: Some(Box::new(source)),
+        }
+    }
+
+    /// A rendering failure of the report as `format` without an underlying error (a font the
+    /// renderer embeds could not be parsed, a chart could not be drawn).
+    pub fn render_failed(format: &'static str, reason: impl Into<String>) -> Self {
+        Error::Render {
+            format,
+            reason: reason.into(),
+            source: None,
         }
     }
 
