@@ -91,6 +91,15 @@ pub enum Error {
         /// Why it is not available and what to do instead.
         reason: String,
     },
+    /// A job the host registered with a scheduler (a JavaScript function, a Python callable) threw or
+    /// answered something that is not a job's output; recorded with the run, never raised by a call.
+    #[error("the job `{job}` failed: {message}")]
+    JobFailed {
+        /// The job's name.
+        job: String,
+        /// What the host's code threw, as it describes itself.
+        message: String,
+    },
     /// A bug: an invariant of the engine did not hold, or a panic was caught at a binding's edge.
     #[error("internal error in halobuzz-analytics (a bug; please report it with the arguments used): {0}")]
     Internal(String),
@@ -164,6 +173,7 @@ impl Error {
             Error::Storage { .. } => "STORAGE_ERROR",
             Error::Overflow { .. } => "OVERFLOW",
             Error::Unsupported { .. } => "UNSUPPORTED",
+            Error::JobFailed { .. } => "JOB_FAILED",
             Error::Internal(_) => "INTERNAL_ERROR",
         }
     }
@@ -171,7 +181,8 @@ impl Error {
     /// The category of the error (decided here once for every front end).
     pub fn category(&self) -> ErrorCategory {
         match self {
-            Error::InvalidArgument { .. } | Error::Unsupported { .. } => {
+            // A host job's failure is the host's code to fix, like an invalid request.
+            Error::InvalidArgument { .. } | Error::Unsupported { .. } | Error::JobFailed { .. } => {
                 ErrorCategory::InvalidInput
             }
             Error::Read { .. }
