@@ -23,5 +23,6 @@ pub mod forecast;
 pub mod metrics;
 pub mod notifier;
 pub mod progress;
+pub mod schedule;
 pub mod task;
 pub mod testing;

@@ -73,6 +73,14 @@ fn core_error(code: &str) -> Option<CoreError> {
             "a test",
             TestCause(std::io::Error::from_raw_os_error(111)),
         ),
+        "UNSUPPORTED" => CoreError::Unsupported {
+            what: "a test".to_owned(),
+            reason: "a test".to_owned(),
+        },
+        "JOB_FAILED" => CoreError::JobFailed {
+            job: "a-test".to_owned(),
+            message: "Error: a test".to_owned(),
+        },
         "INTERNAL_ERROR" => return None,
         _ => CoreError::invalid_argument("code", format!("unknown code `{code}`")),
     })
