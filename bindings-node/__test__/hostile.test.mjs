@@ -51,6 +51,13 @@ const OPERATIONS = {
   deliverAlertNotifications: (engine, args) => engine.deliverAlertNotifications(args, () => ({ outcome: 'sent' })),
   forecast: (engine, args) => engine.forecast(args),
   storedForecasts: (engine, args) => engine.storedForecasts(args),
+  // The scheduler: `engine.scheduler` and `addJob` throw at once, so they run inside a promise here.
+  scheduler: (engine, args) => Promise.resolve().then(() => engine.scheduler(args).status()),
+  nextRuns: (engine, args) => engine.scheduler().nextRuns(args),
+  runDue: (engine, args) => engine.scheduler().runDue(args.at),
+  schedulerHistory: (engine, args) => engine.scheduler().history(args),
+  addJob: (engine, { name, cron, ...options }) =>
+    Promise.resolve().then(() => engine.scheduler().addJob(name, cron, () => {}, options)),
 }
 
 /** Module functions by the corpus's operation names (they need no engine). */
