@@ -415,11 +415,12 @@ fn py_job(name: &str, func: Py<PyAny>) -> CustomJob {
             job: name.clone(),
             message,
         };
+        // Keys already in Python's spelling (`to_py` respells a result's fields, not a map's keys).
         let context = serde_json::json!({
             "job": ctx.job,
-            "scheduledAt": ctx.scheduled_at,
-            "startedAt": ctx.started_at,
-            "catchUp": ctx.catch_up,
+            "scheduled_at": ctx.scheduled_at,
+            "started_at": ctx.started_at,
+            "catch_up": ctx.catch_up,
             "attempt": ctx.attempt,
         });
         Python::attach(|py| {

@@ -445,8 +445,8 @@ _Event = Any
 class Scheduler:
     """The scheduler of an engine: default jobs, custom jobs, passes, a background loop."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         engine: Engine,
         *,
         read_env: bool = False,
@@ -456,7 +456,7 @@ class Scheduler:
         lease_seconds: int | None = None,
         grace_minutes: int | None = None,
         owner: str | None = None,
-    ) -> None: ...
+    ) -> Scheduler: ...
     def status(self) -> _Result:
         """Every job in the old ``scheduler-status`` shape."""
 
