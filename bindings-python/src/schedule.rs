@@ -368,13 +368,12 @@ impl PyScheduler {
             if let Err(e) = py.check_signals() {
                 break Err(e);
             }
-            match &stop_event {
-                Some(ev) => match ev.call_method0("is_set").and_then(|v| v.is_truthy()) {
+            if let Some(ev) = &stop_event {
+                match ev.call_method0("is_set").and_then(|v| v.is_truthy()) {
                     Ok(true) => break Ok(()),
                     Ok(false) => {}
                     Err(e) => break Err(e),
-                },
-                None => {}
+                }
             }
             if !self.running() {
                 break Ok(());
