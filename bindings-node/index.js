@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.Engine = nativeBinding.Engine
+module.exports.Scheduler = nativeBinding.Scheduler
 module.exports.forecastBatch = nativeBinding.forecastBatch
 module.exports.forecastSeries = nativeBinding.forecastSeries
 module.exports.metricPaths = nativeBinding.metricPaths

@@ -82,6 +82,8 @@ export function addDays(day, n) {
 /** The core's category of each code (`Error::category`), as the README's "Errors" table lists them. */
 export const CATEGORY = {
   INVALID_ARGUMENT: 'invalidInput',
+  RENDER_FAILED: 'internal',
+  JOB_FAILED: 'invalidInput',
   NOT_A_DATA_DIRECTORY: 'data',
   AMBIGUOUS_DATA_FILE: 'data',
   READ_FAILED: 'data',

@@ -54,6 +54,13 @@ const OPERATIONS = {
   report: (engine, args) => engine.report(args),
   reports: (engine, args) => engine.reports(args),
   reportFile: (engine, args) => engine.reportFile(args.id),
+  // The scheduler: `engine.scheduler` and `addJob` throw at once, so they run inside a promise here.
+  scheduler: (engine, args) => Promise.resolve().then(() => engine.scheduler(args).status()),
+  nextRuns: (engine, args) => engine.scheduler().nextRuns(args),
+  runDue: (engine, args) => engine.scheduler().runDue(args.at),
+  schedulerHistory: (engine, args) => engine.scheduler().history(args),
+  addJob: (engine, { name, cron, ...options }) =>
+    Promise.resolve().then(() => engine.scheduler().addJob(name, cron, () => {}, options)),
 }
 
 /** Module functions by the corpus's operation names (they need no engine). */

@@ -24,5 +24,6 @@ pub mod metrics;
 pub mod notifier;
 pub mod progress;
 pub mod report;
+pub mod schedule;
 pub mod task;
 pub mod testing;

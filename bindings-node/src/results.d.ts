@@ -1276,3 +1276,102 @@ export interface ReportContent {
   } | null
   notes: Array<string>
 }
+/** A scheduler job's catch-up policy for missed runs. */
+export type CatchUpPolicy = 'all' | 'latest' | 'none'
+
+/** Where a scheduled run is. */
+export type SchedulerRunStatus = 'running' | 'succeeded' | 'failed' | 'abandoned'
+
+/** `Scheduler.status`: one job, in the old `scheduler-status` shape. */
+export interface SchedulerJobStatus {
+  name: string
+  /** Its cron expression, read in `timezone`. */
+  schedule: string
+  description: string
+  enabled: boolean
+  catchUp: CatchUpPolicy
+  /** When its last finished run started (RFC 3339, UTC). */
+  lastRun: string | null
+  /** Its next instance (RFC 3339, UTC); `null` when disabled. */
+  nextRun: string | null
+  lastOutcome: SchedulerRunStatus | null
+  lastDurationMs: number | null
+  error: string | null
+}
+
+/** `Scheduler.status`, in the old `scheduler-status` shape. */
+export interface SchedulerStatus {
+  /** Whether `start()`'s loop is running. */
+  running: boolean
+  timezone: string
+  jobs: Array<SchedulerJobStatus>
+}
+
+/** `Scheduler.nextRuns`: instants with the reporting zone's offset of each (`2026-10-04T03:00:00+11:00`). */
+export interface NextRuns {
+  job: string
+  schedule: string
+  timezone: string
+  runs: Array<string>
+}
+
+/** One attempt at a job instance (`analyticsschedulerruns`). */
+export interface SchedulerRun {
+  appId: string
+  job: string
+  /** The instance (RFC 3339, UTC, seconds). */
+  scheduledAt: string
+  /** 0, or n + 1 when attempt n's holder stopped renewing its lease. */
+  attempt: number
+  owner: string
+  status: SchedulerRunStatus
+  catchUp: boolean
+  startedAt: string
+  expiresAt: string
+  finishedAt: string | null
+  durationMs: number | null
+  /** `code` is the engine's error code (`JOB_FAILED` for a custom job that threw, …). */
+  error: { code: string; message: string } | null
+  output: { message: string; details: unknown } | null
+}
+
+/** What a pass did with one due instance. */
+export interface PassRun {
+  job: string
+  scheduledAt: string
+  catchUp: boolean
+  /** Instances before it that the catch-up policy skipped. */
+  skipped: number
+  /**
+   * `succeeded`, `failed` or `abandoned` when this scheduler ran it; `done` (already run), `held`
+   * (another scheduler is running it), `lost` (another took it first) or `gaveUp`.
+   */
+  outcome: 'succeeded' | 'failed' | 'abandoned' | 'running' | 'done' | 'held' | 'lost' | 'gaveUp'
+  run: SchedulerRun | null
+}
+
+/** `Scheduler.runDue`: one pass. */
+export interface PassResult {
+  /** The instant the pass judged due runs at. */
+  at: string
+  runs: Array<PassRun>
+}
+
+/** What `start({ onPass })` receives after each pass. */
+export type SchedulerEvent = { pass: PassResult } | { error: { code: string; message: string } }
+
+/** What a custom job's function is called with. */
+export interface JobContext {
+  job: string
+  /** The instance this run is for (RFC 3339, UTC). */
+  scheduledAt: string
+  /** When it started, by the engine's clock. */
+  startedAt: string
+  /** Whether the instance is a catch-up of a missed run. */
+  catchUp: boolean
+  /** 0 unless an earlier holder's lease expired. */
+  attempt: number
+}
+
+/** What a custom job's function may answer: nothing, a message, or a message with details (kept up to 16 KiB of JSON). */
+export type JobAnswer = void | undefined | null | string | { message: string; details?: unknown }

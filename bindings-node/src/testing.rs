@@ -73,6 +73,11 @@ fn core_error(code: &str) -> Option<CoreError> {
             "a test",
             TestCause(std::io::Error::from_raw_os_error(111)),
         ),
+        "RENDER_FAILED" => CoreError::render_failed("pdf", "a test"),
+        "JOB_FAILED" => CoreError::JobFailed {
+            job: "a-test".to_owned(),
+            message: "Error: a test".to_owned(),
+        },
         "INTERNAL_ERROR" => return None,
         _ => CoreError::invalid_argument("code", format!("unknown code `{code}`")),
     })

@@ -28,6 +28,7 @@ mod kpi;
 mod report;
 mod request;
 mod run;
+mod schedule;
 
 use pyo3::prelude::*;
 
@@ -85,6 +86,11 @@ fn _raise_for_test(py: Python<'_>, code: &str) -> PyResult<()> {
         "OVERFLOW" => Error::Overflow {
             what: "a test".to_owned(),
         },
+        "RENDER_FAILED" => Error::render_failed("pdf", "a test"),
+        "JOB_FAILED" => Error::JobFailed {
+            job: "a-test".to_owned(),
+            message: "ValueError: a test".to_owned(),
+        },
         "ENCODE_FAILED" => Error::Encode {
             what: "a test".to_owned(),
             reason: "a test".to_owned(),
@@ -135,6 +141,7 @@ impl std::error::Error for TestCause {
 fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<engine::PyEngine>()?;
+    m.add_class::<schedule::PyScheduler>()?;
     m.add_function(wrap_pyfunction!(metric_paths, m)?)?;
     m.add_function(wrap_pyfunction!(forecast::forecast_series, m)?)?;
     m.add_function(wrap_pyfunction!(forecast::forecast_batch, m)?)?;

@@ -35,6 +35,7 @@ DEADLINE_SECONDS = 15.0
 # The exception class of each code, by the core's category.
 CLASS_OF_CODE: Dict[str, Type[AnalyticsError]] = {
     "INVALID_ARGUMENT": InvalidInputError,
+    "RENDER_FAILED": AnalyticsError,
     "NOT_A_DATA_DIRECTORY": DataError,
     "AMBIGUOUS_DATA_FILE": DataError,
     "READ_FAILED": DataError,
@@ -70,6 +71,14 @@ METHODS = {
     "report": "report",
     "reports": "reports",
     "reportFile": "report_file",
+    "scheduler": "scheduler",
+}
+# Operations of the corpus → methods of a default `engine.scheduler()`.
+SCHEDULER_METHODS = {
+    "nextRuns": "next_runs",
+    "runDue": "run_due",
+    "schedulerHistory": "history",
+    "addJob": "add_job",
 }
 # Operations of the corpus → module functions (they need no engine).
 FUNCTIONS = {"forecastSeries": "forecast_series", "forecastBatch": "forecast_batch"}
@@ -81,6 +90,7 @@ SHAPES: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
         **python_names(arguments),
         "notifier": lambda notification: {"outcome": "sent"},
     },
+    "addJob": lambda arguments: {**python_names(arguments), "func": lambda context: None},
     "forecastBatch": lambda arguments: {
         **python_names(arguments),
         "series": [python_names(s) for s in arguments["series"]],
@@ -144,6 +154,15 @@ def call_of(case: Dict[str, Any]) -> Tuple[Callable[[], Any], List[str]]:
     if operation == "open":
         unknown = unknown_parameters(ha.Engine.from_directory, kwargs)
         return (lambda: ha.Engine.from_directory(**kwargs, **config)), unknown
+    if operation in SCHEDULER_METHODS:
+        method = SCHEDULER_METHODS[operation]
+        unknown = unknown_parameters(getattr(ha.Scheduler, method), kwargs)
+
+        def run_scheduler() -> Any:
+            engine = ha.Engine.generate(**DATASET, **config)
+            return getattr(engine.scheduler(), method)(**kwargs)
+
+        return run_scheduler, unknown
     if operation not in METHODS:
         raise AssertionError(f"unknown operation {operation!r}: add it to METHODS")
     name = METHODS[operation]
@@ -202,7 +221,7 @@ def test_the_corpus_is_whole() -> None:
     names = [c["name"] for c in CASES]
     assert len(names) == len(set(names)) > 0
     for case in CASES:
-        assert case["operation"] in ("open", *METHODS, *FUNCTIONS), case["name"]
+        assert case["operation"] in ("open", *METHODS, *SCHEDULER_METHODS, *FUNCTIONS), case["name"]
         assert case["code"] in CLASS_OF_CODE, f"{case['name']}: no exception class for {case['code']}"
 
 

@@ -153,7 +153,9 @@ const CONFIG_FLAGS: [&str; 10] = [
 
 /// The operations of the corpus the command line has no command for (the bindings' alert-rule
 /// management and delivery through a host callback): the CLI suite leaves their cases to the others.
-const NO_COMMAND: [&str; 5] = [
+const NO_COMMAND: [&str; 6] = [
+    // Custom jobs are functions of a host program.
+    "addJob",
     "putAlertRule",
     "deleteAlertRule",
     "deliverAlertNotifications",
@@ -281,6 +283,22 @@ fn command_line(case: &Value, data: &str) -> (Vec<String>, bool) {
             &["id"],
             &[("id", "fetch")],
         ),
+        "scheduler" => (
+            vec!["schedule", "status", "--json"],
+            &["alertIntervalMin", "leaseSeconds", "owner"],
+            &[],
+        ),
+        "nextRuns" => (
+            vec!["schedule", "next", "--json"],
+            &["job", "after", "count"],
+            &[],
+        ),
+        "runDue" => (vec!["schedule", "run-due", "--json"], &["at"], &[]),
+        "schedulerHistory" => (
+            vec!["schedule", "history", "--json"],
+            &["job", "limit"],
+            &[],
+        ),
         "open" => (
             vec!["quality"],
             &["source", "database"],
@@ -290,7 +308,8 @@ fn command_line(case: &Value, data: &str) -> (Vec<String>, bool) {
             panic!("{name}: no command for operation `{other}`: add it to cli/tests/hostile.rs")
         }
     };
-    if operation != "open" {
+    // `schedule next` reads no data.
+    if operation != "open" && operation != "nextRuns" {
         args.extend(["--data", data]);
     }
     let mut args: Vec<String> = args.into_iter().map(str::to_owned).collect();

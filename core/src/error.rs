@@ -82,15 +82,6 @@ pub enum Error {
         /// Which total.
         what: String,
     },
-    /// A capability this build of the engine does not have yet (a scheduled job whose work is not
-    /// available, such as reports before they are merged).
-    #[error("{what} is not available: {reason}")]
-    Unsupported {
-        /// What was asked for.
-        what: String,
-        /// Why it is not available and what to do instead.
-        reason: String,
-    },
     /// A report could not be rendered in a file format.
     #[error("cannot render the report as {format}: {reason}")]
     Render {
@@ -101,6 +92,15 @@ pub enum Error {
         /// The renderer's error, when there is one.
         #[source]
         source: Option<BoxError>,
+    },
+    /// A job the host registered with a scheduler (a JavaScript function, a Python callable) threw or
+    /// answered something that is not a job's output; recorded with the run, never raised by a call.
+    #[error("the job `{job}` failed: {message}")]
+    JobFailed {
+        /// The job's name.
+        job: String,
+        /// What the host's code threw, as it describes itself.
+        message: String,
     },
     /// A bug: an invariant of the engine did not hold, or a panic was caught at a binding's edge.
     #[error("internal error in halobuzz-analytics (a bug; please report it with the arguments used): {0}")]
@@ -174,8 +174,8 @@ impl Error {
             Error::Encode { .. } => "ENCODE_FAILED",
             Error::Storage { .. } => "STORAGE_ERROR",
             Error::Overflow { .. } => "OVERFLOW",
-            Error::Unsupported { .. } => "UNSUPPORTED",
             Error::Render { .. } => "RENDER_FAILED",
+            Error::JobFailed { .. } => "JOB_FAILED",
             Error::Internal(_) => "INTERNAL_ERROR",
         }
     }
@@ -183,9 +183,8 @@ impl Error {
     /// The category of the error (decided here once for every front end).
     pub fn category(&self) -> ErrorCategory {
         match self {
-            Error::InvalidArgument { .. } | Error::Unsupported { .. } => {
-                ErrorCategory::InvalidInput
-            }
+            // A host job's failure is the host's code to fix, like an invalid request.
+            Error::InvalidArgument { .. } | Error::JobFailed { .. } => ErrorCategory::InvalidInput,
             Error::Read { .. }
             | Error::AmbiguousDataFile { .. }
             | Error::NotADataDirectory(_)

@@ -18,6 +18,10 @@ use halobuzz_analytics::api::{
     ForecastBatchRequest, ForecastRequest, ReportRequest, ReportsRequest, SeriesForecastRequest,
     StoredForecastsRequest,
 };
+use halobuzz_analytics::api::{
+    NextRunsRequest, RunDueRequest, RunHistoryRequest, SchedulerOptions,
+};
+use halobuzz_analytics::schedule::{CatchUp, CustomJob, JobOutput, ScheduleConfig, Scheduler};
 use halobuzz_analytics::Error;
 use serde_json::{json, Value};
 
@@ -177,8 +181,45 @@ fn run(case: &Value) -> Result<(), Error> {
         "reportFile" => engine
             .report_file(args["id"].as_str().unwrap_or_default())
             .map(drop),
+        "scheduler" => api::decode::<SchedulerOptions>("options", args, NameStyle::Camel)?
+            .into_scheduler()
+            .map(drop),
+        "nextRuns" => api::decode::<NextRunsRequest>("query", args, NameStyle::Camel)?
+            .run(&Scheduler::new(ScheduleConfig::default()), engine.config())
+            .map(drop),
+        "runDue" => api::decode::<RunDueRequest>("query", args, NameStyle::Camel)?
+            .run(&Scheduler::new(ScheduleConfig::default()), &engine)
+            .map(drop),
+        "schedulerHistory" => api::decode::<RunHistoryRequest>("query", args, NameStyle::Camel)?
+            .run(&Scheduler::new(ScheduleConfig::default()), &engine)
+            .map(drop),
+        "addJob" => {
+            // What every binding's addJob does: the policy read by the request layer, then the job.
+            let name = args["name"].as_str().unwrap_or_default().to_owned();
+            let cron = args["cron"].as_str().unwrap_or_default().to_owned();
+            let policy = api::decode::<AddJobPolicy>(
+                "options",
+                json!({ "catchUp": args.get("catchUp").cloned().unwrap_or(Value::Null) }),
+                NameStyle::Camel,
+            )?;
+            let job: CustomJob = std::sync::Arc::new(|_, _| Ok(JobOutput::default()));
+            Scheduler::new(ScheduleConfig::default()).add_custom(
+                &name,
+                &cron,
+                "",
+                policy.catch_up.unwrap_or(CatchUp::Latest),
+                job,
+            )
+        }
         other => panic!("unknown operation {other}"),
     }
+}
+
+/// The options of a custom job the corpus gives (`addJob`).
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AddJobPolicy {
+    catch_up: Option<CatchUp>,
 }
 
 #[test]

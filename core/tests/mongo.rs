@@ -20,6 +20,9 @@ mod numbers;
 mod pushdown;
 #[path = "mongo/reports.rs"]
 mod reports;
+// Two schedulers on one database.
+#[path = "mongo/schedule.rs"]
+mod schedule;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};

@@ -19,6 +19,7 @@ __all__ = [
     "DataError",
     "Engine",
     "InvalidInputError",
+    "Scheduler",
     "StorageError",
     "__version__",
     "_internal_errors",
@@ -39,7 +40,8 @@ class AnalyticsError(Exception):
     argument: str | None
 
 class InvalidInputError(AnalyticsError, ValueError):
-    """An argument is out of its domain (``code`` ``INVALID_ARGUMENT``)."""
+    """An argument is out of its domain (``code`` ``INVALID_ARGUMENT``; also
+    ``JOB_FAILED`` in a scheduler's run records)."""
 
 class DataError(AnalyticsError):
     """The data cannot be used (``NOT_A_DATA_DIRECTORY``, ``AMBIGUOUS_DATA_FILE``, ``READ_FAILED``, ``OVERFLOW``)."""
@@ -359,6 +361,19 @@ class Engine:
     ) -> _Result:
         """Host performance per host over a range: streams, viewers, coins, gifters, growth, ranks."""
 
+    def scheduler(
+        self,
+        *,
+        read_env: bool = False,
+        env: Mapping[str, str | None] | None = None,
+        jobs: Sequence[Mapping[str, Any]] | None = None,
+        alert_interval_min: int | None = None,
+        lease_seconds: int | None = None,
+        grace_minutes: int | None = None,
+        owner: str | None = None,
+    ) -> Scheduler:
+        """A :class:`Scheduler` over this engine."""
+
     def check_alerts(
         self, at: _Instant | None = None, channels: Mapping[str, Any] | None = None
     ) -> _Result:
@@ -489,3 +504,61 @@ class Engine:
 
     def quality_frame(self, table: str = "collections") -> _DataFrame:
         """A table (``collections``, ``invalid`` or ``issues``) of the quality report as a DataFrame."""
+
+_Event = Any
+
+@final
+class Scheduler:
+    """The scheduler of an engine: default jobs, custom jobs, passes, a background loop."""
+
+    def __new__(
+        cls,
+        engine: Engine,
+        *,
+        read_env: bool = False,
+        env: Mapping[str, str | None] | None = None,
+        jobs: Sequence[Mapping[str, Any]] | None = None,
+        alert_interval_min: int | None = None,
+        lease_seconds: int | None = None,
+        grace_minutes: int | None = None,
+        owner: str | None = None,
+    ) -> Scheduler: ...
+    def status(self) -> _Result:
+        """Every job in the old ``scheduler-status`` shape."""
+
+    def next_runs(
+        self, job: str, after: _Instant | None = None, count: int | None = None
+    ) -> _Result:
+        """The next runs of ``job`` after ``after``, with the reporting zone's offsets."""
+
+    def run_due(self, at: _Instant | None = None) -> _Result:
+        """One pass: runs every instance due at ``at`` (GIL released)."""
+
+    def history(self, job: str | None = None, limit: int | None = None) -> list[_Result]:
+        """The run history, newest instance first."""
+
+    def add_job(
+        self,
+        name: str,
+        cron: str,
+        func: Callable[[dict[str, Any]], str | Mapping[str, Any] | None],
+        *,
+        catch_up: str = "latest",
+        description: str = "",
+    ) -> None:
+        """Adds a custom job calling ``func(context)`` at each instance of ``cron``."""
+
+    def start(self, on_pass: Callable[[_Event], object] | None = None) -> None:
+        """Starts the loop on a background thread."""
+
+    def stop(self) -> bool:
+        """Stops the loop and waits for its thread; whether it was started."""
+
+    @property
+    def running(self) -> bool:
+        """Whether the loop is running."""
+
+    def run_forever(
+        self, stop_event: Any | None = None, on_pass: Callable[[_Event], object] | None = None
+    ) -> None:
+        """Runs the loop until ``stop_event`` is set or Ctrl-C."""

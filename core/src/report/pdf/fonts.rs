@@ -100,7 +100,9 @@ pub fn fonts() -> crate::Result<&'static Fonts> {
             Some(Fonts { faces })
         })
         .as_ref()
-        .ok_or_else(|| crate::Error::render_failed("pdf", "an embedded font file could not be parsed"))
+        .ok_or_else(|| {
+            crate::Error::render_failed("pdf", "an embedded font file could not be parsed")
+        })
 }
 
 /// A shaped glyph, in font units.

@@ -39,7 +39,10 @@ fn parsed_fonts() -> crate::Result<&'static [ParsedFont]> {
         })
         .as_deref()
         .ok_or_else(|| {
-            crate::Error::render_failed("pdf", "an embedded font file could not be parsed by printpdf")
+            crate::Error::render_failed(
+                "pdf",
+                "an embedded font file could not be parsed by printpdf",
+            )
         })
 }
 
