@@ -55,7 +55,7 @@ fn bench(c: &mut Criterion) {
     let started = Instant::now();
     let (content, content_mb) = peak_mb(|| {
         engine
-            .report_content(&period, CountryFilter::All)
+            .report_content(&period, CountryFilter::All, true)
             .expect("content")
     });
     eprintln!(

@@ -472,6 +472,8 @@ pub struct ReportOptions {
     pub country: Option<String>,
     /// Also write the file to `reportsDir` and its `analyticsreports` record (default `false`).
     pub store: Option<bool>,
+    /// Include the revenue forecast (default `true`; it reads up to 26 weeks of history).
+    pub forecast: Option<bool>,
 }
 
 /// Which stored reports `reports()` lists; every field optional (core `ReportsRequest`).

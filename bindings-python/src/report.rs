@@ -29,6 +29,7 @@ fn report_request(
     format: Option<String>,
     country: Option<String>,
     store: bool,
+    forecast: Option<bool>,
 ) -> PyResult<ReportRequest> {
     let mut o = Object::new();
     o.insert("period".to_owned(), Value::String(period.to_owned()));
@@ -38,6 +39,7 @@ fn report_request(
     put(&mut o, "format", format.map(Value::String));
     put(&mut o, "country", country.map(Value::String));
     o.insert("store".to_owned(), Value::Bool(store));
+    put(&mut o, "forecast", forecast.map(Value::Bool));
     decode("report", o, RANGE)
 }
 
@@ -71,7 +73,7 @@ impl PyEngine {
     /// ``"json"``; ``country`` ``"ALL"`` (default), ``"UNKNOWN"`` or an ISO-3166 alpha-2 code.
     /// ``store=True`` also writes the file to the configured ``reports_dir`` and its record (without
     /// one it raises :class:`InvalidInputError`). The period is compared with the one just before it.
-    #[pyo3(signature = (period, *, start=None, end=None, at=None, format=None, country=None, store=false))]
+    #[pyo3(signature = (period, *, start=None, end=None, at=None, format=None, country=None, store=false, forecast=None))]
     #[allow(clippy::too_many_arguments)]
     fn report<'py>(
         &self,
@@ -83,6 +85,7 @@ impl PyEngine {
         format: Option<String>,
         country: Option<String>,
         store: bool,
+        forecast: Option<bool>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let request = report_request(
             period,
@@ -92,6 +95,7 @@ impl PyEngine {
             format,
             country,
             store,
+            forecast,
         )?;
         let request = resolved(&self.inner, request)?;
         let report = compute(py, || request.run(&self.inner))?;
@@ -103,7 +107,7 @@ impl PyEngine {
     /// Produces a report as :meth:`report` does and writes it to ``path``: that file, or, when
     /// ``path`` is an existing directory, the report's own file name in it. Returns the dict of
     /// :meth:`report` without ``data`` and with ``path``, the file written (a ``str``).
-    #[pyo3(signature = (path, period, *, start=None, end=None, at=None, format=None, country=None, store=false))]
+    #[pyo3(signature = (path, period, *, start=None, end=None, at=None, format=None, country=None, store=false, forecast=None))]
     #[allow(clippy::too_many_arguments)]
     fn write_report<'py>(
         &self,
@@ -116,6 +120,7 @@ impl PyEngine {
         format: Option<String>,
         country: Option<String>,
         store: bool,
+        forecast: Option<bool>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let request = report_request(
             period,
@@ -125,6 +130,7 @@ impl PyEngine {
             format,
             country,
             store,
+            forecast,
         )?;
         let request = resolved(&self.inner, request)?;
         let (report, written) = compute(py, || {
@@ -143,7 +149,8 @@ impl PyEngine {
     /// ``sections`` (the KPI tables: ``section``, ``title``, ``rows`` of ``metric``, ``label``,
     /// ``unit``, ``value``, ``previous``, ``change_pct``, ``higher_is_better``), ``daily``,
     /// ``payment_methods``, ``top_creators``, ``cohorts``, ``alerts``, ``forecast`` and ``notes``.
-    #[pyo3(signature = (period, *, start=None, end=None, at=None, country=None))]
+    #[pyo3(signature = (period, *, start=None, end=None, at=None, country=None, forecast=None))]
+    #[allow(clippy::too_many_arguments)]
     fn report_content<'py>(
         &self,
         py: Python<'py>,
@@ -152,6 +159,7 @@ impl PyEngine {
         end: Option<Bound<'py, PyAny>>,
         at: Option<Bound<'py, PyAny>>,
         country: Option<String>,
+        forecast: Option<bool>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let request = report_request(
             period,
@@ -161,6 +169,7 @@ impl PyEngine {
             None,
             country,
             false,
+            forecast,
         )?;
         let request = resolved(&self.inner, request)?;
         let content = compute(py, || request.content(&self.inner))?;
@@ -180,7 +189,8 @@ impl PyEngine {
         at: Option<Bound<'py, PyAny>>,
         country: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let content = self.report_content(py, period, start, end, at, country)?;
+        // The KPI tables need no forecast.
+        let content = self.report_content(py, period, start, end, at, country, Some(false))?;
         frame(py, "report_kpi_frame", (content,))
     }
 

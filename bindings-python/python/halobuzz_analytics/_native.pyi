@@ -272,6 +272,7 @@ class Engine:
         format: str | None = None,
         country: str | None = None,
         store: bool = False,
+        forecast: bool | None = None,
     ) -> _Result:
         """A period's report: ``file_name``, ``mime_type``, ``stored``, ``record`` and ``data`` (bytes)."""
 
@@ -286,6 +287,7 @@ class Engine:
         format: str | None = None,
         country: str | None = None,
         store: bool = False,
+        forecast: bool | None = None,
     ) -> _Result:
         """Writes a period's report to ``path`` (a file, or a directory for its own file name)."""
 
@@ -297,6 +299,7 @@ class Engine:
         end: _Date | None = None,
         at: _Date | None = None,
         country: str | None = None,
+        forecast: bool | None = None,
     ) -> _Result:
         """What a period's report shows, as data."""
 

@@ -45,6 +45,9 @@ pub struct ReportArgs {
     /// analyticsreports record.
     #[arg(long, requires = "period")]
     store: bool,
+    /// Leave the revenue forecast out (it reads up to 26 weeks of history).
+    #[arg(long, requires = "period")]
+    no_forecast: bool,
     /// List the stored reports (newest first; --format, --from and --to filter).
     #[arg(long)]
     list: bool,
@@ -69,6 +72,7 @@ pub fn run(args: ReportArgs) -> Result<(), Error> {
         json!({
             "period": args.period, "from": args.from, "to": args.to, "at": args.at,
             "format": args.format, "country": args.country, "store": args.store,
+            "forecast": args.no_forecast.then_some(false),
         }),
     )?;
     if args.out.is_none() && !request.store {

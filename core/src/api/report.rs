@@ -50,6 +50,10 @@ pub struct ReportRequest {
     /// false).
     #[serde(default)]
     pub store: bool,
+    /// Include the revenue forecast (default true); it reads up to 26 weeks of history, which a
+    /// database rolls up first when the days are not rolled up yet.
+    #[serde(default)]
+    pub forecast: Option<bool>,
 }
 
 fn pdf() -> ReportFormat {
@@ -67,6 +71,7 @@ impl ReportRequest {
             format,
             country: CountryFilter::All,
             store: false,
+            forecast: None,
         }
     }
 
@@ -101,7 +106,11 @@ impl ReportRequest {
 
     /// The report's content, as data.
     pub fn content(&self, engine: &Engine) -> Result<ReportContent> {
-        engine.report_content(&self.resolve(engine)?, self.country)
+        engine.report_content(
+            &self.resolve(engine)?,
+            self.country,
+            self.forecast.unwrap_or(true),
+        )
     }
 
     /// The report in its format (stored when `store`).
@@ -111,6 +120,7 @@ impl ReportRequest {
             self.country,
             self.format,
             self.store,
+            self.forecast.unwrap_or(true),
         )
     }
 }

@@ -83,11 +83,13 @@ impl GeneratedReport {
 }
 
 impl Engine {
-    /// Everything the report of `period` for `country` shows, computed now (by the engine's clock).
+    /// Everything the report of `period` for `country` shows, computed now (by the engine's clock);
+    /// the revenue forecast only when `forecast` (it reads up to 26 weeks of history).
     pub fn report_content(
         &self,
         period: &ResolvedPeriod,
         country: CountryFilter,
+        forecast: bool,
     ) -> Result<ReportContent> {
         let (range, previous) = (period.range, period.previous);
         self.check_range(range)?;
@@ -193,13 +195,17 @@ impl Engine {
         let mut notes = Vec::new();
         let cohorts = self.report_cohorts(range, country)?;
         let alerts = self.report_alerts(country)?;
-        let forecast = match self.report_forecast(range, country) {
-            Ok(f) => f,
-            Err(Error::InvalidArgument { reason, .. }) => {
-                notes.push(format!("No revenue forecast: {reason}."));
-                None
+        let forecast = if !forecast {
+            None
+        } else {
+            match self.report_forecast(range, country) {
+                Ok(f) => f,
+                Err(Error::InvalidArgument { reason, .. }) => {
+                    notes.push(format!("No revenue forecast: {reason}."));
+                    None
+                }
+                Err(e) => return Err(e),
             }
-            Err(e) => return Err(e),
         };
 
         let tz = self.config.calendar.tz();
@@ -372,12 +378,13 @@ impl Engine {
         country: CountryFilter,
         format: ReportFormat,
         store: bool,
+        forecast: bool,
     ) -> Result<GeneratedReport> {
         // Refused before any work: a report that could not be stored is not computed.
         if store {
             self.reports_dir()?;
         }
-        let content = self.report_content(period, country)?;
+        let content = self.report_content(period, country, forecast)?;
         let bytes = render(&content, format)?;
         let key = country.key();
         let record = ReportRecord {
