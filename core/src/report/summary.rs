@@ -129,21 +129,28 @@ pub fn summary(c: &ReportContent, method_deltas: &MethodDeltas) -> String {
     match c.alerts.len() {
         0 => parts.push("No alerts are open.".to_owned()),
         n => {
-            let causes: Vec<&str> = c
+            // Each root cause after the title of its alert, so a reader knows which change it explains.
+            let causes: Vec<String> = c
                 .alerts
                 .iter()
-                .filter_map(|a| a.root_cause.as_deref())
+                .filter_map(|a| Some(format!("{}: {}", a.title, a.root_cause.as_deref()?)))
                 .take(CAUSES)
                 .collect();
             let head = if n == 1 {
-                format!("One alert is open ({})", c.alerts[0].title)
+                "One alert is open".to_owned()
             } else {
                 format!("{n} alerts are open")
             };
             if causes.is_empty() {
-                parts.push(format!("{head}."));
+                let titles: Vec<&str> = c
+                    .alerts
+                    .iter()
+                    .take(CAUSES)
+                    .map(|a| a.title.as_str())
+                    .collect();
+                parts.push(format!("{head}: {}.", titles.join("; ")));
             } else {
-                parts.push(format!("{head}: {}", causes.join(" ")));
+                parts.push(format!("{head}. {}", causes.join(" ")));
             }
         }
     }
@@ -201,7 +208,10 @@ mod tests {
             "{s}"
         );
         assert!(s.contains("refunds down 22.0% to NPR 12,400.00"), "{s}");
-        assert!(s.contains("Khalti explains 71% of the drop"), "{s}");
+        assert!(
+            s.contains("One alert is open. Revenue drop in NP: Khalti explains 71% of the drop"),
+            "{s}"
+        );
         assert!(s.contains("forecast at NPR"), "{s}");
         assert!(!s.contains("NaN") && !s.contains("inf"));
     }
