@@ -22,6 +22,12 @@ pub(super) struct Formats {
     pub(super) datetime: Format,
     pub(super) numbers: HashMap<&'static str, Format>,
     pub(super) arrows: [Format; 3],
+    /// The widest formatted number (and its header) per column of the sheet being written, in
+    /// pixels. Autofit measures a number by its digits alone, so `NPR 1,234,567.89` would not fit
+    /// and show as `###`; [`fit`] widens those columns to what the format prints.
+    pub(super) number_px: std::cell::RefCell<std::collections::BTreeMap<u16, u32>>,
+    /// The header's width per column of the sheet being written, in pixels.
+    pub(super) header_px: std::cell::RefCell<std::collections::BTreeMap<u16, u32>>,
 }
 
 impl Formats {
@@ -48,6 +54,8 @@ impl Formats {
             datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm"),
             numbers: HashMap::new(),
             arrows: [arrow(GOOD), arrow(BAD), arrow(NEUTRAL)],
+            number_px: Default::default(),
+            header_px: Default::default(),
         }
     }
 
@@ -187,15 +195,65 @@ pub(super) fn header(
 ) -> std::result::Result<(), XlsxError> {
     for (col, t) in titles.iter().enumerate() {
         ws.write_string_with_format(row, col as u16, cell_text(t), &f.header)?;
+        // Bold text is about a pixel wider per character.
+        f.header_px.borrow_mut().insert(
+            col as u16,
+            text_px(t.chars().count()) + t.chars().count() as u32,
+        );
     }
     ws.set_freeze_panes(row + 1, 0)?;
     Ok(())
 }
 
-pub(super) fn fit(ws: &mut Worksheet) {
+/// The most columns a sheet may have to be printed one page wide.
+const PRINT_FIT_COLUMNS: usize = 12;
+
+/// Pixels of `chars` characters of the default 11-point font, with the cell's padding.
+fn text_px(chars: usize) -> u32 {
+    (chars.min(200) as u32).saturating_mul(7).saturating_add(14)
+}
+
+/// What `code` prints for `v`, near enough for its width: the format's quoted text around the
+/// number grouped by thousands with two decimals (the widest any of the report's formats shows).
+fn printed_len(v: f64, code: &str) -> usize {
+    let quoted: usize = code
+        .split(';')
+        .next()
+        .unwrap_or(code)
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .map(|q| q.chars().count())
+        .sum();
+    quoted + crate::report::format::grouped(v, 2).len() + 1
+}
+
+/// Records that column `col` of the current sheet holds `chars` printed characters.
+fn widen(f: &Formats, col: u16, chars: usize) {
+    let px = text_px(chars);
+    let mut widths = f.number_px.borrow_mut();
+    let w = widths.entry(col).or_insert(0);
+    *w = (*w).max(px);
+}
+
+/// Fits the sheet's columns: autofit for text, and the columns holding numbers at least as wide as
+/// their widest printed number and their header; then forgets the sheet's widths.
+pub(super) fn fit(ws: &mut Worksheet, f: &Formats) {
     ws.set_autofit_max_row(AUTOFIT_ROWS);
     ws.set_autofit_max_width(MAX_AUTOFIT_PX);
     ws.autofit();
+    let widths = std::mem::take(&mut *f.number_px.borrow_mut());
+    let headers = std::mem::take(&mut *f.header_px.borrow_mut());
+    // Printed, a table of a few columns is one landscape page wide (as many pages long as it
+    // needs); the daily sheet's twenty-odd columns would shrink unreadably, so it prints as it is.
+    if headers.len() <= PRINT_FIT_COLUMNS {
+        ws.set_print_fit_to_pages(1, 0);
+        ws.set_landscape();
+    }
+    for (col, px) in widths {
+        let px = px.max(headers.get(&col).copied().unwrap_or(0));
+        let _ = ws.set_column_autofit_width(col, px.min(MAX_AUTOFIT_PX));
+    }
 }
 
 pub(super) fn no_data(
@@ -220,8 +278,12 @@ pub(super) fn number(
     match v {
         Some(v) => {
             ws.write_number_with_format(row, col, v, f.number(code))?;
+            widen(f, col, printed_len(v, code));
         }
-        None => no_data(ws, f, row, col)?,
+        None => {
+            no_data(ws, f, row, col)?;
+            widen(f, col, NO_DATA.len());
+        }
     }
     Ok(())
 }

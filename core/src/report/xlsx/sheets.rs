@@ -90,7 +90,7 @@ pub(super) fn kpi_sheet(
             ws.write_string_with_format(row, 5, arrow, f.arrow(tone))?;
         }
     }
-    fit(&mut ws);
+    fit(&mut ws, f);
     Ok(ws)
 }
 
@@ -223,7 +223,7 @@ pub(super) fn daily_sheet(
             }
         }
     }
-    fit(&mut ws);
+    fit(&mut ws, f);
 
     let charted = columns
         .iter()
@@ -283,7 +283,7 @@ pub(super) fn payment_sheet(
         string(&mut ws, row, 1, &p.label)?;
         unit_number(&mut ws, f, row, 2, Some(p.value), Unit::Npr)?;
     }
-    fit(&mut ws);
+    fit(&mut ws, f);
     if rows.iter().any(|p| p.value != 0.0) {
         let last = rows.len() as u32;
         let mut chart = Chart::new(ChartType::Column);
@@ -331,7 +331,7 @@ pub(super) fn creators_sheet(
         number(&mut ws, f, row, 4, Some(r.streams as f64), "#,##0")?;
         number(&mut ws, f, row, 5, Some(r.viewers as f64), "#,##0")?;
     }
-    fit(&mut ws);
+    fit(&mut ws, f);
     Ok(ws)
 }
 
@@ -368,7 +368,7 @@ pub(super) fn cohorts_sheet(
             .set_maximum_color(Color::RGB(0x63BE7B));
         ws.add_conditional_format(1, 2, rows.len() as u32, days.len() as u16 + 1, &scale)?;
     }
-    fit(&mut ws);
+    fit(&mut ws, f);
     Ok(ws)
 }
 
@@ -413,7 +413,7 @@ pub(super) fn alerts_sheet(
             None => no_data(&mut ws, f, row, 9)?,
         }
     }
-    fit(&mut ws);
+    fit(&mut ws, f);
     Ok(ws)
 }
 
@@ -431,7 +431,7 @@ pub(super) fn forecast_sheet(
     )?;
     let Some(fc) = &c.forecast else {
         no_data(&mut ws, f, 1, 0)?;
-        fit(&mut ws);
+        fit(&mut ws, f);
         return Ok(ws);
     };
     let history = &fc.history[..fc.history.len().min(MAX_DATA_ROWS / 2)];
@@ -469,7 +469,7 @@ pub(super) fn forecast_sheet(
         string(&mut ws, i as u32 + 3, info_col, label)?;
         number(&mut ws, f, i as u32 + 3, info_col + 1, v, code)?;
     }
-    fit(&mut ws);
+    fit(&mut ws, f);
 
     let n = history.len() + points.len();
     let dates: Vec<NaiveDate> = history
