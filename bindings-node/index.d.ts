@@ -1276,6 +1276,105 @@ export interface ReportContent {
   } | null
   notes: Array<string>
 }
+/** A scheduler job's catch-up policy for missed runs. */
+export type CatchUpPolicy = 'all' | 'latest' | 'none'
+
+/** Where a scheduled run is. */
+export type SchedulerRunStatus = 'running' | 'succeeded' | 'failed' | 'abandoned'
+
+/** `Scheduler.status`: one job, in the old `scheduler-status` shape. */
+export interface SchedulerJobStatus {
+  name: string
+  /** Its cron expression, read in `timezone`. */
+  schedule: string
+  description: string
+  enabled: boolean
+  catchUp: CatchUpPolicy
+  /** When its last finished run started (RFC 3339, UTC). */
+  lastRun: string | null
+  /** Its next instance (RFC 3339, UTC); `null` when disabled. */
+  nextRun: string | null
+  lastOutcome: SchedulerRunStatus | null
+  lastDurationMs: number | null
+  error: string | null
+}
+
+/** `Scheduler.status`, in the old `scheduler-status` shape. */
+export interface SchedulerStatus {
+  /** Whether `start()`'s loop is running. */
+  running: boolean
+  timezone: string
+  jobs: Array<SchedulerJobStatus>
+}
+
+/** `Scheduler.nextRuns`: instants with the reporting zone's offset of each (`2026-10-04T03:00:00+11:00`). */
+export interface NextRuns {
+  job: string
+  schedule: string
+  timezone: string
+  runs: Array<string>
+}
+
+/** One attempt at a job instance (`analyticsschedulerruns`). */
+export interface SchedulerRun {
+  appId: string
+  job: string
+  /** The instance (RFC 3339, UTC, seconds). */
+  scheduledAt: string
+  /** 0, or n + 1 when attempt n's holder stopped renewing its lease. */
+  attempt: number
+  owner: string
+  status: SchedulerRunStatus
+  catchUp: boolean
+  startedAt: string
+  expiresAt: string
+  finishedAt: string | null
+  durationMs: number | null
+  /** `code` is the engine's error code (`JOB_FAILED` for a custom job that threw, …). */
+  error: { code: string; message: string } | null
+  output: { message: string; details: unknown } | null
+}
+
+/** What a pass did with one due instance. */
+export interface PassRun {
+  job: string
+  scheduledAt: string
+  catchUp: boolean
+  /** Instances before it that the catch-up policy skipped. */
+  skipped: number
+  /**
+   * `succeeded`, `failed` or `abandoned` when this scheduler ran it; `done` (already run), `held`
+   * (another scheduler is running it), `lost` (another took it first) or `gaveUp`.
+   */
+  outcome: 'succeeded' | 'failed' | 'abandoned' | 'running' | 'done' | 'held' | 'lost' | 'gaveUp'
+  run: SchedulerRun | null
+}
+
+/** `Scheduler.runDue`: one pass. */
+export interface PassResult {
+  /** The instant the pass judged due runs at. */
+  at: string
+  runs: Array<PassRun>
+}
+
+/** What `start({ onPass })` receives after each pass. */
+export type SchedulerEvent = { pass: PassResult } | { error: { code: string; message: string } }
+
+/** What a custom job's function is called with. */
+export interface JobContext {
+  job: string
+  /** The instance this run is for (RFC 3339, UTC). */
+  scheduledAt: string
+  /** When it started, by the engine's clock. */
+  startedAt: string
+  /** Whether the instance is a catch-up of a missed run. */
+  catchUp: boolean
+  /** 0 unless an earlier holder's lease expired. */
+  attempt: number
+}
+
+/** What a custom job's function may answer: nothing, a message, or a message with details (kept up to 16 KiB of JSON). */
+export type JobAnswer = void | undefined | null | string | { message: string; details?: unknown }
 
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
@@ -1494,6 +1593,74 @@ export declare class Engine {
    * `INVALID_ARGUMENT`).
    */
   reportFile(id: string): Promise<StoredReport>
+  /**
+   * A scheduler over this engine's store: the default jobs (`daily-rollup`, `forecasts`,
+   * `weekly-report`, `alert-check`, `monthly-cohorts`) changed by `options` (and by the environment
+   * with `readEnv`). Throws `INVALID_ARGUMENT` for a bad option (nothing is read or started).
+   */
+  scheduler(options?: SchedulerOptions | undefined | null): Scheduler
+}
+
+/**
+ * The scheduler of an engine (from `engine.scheduler(options)`): its jobs, and at most one background
+ * loop (`start` / `stop`). Several schedulers, in this process or others, may share one store: each
+ * instance of a job still runs once.
+ */
+export declare class Scheduler {
+  /**
+   * Every job in the old `scheduler-status` shape: schedule, enabled, catch-up policy, last run and
+   * its outcome, duration and error, next run; `running` tells whether `start()`'s loop runs.
+   */
+  status(): Promise<SchedulerStatus>
+  /**
+   * The next runs of a job strictly after `after` (RFC 3339; default now), `count` of them (1–1,000;
+   * default 5), each with the reporting zone's offset of that instant.
+   */
+  nextRuns(query: NextRunsQuery): Promise<NextRuns>
+  /**
+   * One pass: runs every instance due at `at` (RFC 3339; default the engine clock's now), one at a
+   * time, each under a lease in the store, on the thread pool. Resolves to what happened to each.
+   */
+  runDue(at?: string | undefined | null): Promise<PassResult>
+  /**
+   * The run history (every attempt), newest instance first: of `job`, or of every job; at most
+   * `limit` (1–1,000; default 100).
+   */
+  history(query?: RunHistoryQuery | undefined | null): Promise<Array<SchedulerRun>>
+  /**
+   * Adds a custom job: `fn(context)` runs on the JavaScript thread at each instance of `cron` (five
+   * fields, in the reporting time zone). It may return nothing, a message, `{ message, details }`,
+   * or a promise of one; a throw or rejection is a `failed` run (`JOB_FAILED`), and so is no answer
+   * within `timeoutSeconds` (default 600). Throws `INVALID_ARGUMENT` for a bad name, cron or option,
+   * and while the scheduler is started or a call of it is in progress (add jobs first).
+   */
+  addJob(name: string, cron: string, fn: (context: JobContext) => JobAnswer | Promise<JobAnswer>, options?: AddJobOptions | undefined | null): void
+  /**
+   * Starts the loop on a background thread: a pass now, then one at each next instance by the
+   * engine's clock (re-read at least every 30 s), until `stop()`. `onPass` receives each pass (`{
+   * pass }`) or failed pass (`{ error: { code, message } }`) on the JavaScript thread. Like a timer,
+   * a started scheduler keeps Node running until `stop()` unless `keepAlive: false`. Throws
+   * `INVALID_ARGUMENT` when already started.
+   */
+  start(options?: StartOptions | undefined | null): void
+  /**
+   * Stops the loop: a built-in job in progress is cancelled between its steps, a JavaScript job in
+   * progress runs to its end. Resolves to whether it was started, once its thread has finished;
+   * never blocks the JavaScript thread.
+   */
+  stop(): Promise<boolean>
+  /** Whether `start()`'s loop is running. */
+  get running(): boolean
+}
+
+/** The options of `scheduler.addJob`. */
+export interface AddJobOptions {
+  /** Missed runs: `all`, `latest` (default) or `none`. */
+  catchUp?: CatchUpPolicy
+  /** What the job is for, as `status()` shows it (at most 500 characters kept). */
+  description?: string
+  /** How long the function may take before its run fails, in seconds (1–86,400; default 600). */
+  timeoutSeconds?: number
 }
 
 /** Which stored alerts `alerts()` returns; every field optional. */
@@ -1875,6 +2042,16 @@ export declare function metricPaths(): Array<string>
  */
 export declare function metrics(): Array<MetricInfo>
 
+/** `scheduler.nextRuns(query)`. */
+export interface NextRunsQuery {
+  /** The job's name. */
+  job: string
+  /** Runs strictly after this instant (RFC 3339; default: the engine clock's now). */
+  after?: string
+  /** How many, 1 to 1,000 (default 5). */
+  count?: number
+}
+
 /** Where `Engine.fromDirectory` reads, besides the source itself. */
 export interface OpenOptions {
   /**
@@ -1928,6 +2105,8 @@ export interface ReportOptions {
   country?: string
   /** Also write the file to `reportsDir` and its `analyticsreports` record (default `false`). */
   store?: boolean
+  /** Include the revenue forecast (default `true`; it reads up to 26 weeks of history). */
+  forecast?: boolean
 }
 
 /** Signup cohorts × day N: the signup range, its cohort period and the days N. */
@@ -1961,6 +2140,54 @@ export interface RevenueDropOptions {
   day: string
   /** Percentage (0–100] of money payments skipped that day (default 40). */
   pct?: number
+}
+
+/** `scheduler.history(query)`. */
+export interface RunHistoryQuery {
+  /** Only this job. */
+  job?: string
+  /** At most this many, newest first (1 to 1,000; default 100). */
+  limit?: number
+}
+
+/** Changes to one default job of a scheduler (`SchedulerOptions.jobs`). */
+export interface SchedulerJobOptions {
+  /** The job: `daily-rollup`, `forecasts`, `weekly-report`, `alert-check` or `monthly-cohorts`. */
+  name: string
+  /** A cron expression: five fields, read in the reporting time zone. */
+  cron?: string
+  /** Whether the job runs. */
+  enabled?: boolean
+  /** Missed runs: `all`, `latest` or `none`. */
+  catchUp?: CatchUpPolicy
+  /** The forecasts job's metrics (catalog ids). */
+  metrics?: Array<string>
+}
+
+/** How to configure a scheduler (`engine.scheduler(options)`); options win over the environment. */
+export interface SchedulerOptions {
+  /** Read `ALERT_INTERVAL_MIN` and the `SCHEDULE_*` variables from the process environment first. */
+  readEnv?: boolean
+  /** The same variables given explicitly (read after `readEnv`, if both). */
+  env?: Record<string, string | undefined>
+  /** Changes to the default jobs, at most one entry per job. */
+  jobs?: Array<SchedulerJobOptions>
+  /** Minutes between alert checks (a divisor of 60; default 15). */
+  alertIntervalMin?: number
+  /** How long a claim on a run holds without renewal, in seconds (5–86,400; default 300). */
+  leaseSeconds?: number
+  /** How late an instance may start and still be on time, in minutes (0–1,440; default 10). */
+  graceMinutes?: number
+  /** This scheduler's id in run records (default: process id and a random part). */
+  owner?: string
+}
+
+/** The options of `scheduler.start`. */
+export interface StartOptions {
+  /** Called on the JavaScript thread after each pass (`{ pass }`) or failed pass (`{ error }`). */
+  onPass?: (event: SchedulerEvent) => void
+  /** Keep Node running while the scheduler is started, like a timer (default `true`). */
+  keepAlive?: boolean
 }
 
 /** Stored cohorts of a range of cohort dates (`storedCohorts`). */
