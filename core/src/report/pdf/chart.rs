@@ -13,6 +13,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use chrono::NaiveDate;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -363,27 +364,17 @@ fn root<'c, 'f>(
     .into_drawing_area()
 }
 
-/// A daily line chart of a period (solid) over the previous period aligned by day (dashed), or a
-/// "no data" box when the period has no value.
-pub fn daily_chart(
-    canvas: &mut Canvas<'_>,
-    area: ChartBox,
+/// The axes of a chart over days (index 0 … `x_max` of `dates`) and values `lo` … `hi`: date labels
+/// below, value labels left, light horizontal grid lines.
+fn date_axes<'a, 'c, 'f>(
+    root: &'a DrawingArea<PdfBackend<'c, 'f>, Shift>,
     dates: &[NaiveDate],
-    values: &[Option<f64>],
-    previous: &[Option<f64>],
-) -> crate::Result<()> {
-    let n = dates.len().min(values.len());
-    let current = segments(values, n);
-    let earlier = segments(previous, n);
-    let all = current.iter().chain(&earlier).flatten().map(|p| p.1);
-    let (Some((lo, hi)), false) = (y_range(all), current.is_empty()) else {
-        canvas.no_data_box(area.x, area.top, area.w, area.h);
-        return Ok(());
-    };
-    let dash = Rc::new(Cell::new(None));
-    let root = root(canvas, area, &dash);
-    let x_max = (n.max(2) - 1) as f64;
-    let mut chart = ChartBuilder::on(&root)
+    x_max: f64,
+    lo: f64,
+    hi: f64,
+) -> crate::Result<ChartContext<'a, PdfBackend<'c, 'f>, Cartesian2d<RangedCoordf64, RangedCoordf64>>>
+{
+    let mut chart = ChartBuilder::on(root)
         .margin_right((12.0 * PX) as i32)
         .margin_top((6.0 * PX) as i32)
         .x_label_area_size((16.0 * PX) as i32)
@@ -407,6 +398,30 @@ pub fn daily_chart(
         .axis_style(stroke(RGBColor(0xad, 0xb5, 0xbd), 6))
         .draw()
         .map_err(chart_error)?;
+    Ok(chart)
+}
+
+/// A daily line chart of a period (solid) over the previous period aligned by day (dashed), or a
+/// "no data" box when the period has no value.
+pub fn daily_chart(
+    canvas: &mut Canvas<'_>,
+    area: ChartBox,
+    dates: &[NaiveDate],
+    values: &[Option<f64>],
+    previous: &[Option<f64>],
+) -> crate::Result<()> {
+    let n = dates.len().min(values.len());
+    let current = segments(values, n);
+    let earlier = segments(previous, n);
+    let all = current.iter().chain(&earlier).flatten().map(|p| p.1);
+    let (Some((lo, hi)), false) = (y_range(all), current.is_empty()) else {
+        canvas.no_data_box(area.x, area.top, area.w, area.h);
+        return Ok(());
+    };
+    let dash = Rc::new(Cell::new(None));
+    let root = root(canvas, area, &dash);
+    let x_max = (n.max(2) - 1) as f64;
+    let mut chart = date_axes(&root, dates, x_max, lo, hi)?;
     dash.set(Some([4.0, 3.0]));
     for segment in earlier {
         chart
@@ -539,30 +554,7 @@ pub fn forecast_chart(
     let dash = Rc::new(Cell::new(None));
     let root = root(canvas, area, &dash);
     let x_max = (dates.len().max(2) - 1) as f64;
-    let mut chart = ChartBuilder::on(&root)
-        .margin_right((12.0 * PX) as i32)
-        .margin_top((6.0 * PX) as i32)
-        .x_label_area_size((16.0 * PX) as i32)
-        .y_label_area_size((44.0 * PX) as i32)
-        .build_cartesian_2d(0f64..x_max, lo..hi)
-        .map_err(chart_error)?;
-    let x_fmt = |x: &f64| day_label(&dates, *x);
-    let y_fmt = |y: &f64| axis_value(*y);
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(7)
-        .y_labels(5)
-        .x_label_formatter(&x_fmt)
-        .y_label_formatter(&y_fmt)
-        .label_style(label_style())
-        .bold_line_style(stroke(RGBColor(0xe9, 0xec, 0xef), 5))
-        .light_line_style(TRANSPARENT)
-        // Labels 3 pt off the axes, so the y axis' lowest label never touches the first date.
-        .set_all_tick_mark_size((3.0 * PX) as i32)
-        .axis_style(stroke(RGBColor(0xad, 0xb5, 0xbd), 6))
-        .draw()
-        .map_err(chart_error)?;
+    let mut chart = date_axes(&root, &dates, x_max, lo, hi)?;
     let band: Vec<(f64, f64)> = ahead
         .iter()
         .map(|p| (p.0, p.3))
