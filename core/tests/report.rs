@@ -148,6 +148,18 @@ fn weekly_daily_and_custom_periods() {
         .unwrap();
     assert_eq!(c.previous_from.to_string(), "2026-02-28");
     assert_eq!(c.previous_to.to_string(), "2026-03-09");
+    // The first valid week: its previous week and earlier cohorts are before 2000 and simply empty.
+    let c = ask(
+        json!({"period": "custom", "from": "2000-01-03", "to": "2000-01-09", "format": "json"}),
+    )
+    .content(&e)
+    .unwrap();
+    assert_eq!(c.previous_from.to_string(), "1999-12-27");
+    assert!(
+        c.summary.starts_with("No data for 2000-01-03"),
+        "{}",
+        c.summary
+    );
 }
 
 #[test]

@@ -92,8 +92,9 @@ impl Engine {
         forecast: bool,
     ) -> Result<ReportContent> {
         let (range, previous) = (period.range, period.previous);
+        // The previous period is not checked: like the KPI report's baseline, days before the first
+        // valid day are computed live, empty.
         self.check_range(range)?;
-        self.check_range(previous)?;
         let generated_at = self.config.clock.now();
         // One read of the facts for both periods, their baselines and every day.
         let needed = union(report_days(range), report_days(previous));
@@ -245,7 +246,9 @@ impl Engine {
             range.to,
             -i64::from(range.to.weekday().num_days_from_monday()),
         );
-        let from = add_days(monday, -7 * (COHORT_WEEKS - 1));
+        // Not before the first valid day (a report of the first weeks of 2000 has fewer cohorts).
+        let from = add_days(monday, -7 * (COHORT_WEEKS - 1))
+            .max(super::rollups::FIRST_DAY.min(range.from));
         let m = self.retention_matrix(
             DateRange::new(from, range.to)?,
             range.to,
