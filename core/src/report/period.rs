@@ -103,19 +103,6 @@ pub struct ResolvedPeriod {
     pub previous: DateRange,
 }
 
-impl ResolvedPeriod {
-    /// The file name of the report in `extension` (`pdf`, `xlsx`, `csv`, `json`):
-    /// `halobuzz-<period>-<from>-<to>.<ext>`.
-    pub fn file_name(&self, extension: &str) -> String {
-        format!(
-            "halobuzz-{}-{}-{}.{extension}",
-            self.period.key(),
-            self.range.from,
-            self.range.to
-        )
-    }
-}
-
 fn first_of_month(d: NaiveDate) -> NaiveDate {
     d.with_day(1).unwrap_or(d)
 }
@@ -182,8 +169,15 @@ mod tests {
         .resolve(d("2026-05-01"))
         .unwrap();
         assert_eq!(c.previous, r("2026-03-22", "2026-03-31"));
+        // Its file name (record::file_name, the one place names are made).
         assert_eq!(
-            c.file_name("pdf"),
+            crate::report::record::file_name(
+                c.period.key(),
+                c.range.from,
+                c.range.to,
+                "ALL",
+                crate::report::ReportFormat::Pdf
+            ),
             "halobuzz-custom-2026-04-01-2026-04-10.pdf"
         );
         assert!(ReportPeriod::Custom {
