@@ -50,6 +50,24 @@ fn sample_renders_with_its_values_in_the_text_layer() {
 }
 
 #[test]
+fn document_dates_are_the_generation_time() {
+    let content = fixture::sample();
+    let pdf = render_pdf(&content).expect("renders");
+    let doc = lopdf::Document::load_mem(&pdf).expect("the PDF parses");
+    let info = doc
+        .trailer
+        .get(b"Info")
+        .and_then(lopdf::Object::as_reference);
+    let info = doc
+        .get_dictionary(info.expect("an Info dictionary"))
+        .expect("Info");
+    let created = info.get(b"CreationDate").expect("a CreationDate");
+    let created = String::from_utf8_lossy(created.as_str().expect("a string")).into_owned();
+    // PDF dates are D:YYYYMMDDHHmmSS followed by the offset; the fixture is generated 2026-11-01 08:00 UTC.
+    assert!(created.starts_with("D:20261101080000"), "{created}");
+}
+
+#[test]
 fn a_period_without_data_says_no_data() {
     let pdf = render_pdf(&fixture::sample_without_data()).expect("renders");
     keep("without-data.pdf", &pdf);

@@ -58,7 +58,24 @@ pub fn render_pdf(content: &ReportContent) -> crate::Result<Vec<u8>> {
     let shaping = fonts::fonts()?;
     let mut doc = PdfDocument::new(&content.title);
     doc.metadata.info.creator = "halobuzz-analytics".into();
+    doc.metadata.info.producer = concat!(
+        "halobuzz-analytics ",
+        env!("CARGO_PKG_VERSION"),
+        " (printpdf)"
+    )
+    .into();
     doc.metadata.info.subject = format!("{} to {}", content.from, content.to);
+    // The document's own dates are the report's generation time (printpdf's default is 1970), so a
+    // viewer's "Document properties" agrees with the title block.
+    if let Ok(at) = printpdf::OffsetDateTime::from_unix_timestamp(content.generated_at.timestamp())
+    {
+        let info = &mut doc.metadata.info;
+        (
+            info.creation_date,
+            info.modification_date,
+            info.metadata_date,
+        ) = (at, at, at);
+    }
     let ids = parsed_fonts()?.iter().map(|f| doc.add_font(f)).collect();
     let mut canvas = Canvas::new(shaping, TextLayer::new(ids));
     sections::draw(&mut canvas, &content)?;
