@@ -1568,14 +1568,20 @@ export declare class Engine {
    * With `store: true` the file is also written to the configured `reportsDir` and recorded in
    * `analyticsreports`. Resolves to `{ fileName, mimeType, stored, record, data }`, `data` the file
    * as a `Buffer`.
+   *
+   * Days the report reads that are not rolled up yet are rolled up first: `onProgress`, if given,
+   * is called once per such day with `{ done, total, date, skipped }`, as `backfill` calls it. If it
+   * returns `false` the report stops and rejects with code `CANCELLED` (the days rolled up until
+   * then stay stored); if it throws, the promise rejects with what it threw.
    */
-  report(options: ReportOptions): Promise<GeneratedReport>
+  report(options: ReportOptions, onProgress?: ((progress: BackfillProgress) => unknown) | undefined | null): Promise<GeneratedReport>
   /**
    * Produces a report as `report` does and writes it to `path`: that file, or, when `path` is an
    * existing directory, the report's own file name in it (`halobuzz-<period>-<from>-<to>.<ext>`).
    * Resolves to `{ fileName, mimeType, stored, record, path }`, `path` the file written.
+   * `onProgress` as in `report`.
    */
-  writeReport(options: ReportOptions, path: string): Promise<WrittenReport>
+  writeReport(options: ReportOptions, path: string, onProgress?: ((progress: BackfillProgress) => unknown) | undefined | null): Promise<WrittenReport>
   /**
    * What the report of a period shows, as data (the same options as `report`; `format` and `store`
    * are accepted and ignored): KPI sections against the previous period, daily series, payment

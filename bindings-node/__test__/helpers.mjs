@@ -84,6 +84,7 @@ export const CATEGORY = {
   INVALID_ARGUMENT: 'invalidInput',
   RENDER_FAILED: 'internal',
   JOB_FAILED: 'invalidInput',
+  CANCELLED: 'invalidInput',
   NOT_A_DATA_DIRECTORY: 'data',
   AMBIGUOUS_DATA_FILE: 'data',
   READ_FAILED: 'data',

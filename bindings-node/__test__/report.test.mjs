@@ -167,3 +167,46 @@ describe('errors', () => {
     )
   })
 })
+
+describe('progress', () => {
+  test('onProgress sees the days a report rolls up first, and false cancels it', async () => {
+    const fresh = await Engine.fromGenerator(DATASET, CONFIG)
+    let calls = 0
+    await expectRejection(
+      () =>
+        fresh.report({ period: 'monthly', format: 'json' }, () => {
+          calls += 1
+          return calls < 3
+        }),
+      'CANCELLED',
+      /monthly report was cancelled/,
+    )
+    // Reports arrive asynchronously: the core may have rolled up a day or two more before it saw the stop.
+    assert.ok(calls >= 3, `${calls} progress calls`)
+    const seen = []
+    const r = await fresh.report({ period: 'monthly', format: 'json' }, (p) => {
+      seen.push(p)
+    })
+    assert.equal(seen.length, seen[0].total)
+    assert.ok(seen.filter((p) => p.skipped).length >= 3, 'days rolled up before the stop are skipped')
+    assert.equal(seen.map((p) => p.date).sort().at(-1), '2026-04-30')
+    const plain = await engine.report({ period: 'monthly', format: 'json' })
+    assert.deepEqual(r.data, plain.data)
+    const again = []
+    await fresh.writeReport({ period: 'monthly', format: 'json' }, join(scratch, 'progress.json'), (p) => {
+      again.push(p)
+    })
+    assert.ok(again.length > 0 && again.every((p) => p.skipped))
+  })
+
+  test('an onProgress that throws rejects with what it threw; one that is not a function is refused', async () => {
+    const fresh = await Engine.fromGenerator(DATASET, CONFIG)
+    await assert.rejects(
+      fresh.report({ period: 'weekly', format: 'csv' }, () => {
+        throw new RangeError('stop here')
+      }),
+      (e) => e instanceof RangeError && e.message === 'stop here',
+    )
+    await expectRejection(() => fresh.report({ period: 'weekly', format: 'csv' }, 42), 'INVALID_ARGUMENT', /onProgress/)
+  })
+})

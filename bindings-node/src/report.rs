@@ -6,10 +6,11 @@
 //! rendering (the core's `render`, whatever the format), writing the file, and the JSON of the
 //! record. A report's bytes come back as a `Buffer` ([`BytesJob`]) beside the parsed JSON.
 
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use halobuzz_analytics::api::{ReportInfo, ReportRequest, ReportsRequest};
-use halobuzz_analytics::Error as CoreError;
+use halobuzz_analytics::{BackfillProgress, Error as CoreError, Result as CoreResult};
 use napi::bindgen_prelude::{
     AsyncTask, Buffer, Either, FromNapiValue, JsObjectValue, Object, Unknown,
 };
@@ -20,6 +21,7 @@ use serde::Serialize;
 use crate::args;
 use crate::engine::Engine;
 use crate::error::{catch_panic, Failure, Outcome};
+use crate::progress::Reporter;
 use crate::task::{parse_json, rejected, run, to_json, Settled};
 
 /// The work of a call that returns bytes: the JSON of an object, and the bytes to set on it as `data`.
@@ -79,6 +81,18 @@ struct Written {
     path: PathBuf,
 }
 
+/// Runs `f` (a core call that reports the days it rolls up) with `reporter`; settles after the last
+/// report ran. What the callback threw is the failure, whatever the core answered after it (the core
+/// only saw a stop and answers `CANCELLED`).
+fn with_reporter<T>(
+    mut reporter: Reporter,
+    f: impl FnOnce(&mut dyn FnMut(BackfillProgress) -> ControlFlow<()>) -> CoreResult<T>,
+) -> Outcome<T> {
+    let out = f(&mut |p| reporter.report(p));
+    reporter.finish()?;
+    Ok(out?)
+}
+
 impl Engine {
     /// The report request of `options`, its period resolved (and so checked) on the JavaScript thread.
     fn report_request(&self, env: &Env, options: Option<Unknown<'_>>) -> Outcome<ReportRequest> {
@@ -101,20 +115,28 @@ impl Engine {
     /// With `store: true` the file is also written to the configured `reportsDir` and recorded in
     /// `analyticsreports`. Resolves to `{ fileName, mimeType, stored, record, data }`, `data` the file
     /// as a `Buffer`.
+    ///
+    /// Days the report reads that are not rolled up yet are rolled up first: `onProgress`, if given,
+    /// is called once per such day with `{ done, total, date, skipped }`, as `backfill` calls it. If it
+    /// returns `false` the report stops and rejects with code `CANCELLED` (the days rolled up until
+    /// then stay stored); if it throws, the promise rejects with what it threw.
     #[napi(
         catch_unwind,
-        ts_args_type = "options: ReportOptions",
+        ts_args_type = "options: ReportOptions, onProgress?: ((progress: BackfillProgress) => unknown) | undefined | null",
         ts_return_type = "Promise<GeneratedReport>"
     )]
     pub fn report(
         &self,
         env: Env,
         options: Option<Unknown<'_>>,
+        on_progress: Option<Unknown<'_>>,
     ) -> napi::Result<Settled<BytesJob>> {
-        let request = self.report_request(&env, options);
+        let request = self
+            .report_request(&env, options)
+            .and_then(|r| Ok((r, Reporter::new(&env, on_progress)?)));
         let shared = self.shared();
-        run_bytes(&env, request, move |r| {
-            let report = r.run(&shared.engine)?;
+        run_bytes(&env, request, move |(r, reporter)| {
+            let report = with_reporter(reporter, |p| r.run_with_progress(&shared.engine, p))?;
             Ok((to_json(&ReportInfo::from(&report))?, report.bytes))
         })
     }
@@ -122,9 +144,10 @@ impl Engine {
     /// Produces a report as `report` does and writes it to `path`: that file, or, when `path` is an
     /// existing directory, the report's own file name in it (`halobuzz-<period>-<from>-<to>.<ext>`).
     /// Resolves to `{ fileName, mimeType, stored, record, path }`, `path` the file written.
+    /// `onProgress` as in `report`.
     #[napi(
         catch_unwind,
-        ts_args_type = "options: ReportOptions, path: string",
+        ts_args_type = "options: ReportOptions, path: string, onProgress?: ((progress: BackfillProgress) => unknown) | undefined | null",
         ts_return_type = "Promise<WrittenReport>"
     )]
     pub fn write_report(
@@ -132,14 +155,15 @@ impl Engine {
         env: Env,
         options: Option<Unknown<'_>>,
         path: Option<Unknown<'_>>,
+        on_progress: Option<Unknown<'_>>,
     ) -> napi::Result<Settled<crate::task::Job>> {
         let request = self.report_request(&env, options).and_then(|r| {
             let path = args::string(&env, "path", path, "'./reports'")?;
-            Ok((r, PathBuf::from(path)))
+            Ok((r, PathBuf::from(path), Reporter::new(&env, on_progress)?))
         });
         let shared = self.shared();
-        run(&env, request, move |(r, path)| {
-            let report = r.run(&shared.engine)?;
+        run(&env, request, move |(r, path, reporter)| {
+            let report = with_reporter(reporter, |p| r.run_with_progress(&shared.engine, p))?;
             let path = report.write_to(&path)?;
             to_json(&Written {
                 info: ReportInfo::from(&report),

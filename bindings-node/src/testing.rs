@@ -78,6 +78,9 @@ fn core_error(code: &str) -> Option<CoreError> {
             job: "a-test".to_owned(),
             message: "Error: a test".to_owned(),
         },
+        "CANCELLED" => CoreError::Cancelled {
+            what: "a test".to_owned(),
+        },
         "INTERNAL_ERROR" => return None,
         _ => CoreError::invalid_argument("code", format!("unknown code `{code}`")),
     })

@@ -91,6 +91,9 @@ fn _raise_for_test(py: Python<'_>, code: &str) -> PyResult<()> {
             job: "a-test".to_owned(),
             message: "ValueError: a test".to_owned(),
         },
+        "CANCELLED" => Error::Cancelled {
+            what: "a test".to_owned(),
+        },
         "ENCODE_FAILED" => Error::Encode {
             what: "a test".to_owned(),
             reason: "a test".to_owned(),

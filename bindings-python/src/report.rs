@@ -17,7 +17,7 @@ use halobuzz_analytics::GeneratedReport;
 use crate::convert::to_py;
 use crate::engine::PyEngine;
 use crate::request::{date, decode, int, put, raise, Object, RANGE};
-use crate::run::{compute, frame};
+use crate::run::{compute, frame, with_day_progress};
 
 /// The report request of the keyword arguments (`None`: not given).
 #[allow(clippy::too_many_arguments)]
@@ -73,7 +73,12 @@ impl PyEngine {
     /// ``"json"``; ``country`` ``"ALL"`` (default), ``"UNKNOWN"`` or an ISO-3166 alpha-2 code.
     /// ``store=True`` also writes the file to the configured ``reports_dir`` and its record (without
     /// one it raises :class:`InvalidInputError`). The period is compared with the one just before it.
-    #[pyo3(signature = (period, *, start=None, end=None, at=None, format=None, country=None, store=false, forecast=None))]
+    ///
+    /// Days the report reads that are not rolled up yet are rolled up first; ``progress``, if given,
+    /// is called after each with ``{"done", "total", "date", "skipped"}`` as in :meth:`backfill`.
+    /// Returning ``False`` (or Ctrl-C) stops it: :class:`InvalidInputError` with code ``CANCELLED``
+    /// (the days rolled up until then stay stored).
+    #[pyo3(signature = (period, *, start=None, end=None, at=None, format=None, country=None, store=false, forecast=None, progress=None))]
     #[allow(clippy::too_many_arguments)]
     fn report<'py>(
         &self,
@@ -86,6 +91,7 @@ impl PyEngine {
         country: Option<String>,
         store: bool,
         forecast: Option<bool>,
+        progress: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let request = report_request(
             period,
@@ -98,7 +104,8 @@ impl PyEngine {
             forecast,
         )?;
         let request = resolved(&self.inner, request)?;
-        let report = compute(py, || request.run(&self.inner))?;
+        let report =
+            with_day_progress(py, progress, |p| request.run_with_progress(&self.inner, p))?;
         let d = info(py, &report)?;
         d.set_item("data", PyBytes::new(py, &report.bytes))?;
         Ok(d.into_any())
@@ -106,8 +113,9 @@ impl PyEngine {
 
     /// Produces a report as :meth:`report` does and writes it to ``path``: that file, or, when
     /// ``path`` is an existing directory, the report's own file name in it. Returns the dict of
-    /// :meth:`report` without ``data`` and with ``path``, the file written (a ``str``).
-    #[pyo3(signature = (path, period, *, start=None, end=None, at=None, format=None, country=None, store=false, forecast=None))]
+    /// :meth:`report` without ``data`` and with ``path``, the file written (a ``str``); ``progress``
+    /// as in :meth:`report`.
+    #[pyo3(signature = (path, period, *, start=None, end=None, at=None, format=None, country=None, store=false, forecast=None, progress=None))]
     #[allow(clippy::too_many_arguments)]
     fn write_report<'py>(
         &self,
@@ -121,6 +129,7 @@ impl PyEngine {
         country: Option<String>,
         store: bool,
         forecast: Option<bool>,
+        progress: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let request = report_request(
             period,
@@ -133,8 +142,8 @@ impl PyEngine {
             forecast,
         )?;
         let request = resolved(&self.inner, request)?;
-        let (report, written) = compute(py, || {
-            let report = request.run(&self.inner)?;
+        let (report, written) = with_day_progress(py, progress, |p| {
+            let report = request.run_with_progress(&self.inner, p)?;
             let written = report.write_to(&path)?;
             Ok((report, written))
         })?;

@@ -1,6 +1,7 @@
 //! Running core calls from Python: [`compute`] releases the GIL and catches panics, so a bug surfaces as
 //! an `AnalyticsError` (`INTERNAL_ERROR`) instead of tearing down the Jupyter kernel;
-//! [`backfill_with_progress`] runs one core backfill and reports each day to a Python callback,
+//! [`with_day_progress`] runs one core call that rolls up days (a backfill, a report) and reports each
+//! day to a Python callback,
 //! re-taking the GIL for each report only; [`frame`] hands a result to the pandas helpers.
 
 use std::ops::ControlFlow;
@@ -36,6 +37,18 @@ pub(crate) fn backfill_with_progress(
     progress: Option<Bound<'_, PyAny>>,
     run: impl FnOnce(Progress<'_>) -> Result<BackfillSummary> + Send,
 ) -> PyResult<BackfillSummary> {
+    with_day_progress(py, progress, run)
+}
+
+/// Runs `run`, a core call that rolls up days and reports each to its progress callback, as
+/// [`backfill_with_progress`] runs a backfill: `progress` returning `False` stops it (the call then
+/// says how: a backfill's summary says `cancelled`, a report raises `CANCELLED`), and an exception
+/// from `progress` or a signal handler is what is raised, whatever the core answered after it.
+pub(crate) fn with_day_progress<T: Send>(
+    py: Python<'_>,
+    progress: Option<Bound<'_, PyAny>>,
+    run: impl FnOnce(Progress<'_>) -> Result<T> + Send,
+) -> PyResult<T> {
     if progress.as_ref().is_some_and(|p| !p.is_callable()) {
         return Err(PyTypeError::new_err(
             "progress: expected a callable taking one dict",
@@ -43,7 +56,7 @@ pub(crate) fn backfill_with_progress(
     }
     let callback = progress.map(Bound::unbind);
     let mut raised: Option<PyErr> = None;
-    let summary = compute(py, || {
+    let out = compute(py, || {
         run(&mut |report| {
             Python::attach(|py| {
                 let answer = match &callback {
@@ -64,10 +77,10 @@ pub(crate) fn backfill_with_progress(
                 }
             })
         })
-    })?;
+    });
     match raised {
         Some(e) => Err(e),
-        None => Ok(summary),
+        None => out,
     }
 }
 

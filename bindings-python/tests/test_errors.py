@@ -256,6 +256,7 @@ def test_an_unreadable_file_chains_the_os_error(tmp_path: Path) -> None:
         ("INVALID_ARGUMENT", InvalidInputError, None),
         pytest.param("RENDER_FAILED", AnalyticsError, None, marks=pytest.mark.internal_error),
         ("JOB_FAILED", InvalidInputError, None),
+        ("CANCELLED", InvalidInputError, None),
         ("READ_FAILED", DataError, FileNotFoundError),
         ("NOT_A_DATA_DIRECTORY", DataError, None),
         ("AMBIGUOUS_DATA_FILE", DataError, None),

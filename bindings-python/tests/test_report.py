@@ -198,3 +198,38 @@ def test_the_forecast_can_be_left_out(engine: ha.Engine) -> None:
     without = engine.report_content("monthly", forecast=False)
     assert with_forecast["forecast"] is not None and without["forecast"] is None
     assert without["sections"] == with_forecast["sections"]
+
+
+def test_progress_sees_the_days_rolled_up_first_and_false_cancels(engine: ha.Engine, tmp_path: Path) -> None:
+    fresh = ha.Engine.generate(**DATASET, **CONFIG)
+    calls: list[Dict[str, Any]] = []
+
+    def stop_at_three(p: Dict[str, Any]) -> bool:
+        calls.append(p)
+        return len(calls) < 3
+
+    with pytest.raises(InvalidInputError, match="monthly report was cancelled") as info:
+        fresh.report("monthly", format="json", progress=stop_at_three)
+    assert info.value.code == "CANCELLED"
+    assert len(calls) == 3
+    seen: list[Dict[str, Any]] = []
+    r = fresh.report("monthly", format="json", progress=seen.append)
+    assert len(seen) == seen[0]["total"]
+    assert sum(p["skipped"] for p in seen) >= 3
+    assert max(str(p["date"]) for p in seen) == "2026-04-30"
+    assert r["data"] == engine.report("monthly", format="json")["data"]
+    again: list[Dict[str, Any]] = []
+    fresh.write_report(tmp_path / "r.json", "monthly", format="json", progress=again.append)
+    assert again and all(p["skipped"] for p in again)
+
+
+def test_a_progress_that_raises_is_what_is_raised() -> None:
+    fresh = ha.Engine.generate(**DATASET, **CONFIG)
+
+    def fail(p: Dict[str, Any]) -> None:
+        raise KeyError("stop here")
+
+    with pytest.raises(KeyError, match="stop here"):
+        fresh.report("weekly", format="csv", progress=fail)
+    with pytest.raises(TypeError, match="progress"):
+        fresh.report("weekly", format="csv", progress=42)  # type: ignore[arg-type]

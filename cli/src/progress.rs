@@ -31,18 +31,24 @@ pub fn load<T>(load: impl FnOnce(&(dyn Fn(u64, u64) + Sync)) -> T) -> T {
     out
 }
 
-/// Runs a backfill (`run`, given the progress callback to pass on) behind a bar of its days; returns
-/// what was done and how long it took.
-pub fn backfill(
-    run: impl FnOnce(Progress<'_>) -> Result<BackfillSummary, Error>,
-) -> Result<(BackfillSummary, std::time::Duration), Error> {
+/// Runs `run` (given the progress callback to pass on) behind a bar of the days it rolls up.
+pub fn rolling_up<T>(run: impl FnOnce(Progress<'_>) -> Result<T, Error>) -> Result<T, Error> {
     let bar = bar(0, "rolling up", "days");
-    let started = std::time::Instant::now();
-    let summary = run(&mut |p| {
+    let out = run(&mut |p| {
         bar.set_length(p.total);
         bar.set_position(p.done);
         ControlFlow::Continue(())
     });
     bar.finish_and_clear();
-    Ok((summary?, started.elapsed()))
+    out
+}
+
+/// Runs a backfill (`run`, given the progress callback to pass on) behind a bar of its days; returns
+/// what was done and how long it took.
+pub fn backfill(
+    run: impl FnOnce(Progress<'_>) -> Result<BackfillSummary, Error>,
+) -> Result<(BackfillSummary, std::time::Duration), Error> {
+    let started = std::time::Instant::now();
+    let summary = rolling_up(run)?;
+    Ok((summary, started.elapsed()))
 }

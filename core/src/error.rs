@@ -102,6 +102,13 @@ pub enum Error {
         /// What the host's code threw, as it describes itself.
         message: String,
     },
+    /// The caller's progress callback (or a scheduler's stop) ended the work before it finished. Days
+    /// rolled up until then are whole and stay stored, so the same request run again resumes after them.
+    #[error("{what} was cancelled before it finished; the days rolled up until then are stored, and the same request run again resumes after them")]
+    Cancelled {
+        /// What was cancelled (`the monthly report`, …).
+        what: String,
+    },
     /// A bug: an invariant of the engine did not hold, or a panic was caught at a binding's edge.
     #[error("internal error in halobuzz-analytics (a bug; please report it with the arguments used): {0}")]
     Internal(String),
@@ -176,6 +183,7 @@ impl Error {
             Error::Overflow { .. } => "OVERFLOW",
             Error::Render { .. } => "RENDER_FAILED",
             Error::JobFailed { .. } => "JOB_FAILED",
+            Error::Cancelled { .. } => "CANCELLED",
             Error::Internal(_) => "INTERNAL_ERROR",
         }
     }
@@ -183,8 +191,11 @@ impl Error {
     /// The category of the error (decided here once for every front end).
     pub fn category(&self) -> ErrorCategory {
         match self {
-            // A host job's failure is the host's code to fix, like an invalid request.
-            Error::InvalidArgument { .. } | Error::JobFailed { .. } => ErrorCategory::InvalidInput,
+            // A host job's failure is the host's code to fix, like an invalid request; a cancellation
+            // is the caller's own decision.
+            Error::InvalidArgument { .. } | Error::JobFailed { .. } | Error::Cancelled { .. } => {
+                ErrorCategory::InvalidInput
+            }
             Error::Read { .. }
             | Error::AmbiguousDataFile { .. }
             | Error::NotADataDirectory(_)

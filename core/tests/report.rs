@@ -268,3 +268,58 @@ fn stored_reports_are_listed_and_fetched_with_their_checksum() {
         api::decode("reports", json!({"period": "monthly"}), NameStyle::Camel).unwrap();
     assert!(filtered.run(&e).unwrap().is_empty());
 }
+
+#[test]
+fn a_report_rolls_up_its_days_with_progress_and_can_be_cancelled() {
+    let e = engine(None);
+    let request = ask(json!({"period": "monthly", "format": "json"}));
+    // Stopped after three days: nothing is produced, and the error says so.
+    let mut seen = 0;
+    let err = request
+        .run_with_progress(&e, &mut |_| {
+            seen += 1;
+            if seen == 3 {
+                std::ops::ControlFlow::Break(())
+            } else {
+                std::ops::ControlFlow::Continue(())
+            }
+        })
+        .unwrap_err();
+    assert_eq!(err.code(), "CANCELLED");
+    assert_eq!(err.category(), ErrorCategory::InvalidInput);
+    assert!(err.to_string().contains("monthly report"), "{err}");
+    assert_eq!(seen, 3, "no report after the stop");
+
+    // Run again: the days rolled up before the stop are skipped, every day the report reads is
+    // reported once, and the report equals one produced without progress on a fresh engine.
+    let mut reports = Vec::new();
+    let report = request
+        .run_with_progress(&e, &mut |p| {
+            reports.push(p);
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap();
+    let total = reports[0].total;
+    assert_eq!(reports.len() as u64, total);
+    assert!(reports.iter().filter(|p| p.skipped).count() >= 3);
+    // April and March with their baselines, 8 weeks of cohorts, and the forecast's 182 days of history
+    // (the generated users signed up before that); nothing after the period.
+    let first = reports.iter().map(|p| p.date).min().unwrap();
+    let last = reports.iter().map(|p| p.date).max().unwrap();
+    assert_eq!(first.to_string(), "2025-10-31");
+    assert_eq!(last.to_string(), "2026-04-30");
+    let plain = ask(json!({"period": "monthly", "format": "json"}))
+        .run(&engine(None))
+        .unwrap();
+    assert_eq!(report.bytes, plain.bytes);
+
+    // Once the days are rolled up, a report only reads: every day is reported as skipped.
+    let mut again = Vec::new();
+    request
+        .run_with_progress(&e, &mut |p| {
+            again.push(p);
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert!(again.iter().all(|p| p.skipped));
+}

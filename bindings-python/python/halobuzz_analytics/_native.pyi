@@ -273,8 +273,11 @@ class Engine:
         country: str | None = None,
         store: bool = False,
         forecast: bool | None = None,
+        progress: Callable[[_Result], object] | None = None,
     ) -> _Result:
-        """A period's report: ``file_name``, ``mime_type``, ``stored``, ``record`` and ``data`` (bytes)."""
+        """A period's report: ``file_name``, ``mime_type``, ``stored``, ``record`` and ``data`` (bytes).
+
+        ``progress`` is called after each day the report rolls up first; ``False`` stops (``CANCELLED``)."""
 
     def write_report(
         self,
@@ -288,6 +291,7 @@ class Engine:
         country: str | None = None,
         store: bool = False,
         forecast: bool | None = None,
+        progress: Callable[[_Result], object] | None = None,
     ) -> _Result:
         """Writes a period's report to ``path`` (a file, or a directory for its own file name)."""
 

@@ -11,7 +11,8 @@ use halobuzz_analytics::report::{ReportFormat, ReportRecord};
 use halobuzz_analytics::{Engine, Error};
 use serde_json::json;
 
-use super::{decode, leave, roll_up_for_report, to_json, EngineArgs};
+use super::{decode, leave, to_json, EngineArgs};
+use crate::progress;
 
 /// The flags of `report`.
 #[derive(Debug, Args)]
@@ -95,10 +96,8 @@ pub fn generate(
     out: Option<&Path>,
     json: bool,
 ) -> Result<(), Error> {
-    let period = request.resolve(engine)?;
-    roll_up_for_report(engine, period.range)?;
-    roll_up_for_report(engine, period.previous)?;
-    let report = request.run(engine)?;
+    // Every day the report reads is rolled up first, behind a bar of those days.
+    let report = progress::rolling_up(|p| request.run_with_progress(engine, p))?;
     let mut written = None;
     if let Some(out) = out {
         written = Some(report.write_to(out)?);

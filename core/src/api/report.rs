@@ -1,13 +1,15 @@
 //! The report operations as requests: produce a report (bytes, optionally stored), its content as
 //! data, the list of stored reports, and a stored report's file.
 
+use std::ops::ControlFlow;
+
 use serde::{Deserialize, Serialize};
 
 use super::day::Day;
 use crate::engine::{GeneratedReport, ReportFilter};
 use crate::model::CountryFilter;
 use crate::report::{ReportContent, ReportFormat, ReportPeriod, ReportRecord, ResolvedPeriod};
-use crate::{Engine, Error, Result};
+use crate::{BackfillProgress, Engine, Error, Result};
 
 /// Which kind of period a report covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,7 +115,8 @@ impl ReportRequest {
         )
     }
 
-    /// The report in its format (stored when `store`).
+    /// The report in its format (stored when `store`). Days it reads that are not rolled up yet are
+    /// rolled up on the way, without progress reports: see [`ReportRequest::run_with_progress`].
     pub fn run(&self, engine: &Engine) -> Result<GeneratedReport> {
         engine.generate_report(
             &self.resolve(engine)?,
@@ -122,6 +125,23 @@ impl ReportRequest {
             self.store,
             self.forecast.unwrap_or(true),
         )
+    }
+
+    /// [`ReportRequest::run`], first rolling up the days the report reads with a progress report per
+    /// day ([`Engine::prepare_report`]): `progress` may stop it, which fails with `CANCELLED`.
+    pub fn run_with_progress(
+        &self,
+        engine: &Engine,
+        progress: &mut dyn FnMut(BackfillProgress) -> ControlFlow<()>,
+    ) -> Result<GeneratedReport> {
+        let period = self.resolve(engine)?;
+        let forecast = self.forecast.unwrap_or(true);
+        // A report that could not be stored is refused before the long part, as `run` refuses it.
+        if self.store {
+            engine.reports_dir()?;
+        }
+        engine.prepare_report(&period, forecast, progress)?;
+        engine.generate_report(&period, self.country, self.format, self.store, forecast)
     }
 }
 

@@ -5,7 +5,7 @@
 
 use chrono::Datelike;
 
-use super::Engine;
+use super::{BackfillSummary, Engine, Progress};
 use crate::alert::AlertStatus;
 use crate::api::forecast::{ForecastRequest, SeasonLengths};
 use crate::api::Day;
@@ -83,6 +83,49 @@ impl GeneratedReport {
 }
 
 impl Engine {
+    /// Rolls up the settled days a report of `period` reads (its period and the previous one with
+    /// their baselines, the cohorts' weeks, the forecast's history when `forecast`) that have no
+    /// current rollup yet, reporting each day to `progress`. On a database that has not rolled up
+    /// those days this is nearly all of a report's work; afterwards [`Engine::report_content`] only
+    /// reads. When `progress` answers [`std::ops::ControlFlow::Break`] it stops there with
+    /// [`Error::Cancelled`]; the days rolled up until then stay stored.
+    pub fn prepare_report(
+        &self,
+        period: &ResolvedPeriod,
+        forecast: bool,
+        progress: Progress<'_>,
+    ) -> Result<BackfillSummary> {
+        self.check_range(period.range)?;
+        let read = union(report_days(period.range), report_days(period.previous));
+        let mut from = read.from.min(self.cohort_from(period.range));
+        if forecast {
+            from = from.min(self.forecast_from(period.range)?);
+        }
+        // Days before 2000 are computed live (empty) and unsettled days are never stored.
+        let from = from.max(super::rollups::FIRST_DAY);
+        let mut to = read.to;
+        while to >= from && !self.is_settled(to) {
+            to = add_days(to, -1);
+        }
+        let none = BackfillSummary {
+            days: 0,
+            computed: 0,
+            skipped: 0,
+            rollups_written: 0,
+            cancelled: false,
+        };
+        if to < from {
+            return Ok(none);
+        }
+        let summary = self.backfill_days(DateRange::new(from, to)?, false, progress)?;
+        if summary.cancelled {
+            return Err(Error::Cancelled {
+                what: format!("the {} report", period.period.key()),
+            });
+        }
+        Ok(summary)
+    }
+
     /// Everything the report of `period` for `country` shows, computed now (by the engine's clock);
     /// the revenue forecast only when `forecast` (it reads up to 26 weeks of history).
     pub fn report_content(
@@ -242,13 +285,7 @@ impl Engine {
     /// Weekly signup cohorts of the [`COHORT_WEEKS`] weeks ending with the period, retention counted
     /// up to the period's last day.
     fn report_cohorts(&self, range: DateRange, country: CountryFilter) -> Result<CohortGrid> {
-        let monday = add_days(
-            range.to,
-            -i64::from(range.to.weekday().num_days_from_monday()),
-        );
-        // Not before the first valid day (a report of the first weeks of 2000 has fewer cohorts).
-        let from = add_days(monday, -7 * (COHORT_WEEKS - 1))
-            .max(super::rollups::FIRST_DAY.min(range.from));
+        let from = self.cohort_from(range);
         let m = self.retention_matrix(
             DateRange::new(from, range.to)?,
             range.to,
@@ -268,6 +305,28 @@ impl Engine {
                     rates: c.cells.iter().map(|x| x.rate).collect(),
                 })
                 .collect(),
+        })
+    }
+
+    /// The first signup day of the report's cohorts: the Monday [`COHORT_WEEKS`] - 1 weeks before the
+    /// period's last week.
+    fn cohort_from(&self, range: DateRange) -> chrono::NaiveDate {
+        let monday = add_days(
+            range.to,
+            -i64::from(range.to.weekday().num_days_from_monday()),
+        );
+        // Not before the first valid day (a report of the first weeks of 2000 has fewer cohorts).
+        add_days(monday, -7 * (COHORT_WEEKS - 1)).max(super::rollups::FIRST_DAY.min(range.from))
+    }
+
+    /// The first day of the revenue forecast's history: [`FORECAST_HISTORY_DAYS`] before the period's
+    /// end, but not before the first signup (earlier days hold no revenue, and on a database each of
+    /// them would be rolled up, empty, before the forecast could start).
+    fn forecast_from(&self, range: DateRange) -> Result<chrono::NaiveDate> {
+        let from = add_days(range.to, 1 - FORECAST_HISTORY_DAYS);
+        Ok(match self.directory()?.first_signup_day() {
+            Some(first) => from.max(first.min(range.to)),
+            None => from,
         })
     }
 
@@ -317,12 +376,7 @@ impl Engine {
         country: CountryFilter,
     ) -> Result<Option<ForecastBlock>> {
         let metric = MetricId(Metric::parse("revenue.total")?);
-        // Not before the first signup either: earlier days hold no revenue, and on a database each of
-        // them would be rolled up (empty) before the forecast could start.
-        let mut from = add_days(range.to, 1 - FORECAST_HISTORY_DAYS);
-        if let Some(first) = self.directory()?.first_signup_day() {
-            from = from.max(first.min(range.to));
-        }
+        let from = self.forecast_from(range)?;
         let request = ForecastRequest {
             metric,
             horizon: Some(FORECAST_DAYS),
@@ -417,7 +471,7 @@ impl Engine {
         })
     }
 
-    fn reports_dir(&self) -> Result<&std::path::Path> {
+    pub(crate) fn reports_dir(&self) -> Result<&std::path::Path> {
         self.config.reports_dir.as_deref().ok_or_else(|| {
             Error::invalid_argument(
                 "reportsDir",

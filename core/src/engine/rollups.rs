@@ -223,7 +223,7 @@ impl Engine {
         self.backfill(range, true, progress)
     }
 
-    fn backfill_days(
+    pub(super) fn backfill_days(
         &self,
         range: DateRange,
         force: bool,

@@ -167,13 +167,25 @@ fn weekly_report(engine: &Engine, ctx: &JobContext) -> Result<JobOutput> {
             store: true,
             ..ReportRequest::new(PeriodKind::Weekly, format)
         };
-        made.push(request.run(engine)?.record);
+        // The week's days are rolled up (if they are not yet) with a check for cancellation after
+        // each: on a fresh database that is most of the run.
+        let stop = |_| {
+            if ctx.is_cancelled() {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        };
+        match request.run_with_progress(engine, &mut { stop }) {
+            Ok(report) => made.push(report.record),
+            Err(Error::Cancelled { .. }) => break,
+            Err(e) => return Err(e),
+        }
     }
     let Some(first) = made.first() else {
-        return Err(Error::invalid_argument(
-            "job",
-            "the weekly report was cancelled before any format was written",
-        ));
+        return Err(Error::Cancelled {
+            what: "the weekly report".to_owned(),
+        });
     };
     Ok(JobOutput {
         message: format!(
