@@ -1,22 +1,24 @@
 //! Finds the fonts the PDF report embeds (core::report::pdf::fonts) and copies them into OUT_DIR for
 //! `include_bytes!`.
 //!
-//! The fonts are Noto Sans, Noto Sans Devanagari and Noto Sans Symbols 2 (SIL Open Font License 1.1,
+//! The fonts are Noto Sans, Noto Sans Devanagari, Noto Sans Symbols 2 and Noto Sans Math (SIL Open Font License 1.1,
 //! which allows embedding and redistribution). No crates.io crate ships Noto Sans Devanagari, so they
 //! come from a system package instead of being copied into the repository by hand: Debian's
 //! `fonts-noto-core` (installed by `scripts/test-all`). `HALOBUZZ_FONT_DIR` points at another folder
-//! holding the same five files (a different distribution, macOS, a vendored copy).
+//! holding the same six files (a different distribution, macOS, a vendored copy).
 
 use std::path::{Path, PathBuf};
 
 /// The files the report needs, as Debian names them.
-const FONTS: [&str; 5] = [
+const FONTS: [&str; 6] = [
     "NotoSans-Regular.ttf",
     "NotoSans-Bold.ttf",
     "NotoSansDevanagari-Regular.ttf",
     "NotoSansDevanagari-Bold.ttf",
     // The growth arrows ▲▼● (neither Noto Sans nor Noto Sans Devanagari has them).
     "NotoSansSymbols2-Regular.ttf",
+    // Arrows and operators (the → of root causes, ≤ ≥ √): the fallback for what the others lack.
+    "NotoSansMath-Regular.ttf",
 ];
 
 /// Where Debian's and Ubuntu's `fonts-noto-core` install them.
@@ -37,10 +39,10 @@ fn main() {
     else {
         let looked: Vec<String> = candidates.iter().map(|d| d.display().to_string()).collect();
         panic!(
-            "\n\nhalobuzz-analytics embeds the Noto Sans, Noto Sans Devanagari and Noto Sans Symbols 2 fonts in its PDF reports, \
+            "\n\nhalobuzz-analytics embeds the Noto Sans, Noto Sans Devanagari, Noto Sans Symbols 2 and Noto Sans Math fonts in its PDF reports, \
              and could not find {} in {}.\n\
              Install them with `apt-get install -y fonts-noto-core` (Debian/Ubuntu; `scripts/test-all` does it), \
-             or set HALOBUZZ_FONT_DIR to a folder holding these five files.\n\n",
+             or set HALOBUZZ_FONT_DIR to a folder holding these six files.\n\n",
             FONTS.join(", "),
             looked.join(" or "),
         );

@@ -47,6 +47,13 @@ fn sample_renders_with_its_values_in_the_text_layer() {
     }
     assert!(text.contains("Page 1 of"), "page numbers missing:\n{text}");
     assert!(!text.contains("NaN"));
+    // The alert's root cause, its arrow drawn from the fallback font (Noto Sans Math), copies as
+    // written. lopdf drops that font's one character, so poppler reads this one.
+    let text = poppler_text(&pdf);
+    assert!(
+        text.contains("(12400.00 → 6152.00, 71% of"),
+        "root cause missing:\n{text}"
+    );
 }
 
 #[test]
@@ -65,6 +72,30 @@ fn document_dates_are_the_generation_time() {
     let created = String::from_utf8_lossy(created.as_str().expect("a string")).into_owned();
     // PDF dates are D:YYYYMMDDHHmmSS followed by the offset; the fixture is generated 2026-11-01 08:00 UTC.
     assert!(created.starts_with("D:20261101080000"), "{created}");
+}
+
+#[test]
+fn daily_charts_of_nothing_but_zeros_say_no_data() {
+    let sample = fixture::sample();
+    let mut zeros = sample.clone();
+    for col in &mut zeros.daily.columns {
+        col.values.iter_mut().for_each(|v| *v = Some(0.0));
+        col.previous.iter_mut().for_each(|v| *v = Some(0.0));
+    }
+    let count = |c: &ReportContent| {
+        text_of(&render_pdf(c).expect("renders"))
+            .matches(NO_DATA)
+            .count()
+    };
+    // The revenue and DAU charts: flat lines at zero would be empty charts.
+    assert_eq!(count(&zeros), count(&sample) + 2);
+    // A period at zero against a previous period with values is a drop worth drawing.
+    let mut dropped = zeros.clone();
+    dropped.daily.columns = sample.daily.columns.clone();
+    for col in &mut dropped.daily.columns {
+        col.values.iter_mut().for_each(|v| *v = Some(0.0));
+    }
+    assert_eq!(count(&dropped), count(&sample));
 }
 
 #[test]
@@ -193,6 +224,21 @@ fn empty_everything_renders() {
     let text = text_of(&pdf);
     assert!(text.contains(NO_DATA));
     assert!(text.contains("Page 1 of"), "{text}");
+}
+
+/// The text of every page as poppler's `pdftotext -layout` extracts it.
+fn poppler_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("report.pdf");
+    std::fs::write(&input, pdf).expect("write");
+    let out = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&input)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (apt-get install -y poppler-utils; scripts/test-all installs it)");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).expect("UTF-8 text")
 }
 
 /// Grey levels of page `page` rendered by poppler at `dpi`: (width, height, pixels).

@@ -229,7 +229,9 @@ pub fn sample() -> ReportContent {
             baseline: Some(40_000.0),
             deviation_pct: Some(-22.0),
             since: generated_at - Duration::hours(30),
-            root_cause: Some("Khalti explains 71% of the drop (NPR 6,248.00 of 8,800.00).".into()),
+            root_cause: Some(
+                "By payment method, the change is in khalti (12400.00 → 6152.00, 71% of the change while 38% of the baseline).".into(),
+            ),
         }],
         forecast: Some(ForecastBlock {
             metric: "revenue.total".into(),

@@ -209,7 +209,7 @@ mod tests {
         );
         assert!(s.contains("refunds down 22.0% to NPR 12,400.00"), "{s}");
         assert!(
-            s.contains("One alert is open. Revenue drop in NP: Khalti explains 71% of the drop"),
+            s.contains("One alert is open. Revenue drop in NP: By payment method, the change is in khalti (12400.00 → 6152.00"),
             "{s}"
         );
         assert!(s.contains("forecast at NPR"), "{s}");

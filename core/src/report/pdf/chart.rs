@@ -402,7 +402,8 @@ fn date_axes<'a, 'c, 'f>(
 }
 
 /// A daily line chart of a period (solid) over the previous period aligned by day (dashed), or a
-/// "no data" box when the period has no value.
+/// "no data" box when neither period has a value other than zero (flat lines at zero would be an empty
+/// chart; the XLSX leaves such a chart out by the same rule).
 pub fn daily_chart(
     canvas: &mut Canvas<'_>,
     area: ChartBox,
@@ -414,7 +415,8 @@ pub fn daily_chart(
     let current = segments(values, n);
     let earlier = segments(previous, n);
     let all = current.iter().chain(&earlier).flatten().map(|p| p.1);
-    let (Some((lo, hi)), false) = (y_range(all), current.is_empty()) else {
+    let nonzero = values.iter().chain(previous).flatten().any(|v| *v != 0.0);
+    let (Some((lo, hi)), false, true) = (y_range(all), current.is_empty(), nonzero) else {
         canvas.no_data_box(area.x, area.top, area.w, area.h);
         return Ok(());
     };

@@ -1,8 +1,10 @@
 //! The fonts a PDF report embeds and the shaping of its text.
 //!
 //! Noto Sans (Latin, Greek, Cyrillic and the common punctuation), Noto Sans Devanagari (HaloBuzz
-//! usernames are often Nepali) and Noto Sans Symbols 2 (the growth arrows ▲▼●, which neither of the
-//! others has), all from Debian's `fonts-noto-core` under the SIL Open Font License 1.1, found by
+//! usernames are often Nepali), Noto Sans Symbols 2 (the growth arrows ▲▼●, which neither of the
+//! others has) and Noto Sans Math (arrows and operators: the → of an alert's root cause, ≤, ≥, for
+//! any character the others lack), all from Debian's `fonts-noto-core` under the SIL Open Font
+//! License 1.1, found by
 //! `core/build.rs` and compiled in, so a report renders the same on every host without system fonts.
 //!
 //! A string is split into runs by script, each run is shaped by rustybuzz with the font of its
@@ -25,6 +27,7 @@ static SANS_BOLD: &[u8] = font_file!("NotoSans-Bold.ttf");
 static DEVA: &[u8] = font_file!("NotoSansDevanagari-Regular.ttf");
 static DEVA_BOLD: &[u8] = font_file!("NotoSansDevanagari-Bold.ttf");
 static SYMBOLS: &[u8] = font_file!("NotoSansSymbols2-Regular.ttf");
+static MATH: &[u8] = font_file!("NotoSansMath-Regular.ttf");
 
 /// One embedded font file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -39,16 +42,19 @@ pub enum FontKind {
     DevaBold,
     /// Noto Sans Symbols 2 (regular only: the arrows have no bold face and need none).
     Symbols,
+    /// Noto Sans Math (regular only), the last fallback.
+    Math,
 }
 
 impl FontKind {
     /// Every font, in the order of [`Fonts::faces`].
-    pub const ALL: [FontKind; 5] = [
+    pub const ALL: [FontKind; 6] = [
         FontKind::Sans,
         FontKind::SansBold,
         FontKind::Deva,
         FontKind::DevaBold,
         FontKind::Symbols,
+        FontKind::Math,
     ];
 
     /// The font file.
@@ -59,6 +65,7 @@ impl FontKind {
             FontKind::Deva => DEVA,
             FontKind::DevaBold => DEVA_BOLD,
             FontKind::Symbols => SYMBOLS,
+            FontKind::Math => MATH,
         }
     }
 
@@ -71,6 +78,13 @@ impl FontKind {
     /// glyphs do not map one to one, in order, onto characters).
     pub fn is_complex(self) -> bool {
         matches!(self, FontKind::Deva | FontKind::DevaBold)
+    }
+
+    /// Whether this font only fills in single characters the text fonts lack: a run in it is one
+    /// character, and what follows returns to the text font (digits after `▲` are not the symbol
+    /// font's).
+    fn is_fallback(self) -> bool {
+        matches!(self, FontKind::Symbols | FontKind::Math)
     }
 }
 
@@ -268,6 +282,12 @@ fn class(c: char) -> Class {
     }
 }
 
+/// Joiners and combining marks: they belong to the cluster of the character before them, whatever
+/// font that is in.
+fn is_mark(c: char) -> bool {
+    matches!(c, '\u{200C}' | '\u{200D}' | '\u{0300}'..='\u{036F}')
+}
+
 /// Splits `text` into (font, start, end) runs.
 fn itemize(fonts: &Fonts, text: &str, weight: Weight) -> Vec<(FontKind, usize, usize)> {
     let (sans, deva) = match weight {
@@ -288,12 +308,25 @@ fn itemize(fonts: &Fonts, text: &str, weight: Weight) -> Vec<(FontKind, usize, u
             // A common character stays in the current run when that font has it; a symbol run
             // is one symbol (the arrow of `▲ 12.3%`), what follows it is text again.
             (None, Some(&(f, _, _)))
-                if f != FontKind::Symbols
+                if !f.is_fallback()
                     && (fonts.glyph(f, c).is_some() || matches!(c, '\u{200C}' | '\u{200D}')) =>
             {
                 f
             }
             (None, _) => sans,
+        };
+        // A character its font lacks (`→`, `≤`) takes the first font that has it, rather than
+        // printing the empty box of a missing glyph; one no font has stays in the text font.
+        let font = if fonts.glyph(font, c).is_some()
+            || c.is_whitespace()
+            || class(c) == Class::Common && is_mark(c)
+        {
+            font
+        } else {
+            [sans, FontKind::Symbols, FontKind::Math]
+                .into_iter()
+                .find(|f| fonts.glyph(*f, c).is_some())
+                .unwrap_or(font)
         };
         match runs.last_mut() {
             Some(last) if last.0 == font => last.2 = end,
@@ -334,5 +367,24 @@ mod tests {
             ]
         );
         assert!(line.width(fonts) > 0.0);
+    }
+
+    #[test]
+    fn characters_the_text_font_lacks_fall_back_to_one_that_has_them() {
+        let fonts = fonts().unwrap();
+        let line = fonts.shape("eSewa (1.20 → 0.80, ≤ 5%)", Weight::Regular, 10.0);
+        let kinds: Vec<FontKind> = line.runs.iter().map(|r| r.font).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                FontKind::Sans,
+                FontKind::Math,
+                FontKind::Sans,
+                FontKind::Math,
+                FontKind::Sans
+            ]
+        );
+        // No glyph of the line is the missing-glyph box.
+        assert!(line.runs.iter().flat_map(|r| &r.glyphs).all(|g| g.gid != 0));
     }
 }

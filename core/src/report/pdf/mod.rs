@@ -26,7 +26,7 @@ use canvas::Canvas;
 use fonts::FontKind;
 use text::TextLayer;
 
-/// The fonts as printpdf holds them, parsed once per process (parsing the five files costs more
+/// The fonts as printpdf holds them, parsed once per process (parsing the six files costs more
 /// than laying out a report).
 fn parsed_fonts() -> crate::Result<&'static [ParsedFont]> {
     static PARSED: OnceLock<Option<Vec<ParsedFont>>> = OnceLock::new();

@@ -228,7 +228,14 @@ pub(super) fn daily_sheet(
     let charted = columns
         .iter()
         .filter(|col| CHARTED_DAILY.contains(&col.metric.as_str()))
-        .filter(|col| col.values.iter().flatten().any(|v| *v != 0.0));
+        // Flat lines at zero would be an empty chart (the PDF says "no data" by the same rule).
+        .filter(|col| {
+            col.values
+                .iter()
+                .chain(&col.previous)
+                .flatten()
+                .any(|v| *v != 0.0)
+        });
     let mut at = 1u16;
     let mut categories = None;
     for col in charted {
