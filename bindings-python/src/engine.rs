@@ -28,7 +28,7 @@ use crate::kpi::{
     backfill_request, day_request, kpi_request, metric_paths, metrics, recent_request,
     series_request, series_to_py, CountryArg,
 };
-use crate::run::{backfill_with_progress, compute, frame};
+use crate::run::{compute, frame, with_day_progress};
 
 /// The analytics engine over one dataset: KPIs, time series, rollups and the data-quality report.
 ///
@@ -293,7 +293,7 @@ impl PyEngine {
         progress: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let request = backfill_request(start, end, force)?;
-        let summary = backfill_with_progress(py, progress, |p| request.run(&self.inner, p))?;
+        let summary = with_day_progress(py, progress, |p| request.run(&self.inner, p))?;
         Ok(to_py(py, &summary)?)
     }
 
@@ -309,7 +309,7 @@ impl PyEngine {
         progress: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let request = recent_request(days)?;
-        let summary = backfill_with_progress(py, progress, |p| request.run(&self.inner, p))?;
+        let summary = with_day_progress(py, progress, |p| request.run(&self.inner, p))?;
         Ok(to_py(py, &summary)?)
     }
 

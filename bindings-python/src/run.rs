@@ -11,7 +11,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyBool;
 
-use halobuzz_analytics::{BackfillSummary, Error, Progress, Result};
+use halobuzz_analytics::{Error, Progress, Result};
 
 use crate::convert::to_py;
 use crate::error::{to_py_err, ResultExt};
@@ -27,23 +27,12 @@ pub(crate) fn compute<T: Send>(
     }
 }
 
-/// Runs one core backfill (`run`: a range or the recent days) with the GIL released. After each day,
-/// the GIL is taken back to call `progress` (if any) with the day's report and to check for signals
-/// (Ctrl-C). `progress` returning exactly `False` stops the backfill (the summary says `cancelled`); an
-/// exception from it or from a signal handler stops it too, and is raised once the core has returned,
-/// with only whole days stored.
-pub(crate) fn backfill_with_progress(
-    py: Python<'_>,
-    progress: Option<Bound<'_, PyAny>>,
-    run: impl FnOnce(Progress<'_>) -> Result<BackfillSummary> + Send,
-) -> PyResult<BackfillSummary> {
-    with_day_progress(py, progress, run)
-}
-
-/// Runs `run`, a core call that rolls up days and reports each to its progress callback, as
-/// [`backfill_with_progress`] runs a backfill: `progress` returning `False` stops it (the call then
-/// says how: a backfill's summary says `cancelled`, a report raises `CANCELLED`), and an exception
-/// from `progress` or a signal handler is what is raised, whatever the core answered after it.
+/// Runs `run`, a core call that rolls up days (a backfill, a report) and reports each to its progress
+/// callback, with the GIL released. After each day, the GIL is taken back to call `progress` (if any)
+/// with the day's report and to check for signals (Ctrl-C). `progress` returning exactly `False` stops
+/// it (the call then says how: a backfill's summary says `cancelled`, a report raises `CANCELLED`);
+/// an exception from `progress` or from a signal handler stops it too and is what is raised, whatever
+/// the core answered after it, with only whole days stored.
 pub(crate) fn with_day_progress<T: Send>(
     py: Python<'_>,
     progress: Option<Bound<'_, PyAny>>,

@@ -96,7 +96,7 @@ impl Engine {
         progress: Progress<'_>,
     ) -> Result<BackfillSummary> {
         self.check_range(period.range)?;
-        let read = union(report_days(period.range), report_days(period.previous));
+        let read = kpi_days(period);
         let mut from = read.from.min(self.cohort_from(period.range));
         if forecast {
             from = from.min(self.forecast_from(period.range)?);
@@ -140,8 +140,7 @@ impl Engine {
         self.check_range(range)?;
         let generated_at = self.config.clock.now();
         // One read of the facts for both periods, their baselines and every day.
-        let needed = union(report_days(range), report_days(previous));
-        let facts = self.facts_from_rollups(needed, country)?;
+        let facts = self.facts_from_rollups(kpi_days(period), country)?;
         let dir = self.directory()?;
         let ids = self.config.pseudonymizer()?;
         let window = self.window(&facts, &dir, &ids);
@@ -552,7 +551,9 @@ pub struct ReportFilter {
     pub limit: Option<usize>,
 }
 
-fn union(a: DateRange, b: DateRange) -> DateRange {
+/// The days the KPI tables and daily series of a report read: both periods with their baselines.
+fn kpi_days(period: &ResolvedPeriod) -> DateRange {
+    let (a, b) = (report_days(period.range), report_days(period.previous));
     DateRange {
         from: a.from.min(b.from),
         to: a.to.max(b.to),
