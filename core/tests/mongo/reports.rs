@@ -1,5 +1,6 @@
 //! Stored reports on a real server: a report produced by one engine is listed and fetched by another
-//! engine sharing the database (as two processes would), and producing it again replaces its record.
+//! engine sharing the database (as two processes would), and producing it again replaces its record;
+//! the days it reads are rolled up on the server first, with progress.
 
 use std::sync::Arc;
 
@@ -32,7 +33,16 @@ fn a_stored_report_is_listed_and_fetched_by_another_process() {
         forecast: Some(false),
         ..ReportRequest::new(PeriodKind::Weekly, ReportFormat::Json)
     };
-    let made = request.run(&writer).unwrap();
+    // The days it reads are rolled up on the server first, each reported once.
+    let mut days = Vec::new();
+    let made = request
+        .run_with_progress(&writer, &mut |p| {
+            days.push(p);
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert!(!days.is_empty() && days.len() as u64 == days[0].total);
+    assert!(days.iter().any(|p| !p.skipped), "nothing rolled up first");
     let name = super::database("reports");
     let reader = Engine::new(
         Arc::new(MongoStore::connect_with(&uri, Some(&name), options()).unwrap()),
